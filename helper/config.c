@@ -1,0 +1,827 @@
+/*
+ * See config.h.
+ *
+ * One table describes every option: the parser, --help and the config
+ * file keys all read it, so they cannot drift apart.
+ */
+#include "config.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "error.h"
+#include "fileio.h"
+#include "json.h"
+#include "log.h"
+#include "paths.h"
+#include "util.h"
+
+#define CONFIG_MAX_FILE (4 * 1024 * 1024)
+#define CONFIG_MAX_HOSTS 100000
+#define HOST_MAX 261
+
+enum opt_id {
+	OPT_ISSUER = 1000, OPT_CLIENT_ID, OPT_SCOPES, OPT_HOST, OPT_PROFILE,
+	OPT_STORAGE, OPT_CALLBACK_PORT, OPT_USERNAME, OPT_TIMEOUT,
+	OPT_REFRESH_MARGIN, OPT_NON_INTERACTIVE, OPT_VERBOSE, OPT_QUIET,
+	OPT_CONFIG, OPT_HELP, OPT_VERSION,
+};
+
+struct opt_desc {
+	const char *name;
+	int has_arg;
+	enum opt_id id;
+	const char *arg;	/* metavariable, or NULL */
+	const char *env;	/* environment variable, or NULL */
+	const char *file_key;	/* config file key, or NULL */
+	const char *help;
+};
+
+static const struct opt_desc opt_table[] = {
+	{ "issuer", 1, OPT_ISSUER, "URL", "CLERK_ISSUER", "issuer",
+	  "OIDC issuer (Clerk Frontend API URL)" },
+	{ "client-id", 1, OPT_CLIENT_ID, "ID", "CLERK_OAUTH_CLIENT_ID",
+	  "client_id", "OAuth application client id" },
+	{ "scopes", 1, OPT_SCOPES, "\"S1 S2\"", "CLERK_SCOPES", "scopes",
+	  "scopes (default: " CONFIG_DEFAULT_SCOPES ")" },
+	{ "host", 1, OPT_HOST, "PATTERN", "CLERK_CREDENTIAL_HOSTS", "hosts",
+	  "host that may receive the token; repeatable; *.example.com" },
+	{ "profile", 1, OPT_PROFILE, "NAME", "CLERK_PROFILE", NULL,
+	  "independent token set (default: default)" },
+	{ "storage", 1, OPT_STORAGE, "KIND", "CLERK_CREDENTIAL_STORAGE",
+	  "storage", "auto, keyring, file or memory (default: auto)" },
+	{ "callback-port", 1, OPT_CALLBACK_PORT, "N", "CLERK_CALLBACK_PORT",
+	  "callback_port", "fixed loopback port for sign-in (0: any)" },
+	{ "username", 1, OPT_USERNAME, "NAME", NULL, "username",
+	  "username handed to git and docker (default: oauth2)" },
+	{ "timeout", 1, OPT_TIMEOUT, "SECONDS", NULL, "timeout",
+	  "how long a sign-in may wait (default: 300)" },
+	{ "refresh-margin", 1, OPT_REFRESH_MARGIN, "SECONDS", NULL,
+	  "refresh_margin", "refresh this long before expiry (default: 30)" },
+	{ "non-interactive", 0, OPT_NON_INTERACTIVE, NULL,
+	  "CLERK_CREDENTIAL_INTERACTIVE", "interactive",
+	  "never start a sign-in; fail instead" },
+	{ "verbose", 0, OPT_VERBOSE, NULL, "CLERK_CREDENTIAL_DEBUG", NULL,
+	  "trace each step on stderr (secrets redacted)" },
+	{ "quiet", 0, OPT_QUIET, NULL, NULL, NULL,
+	  "print nothing on stderr but errors" },
+	{ "config", 1, OPT_CONFIG, "FILE", NULL, NULL,
+	  "config file (default: $XDG_CONFIG_HOME/clerk-credential/"
+	  "config.json)" },
+	{ "help", 0, OPT_HELP, NULL, NULL, NULL, "show this help" },
+	{ "version", 0, OPT_VERSION, NULL, NULL, NULL, "show the version" },
+};
+
+#define NOPTS (sizeof(opt_table) / sizeof(opt_table[0]))
+
+void
+config_init(struct config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->storage = STORAGE_AUTO;
+	cfg->timeout = -1;
+	cfg->refresh_margin = -1;
+	cfg->callback_port = -1;
+	cfg->interactive = true;
+}
+
+static void
+hosts_free(struct config *cfg)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->nhosts; i++)
+		free(cfg->hosts[i]);
+	free(cfg->hosts);
+	cfg->hosts = NULL;
+	cfg->nhosts = 0;
+}
+
+void
+config_release(struct config *cfg)
+{
+	free(cfg->issuer);
+	free(cfg->client_id);
+	free(cfg->scopes);
+	hosts_free(cfg);
+	free(cfg->profile);
+	free(cfg->username);
+	free(cfg->config_path);
+	config_init(cfg);
+}
+
+const char *
+config_source_name(enum config_source src)
+{
+	switch (src) {
+	case SRC_OPTION:
+		return "option";
+	case SRC_ENV:
+		return "environment";
+	case SRC_FILE:
+		return "config file";
+	default:
+		return "default";
+	}
+}
+
+const char *
+config_storage_name(enum storage_kind kind)
+{
+	static const char *const names[] = { "auto", "keyring", "file",
+					     "memory" };
+
+	return names[kind];
+}
+
+static int
+storage_parse(const char *s, enum storage_kind *out)
+{
+	enum storage_kind k;
+
+	for (k = STORAGE_AUTO; k <= STORAGE_MEMORY; k++) {
+		if (strcmp(s, config_storage_name(k)) == 0) {
+			*out = k;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* host[:port] or *.suffix[:port] or [v6]:port, in host-name characters. */
+static bool
+host_pattern_valid(const char *p)
+{
+	size_t n = strlen(p), i;
+	const char *colon;
+	int64_t port;
+
+	if (n == 0 || n > HOST_MAX)
+		return false;
+	if (p[0] == '[') {
+		const char *close = strchr(p, ']');
+
+		if (!close || close == p + 1)
+			return false;
+		for (i = 1; p + i < close; i++)
+			if (!strchr("0123456789abcdefABCDEF:.", p[i]))
+				return false;
+		colon = close[1] ? close + 1 : NULL;
+		if (colon && *colon != ':')
+			return false;
+	} else {
+		if (str_starts_with(p, "*."))
+			p += 2;
+		colon = strchr(p, ':');
+		for (i = 0; p[i] && p + i != colon; i++) {
+			unsigned char c = (unsigned char)p[i];
+
+			if (!(c == '.' || c == '-' || (c >= '0' && c <= '9') ||
+			      (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')))
+				return false;
+		}
+		if (i == 0)
+			return false;
+	}
+	return !colon || parse_int64(colon + 1, 1, 65535, &port) == 0;
+}
+
+static int
+hosts_add(struct config *cfg, const char *pattern, const char *where)
+{
+	char **nh;
+
+	if (!host_pattern_valid(pattern)) {
+		log_error("%s: invalid host pattern '%s' (expected a host "
+			  "name such as git.example.com or *.example.com, "
+			  "optionally with :port)", where, pattern);
+		return CLERK_ECONFIG;
+	}
+	if (cfg->nhosts >= CONFIG_MAX_HOSTS) {
+		log_error("%s: more than %d hosts", where, CONFIG_MAX_HOSTS);
+		return CLERK_ECONFIG;
+	}
+	if (!(nh = realloc(cfg->hosts, (cfg->nhosts + 2) * sizeof(*nh))))
+		return CLERK_ENOMEM;
+	cfg->hosts = nh;
+	if (!(nh[cfg->nhosts] = strdup(pattern)))
+		return CLERK_ENOMEM;
+	nh[++cfg->nhosts] = NULL;
+	return 0;
+}
+
+/* Comma- or blank-separated list, as in CLERK_CREDENTIAL_HOSTS. */
+static int
+hosts_add_list(struct config *cfg, const char *list, const char *where)
+{
+	char *copy = strdup(list), *p, *q;
+	int r = 0;
+
+	if (!copy)
+		return CLERK_ENOMEM;
+	for (p = copy; !r && *p; p = q) {
+		q = p + strcspn(p, ", \t");
+		if (*q)
+			*q++ = '\0';
+		if (*p)
+			r = hosts_add(cfg, p, where);
+	}
+	free(copy);
+	return r;
+}
+
+static int
+int_parse(const char *s, int64_t min, int64_t max, const char *what,
+	  const char *where, int *out)
+{
+	int64_t v;
+
+	if (parse_int64(s, min, max, &v)) {
+		log_error("%s: %s must be a whole number from %lld to %lld, "
+			  "not '%s'", where, what, (long long)min,
+			  (long long)max, s);
+		return CLERK_ECONFIG;
+	}
+	*out = (int)v;
+	return 0;
+}
+
+/* Apply one string value of option @id from @src. */
+static int
+config_set(struct config *cfg, enum opt_id id, const char *val,
+	   enum config_source src, const char *where)
+{
+	switch (id) {
+	case OPT_ISSUER:
+		cfg->src_issuer = src;
+		return str_set(&cfg->issuer, val);
+	case OPT_CLIENT_ID:
+		cfg->src_client_id = src;
+		return str_set(&cfg->client_id, val);
+	case OPT_SCOPES:
+		cfg->src_scopes = src;
+		return str_set(&cfg->scopes, val);
+	case OPT_HOST:
+		cfg->src_hosts = src;
+		return src == SRC_ENV ? hosts_add_list(cfg, val, where)
+				      : hosts_add(cfg, val, where);
+	case OPT_PROFILE:
+		cfg->src_profile = src;
+		return str_set(&cfg->profile, val);
+	case OPT_STORAGE:
+		cfg->src_storage = src;
+		if (storage_parse(val, &cfg->storage) == 0)
+			return 0;
+		log_error("%s: storage must be auto, keyring, file or memory, "
+			  "not '%s'", where, val);
+		return CLERK_ECONFIG;
+	case OPT_CALLBACK_PORT:
+		cfg->src_callback_port = src;
+		return int_parse(val, 0, 65535, "the callback port", where,
+				 &cfg->callback_port);
+	case OPT_USERNAME:
+		cfg->src_username = src;
+		return str_set(&cfg->username, val);
+	case OPT_TIMEOUT:
+		cfg->src_timeout = src;
+		return int_parse(val, 1, 86400, "the timeout", where,
+				 &cfg->timeout);
+	case OPT_REFRESH_MARGIN:
+		cfg->src_refresh_margin = src;
+		return int_parse(val, 0, 86400, "the refresh margin", where,
+				 &cfg->refresh_margin);
+	default:
+		return CLERK_EINTERNAL;
+	}
+}
+
+static const struct opt_desc *
+opt_by_id(int id)
+{
+	size_t i;
+
+	for (i = 0; i < NOPTS; i++)
+		if ((int)opt_table[i].id == id)
+			return &opt_table[i];
+	return NULL;
+}
+
+static int
+config_path_set(struct config *cfg, const char *path)
+{
+	if (path[0] == '\0') {
+		log_error("--config needs a file name");
+		return CLERK_ECONFIG;
+	}
+	return str_set(&cfg->config_path, path);
+}
+
+int
+config_parse_args(struct config *cfg, int argc, char **argv,
+		  bool *want_help, bool *want_version)
+{
+	struct option longopts[NOPTS + 1];
+	char where[64];
+	size_t i;
+	int c, r = 0;
+
+	for (i = 0; i < NOPTS; i++) {
+		longopts[i].name = opt_table[i].name;
+		longopts[i].has_arg = opt_table[i].has_arg;
+		longopts[i].flag = NULL;
+		longopts[i].val = (int)opt_table[i].id;
+	}
+	memset(&longopts[NOPTS], 0, sizeof(longopts[NOPTS]));
+	*want_help = *want_version = false;
+	opterr = 0;
+	optind = 1;
+	/* GNU permutation: options may stand before or after the command. */
+	while (!r && (c = getopt_long(argc, argv, ":h", longopts, NULL)) !=
+			     -1) {
+		switch (c) {
+		case 'h':
+		case OPT_HELP:
+			*want_help = true;
+			break;
+		case OPT_VERBOSE:
+			cfg->verbose = true;
+			break;
+		case OPT_VERSION:
+			*want_version = true;
+			break;
+		case OPT_QUIET:
+			cfg->quiet = true;
+			break;
+		case OPT_NON_INTERACTIVE:
+			cfg->interactive = false;
+			cfg->src_interactive = SRC_OPTION;
+			break;
+		case OPT_CONFIG:
+			r = config_path_set(cfg, optarg);
+			break;
+		case ':':
+			log_error("option '%s' needs a value (see --help)",
+				  argv[optind - 1]);
+			r = CLERK_ECONFIG;
+			break;
+		case '?':
+			log_error("unknown option '%s' (see --help)",
+				  argv[optind - 1]);
+			r = CLERK_ECONFIG;
+			break;
+		default:
+			snprintf(where, sizeof(where), "option --%s",
+				 opt_by_id(c)->name);
+			r = config_set(cfg, (enum opt_id)c, optarg,
+				       SRC_OPTION, where);
+		}
+	}
+	cfg->args = argv + optind;
+	cfg->nargs = argc - optind;
+	return r;
+}
+
+static enum config_source *
+src_of(struct config *cfg, enum opt_id id)
+{
+	switch (id) {
+	case OPT_ISSUER:
+		return &cfg->src_issuer;
+	case OPT_CLIENT_ID:
+		return &cfg->src_client_id;
+	case OPT_SCOPES:
+		return &cfg->src_scopes;
+	case OPT_HOST:
+		return &cfg->src_hosts;
+	case OPT_PROFILE:
+		return &cfg->src_profile;
+	case OPT_STORAGE:
+		return &cfg->src_storage;
+	case OPT_CALLBACK_PORT:
+		return &cfg->src_callback_port;
+	case OPT_USERNAME:
+		return &cfg->src_username;
+	case OPT_TIMEOUT:
+		return &cfg->src_timeout;
+	case OPT_REFRESH_MARGIN:
+		return &cfg->src_refresh_margin;
+	case OPT_NON_INTERACTIVE:
+		return &cfg->src_interactive;
+	default:
+		return NULL;
+	}
+}
+
+static bool
+env_false(const char *v)
+{
+	return v && (!strcmp(v, "0") || !strcasecmp(v, "false") ||
+		     !strcasecmp(v, "no") || !strcasecmp(v, "off"));
+}
+
+static int
+config_load_env(struct config *cfg)
+{
+	char where[64];
+	const char *v;
+	size_t i;
+	int r;
+
+	for (i = 0; i < NOPTS; i++) {
+		const struct opt_desc *d = &opt_table[i];
+		enum config_source *src = src_of(cfg, d->id);
+
+		if (!d->env || !src || *src != SRC_DEFAULT ||
+		    !(v = getenv(d->env)) || !*v)
+			continue;
+		if (d->id == OPT_NON_INTERACTIVE) {
+			if (env_false(v)) {
+				cfg->interactive = false;
+				*src = SRC_ENV;
+			}
+			continue;
+		}
+		snprintf(where, sizeof(where), "environment %s", d->env);
+		if ((r = config_set(cfg, d->id, v, SRC_ENV, where)))
+			return r;
+	}
+	if (cfg->src_interactive == SRC_DEFAULT &&
+	    env_false(getenv("GIT_TERMINAL_PROMPT"))) {
+		cfg->interactive = false;
+		cfg->src_interactive = SRC_ENV;
+	}
+	if ((v = getenv("CLERK_CREDENTIAL_DEBUG")) && *v && !env_false(v))
+		cfg->verbose = true;
+	return 0;
+}
+
+static const char *
+kind_expected(enum opt_id id)
+{
+	switch (id) {
+	case OPT_HOST:
+		return "an array of host patterns";
+	case OPT_NON_INTERACTIVE:
+		return "true or false";
+	case OPT_CALLBACK_PORT:
+	case OPT_TIMEOUT:
+	case OPT_REFRESH_MARGIN:
+		return "a whole number";
+	default:
+		return "a string";
+	}
+}
+
+static int
+file_value(struct config *cfg, const struct opt_desc *d,
+	   const struct json *val, const char *path)
+{
+	char where[512], num[32];
+	const char *str;
+	int64_t n;
+	size_t i;
+	bool b;
+	int r;
+
+	snprintf(where, sizeof(where), "%s: key '%s'", path, d->file_key);
+	switch (d->id) {
+	case OPT_HOST:
+		if (!json_is_array(val))
+			goto wrong;
+		cfg->src_hosts = SRC_FILE;
+		for (i = 0; i < json_array_size(val); i++) {
+			str = json_string_value(json_array_item(val, i));
+			if (!str) {
+				log_error("%s: entry %zu is %s, expected a "
+					  "host pattern string", where, i + 1,
+					  json_type_name(json_array_item(val,
+									 i)));
+				return CLERK_ECONFIG;
+			}
+			if ((r = hosts_add(cfg, str, where)))
+				return r;
+		}
+		return 0;
+	case OPT_NON_INTERACTIVE:
+		if (json_bool_value(val, &b))
+			goto wrong;
+		cfg->interactive = b;
+		cfg->src_interactive = SRC_FILE;
+		return 0;
+	case OPT_CALLBACK_PORT:
+	case OPT_TIMEOUT:
+	case OPT_REFRESH_MARGIN:
+		if (json_int64_value(val, &n)) {
+			if (strcmp(json_type_name(val), "a number"))
+				goto wrong;
+			log_error("%s: expected a whole number, found a "
+				  "fraction or a huge number", where);
+			return CLERK_ECONFIG;
+		}
+		snprintf(num, sizeof(num), "%lld", (long long)n);
+		return config_set(cfg, d->id, num, SRC_FILE, where);
+	default:
+		if (!(str = json_string_value(val)))
+			goto wrong;
+		return config_set(cfg, d->id, str, SRC_FILE, where);
+	}
+wrong:
+	log_error("%s: expected %s, found %s", where, kind_expected(d->id),
+		  json_type_name(val));
+	return CLERK_ECONFIG;
+}
+
+static const struct opt_desc *
+opt_by_file_key(const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < NOPTS; i++)
+		if (opt_table[i].file_key &&
+		    strcmp(opt_table[i].file_key, key) == 0)
+			return &opt_table[i];
+	return NULL;
+}
+
+/* Apply the members of @obj that no higher source has set. */
+static int
+file_apply(struct config *cfg, const struct json *obj, const char *path,
+	   const char *section, bool top)
+{
+	const struct json *m;
+	int r;
+
+	for (m = json_first_member(obj); m; m = json_next_member(m)) {
+		const char *key = json_member_key(m);
+		const struct opt_desc *d = opt_by_file_key(key);
+
+		if (top && strcmp(key, "profiles") == 0)
+			continue;
+		if (!d) {
+			log_error("%s: unknown key '%s'%s%s (expected one of "
+				  "issuer, client_id, scopes, hosts, storage, "
+				  "callback_port, username, timeout, "
+				  "refresh_margin, interactive%s)", path, key,
+				  section ? " in profile " : "",
+				  section ? section : "",
+				  top ? ", profiles" : "");
+			return CLERK_ECONFIG;
+		}
+		/* Options, environment and the profile section win. */
+		if (*src_of(cfg, d->id) != SRC_DEFAULT)
+			continue;
+		if ((r = file_value(cfg, d, m, path)))
+			return r;
+	}
+	return 0;
+}
+
+static int
+config_load_file(struct config *cfg, const char *profile)
+{
+	const struct json *profiles, *section;
+	struct json *doc = NULL;
+	char *text = NULL;
+	size_t len = 0;
+	bool explicit_path = cfg->config_path != NULL;
+	int r;
+
+	if (!explicit_path && (r = paths_config_file(&cfg->config_path)))
+		return r;
+	r = file_read_limited(cfg->config_path, CONFIG_MAX_FILE, &text, &len);
+	if (r == CLERK_ENOTFOUND && !explicit_path)
+		return 0;
+	if (r == CLERK_ENOTFOUND)
+		log_error("%s: no such file (given with --config)",
+			  cfg->config_path);
+	if (r)
+		return r == CLERK_ENOTFOUND ? CLERK_ECONFIG : r;
+	log_debug("reading config file %s", cfg->config_path);
+	doc = json_parse(text, len);
+	if (!json_is_object(doc)) {
+		log_error("%s: not a JSON object (expected {\"issuer\": …, "
+			  "\"client_id\": …, \"hosts\": […]})",
+			  cfg->config_path);
+		r = CLERK_ECONFIG;
+		goto out;
+	}
+	profiles = json_get(doc, "profiles");
+	if (profiles && !json_is_object(profiles)) {
+		log_error("%s: key 'profiles': expected an object of profile "
+			  "names, found %s", cfg->config_path,
+			  json_type_name(profiles));
+		r = CLERK_ECONFIG;
+		goto out;
+	}
+	section = json_get(profiles, profile);
+	if (section && !json_is_object(section)) {
+		log_error("%s: profile '%s': expected an object, found %s",
+			  cfg->config_path, profile, json_type_name(section));
+		r = CLERK_ECONFIG;
+		goto out;
+	}
+	if (section &&
+	    (r = file_apply(cfg, section, cfg->config_path, profile, false)))
+		goto out;
+	r = file_apply(cfg, doc, cfg->config_path, NULL, true);
+out:
+	json_free(doc);
+	secret_free(text);
+	return r;
+}
+
+static bool
+profile_name_valid(const char *p)
+{
+	size_t n = strlen(p);
+
+	if (n == 0 || n > 64 || p[0] == '.' || p[0] == '-')
+		return false;
+	return strspn(p, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			 "0123456789._-") == n;
+}
+
+static int
+config_defaults(struct config *cfg)
+{
+	size_t n;
+	int r = 0;
+
+	if (!cfg->scopes)
+		r = str_set(&cfg->scopes, CONFIG_DEFAULT_SCOPES);
+	if (!r && !cfg->username)
+		r = str_set(&cfg->username, CONFIG_DEFAULT_USERNAME);
+	if (r)
+		return r;
+	if (cfg->timeout < 0)
+		cfg->timeout = CONFIG_DEFAULT_TIMEOUT;
+	if (cfg->refresh_margin < 0)
+		cfg->refresh_margin = CONFIG_DEFAULT_REFRESH_MARGIN;
+	if (cfg->callback_port < 0)
+		cfg->callback_port = 0;
+	/* "https://x.example/" and "https://x.example" name one issuer. */
+	if (cfg->issuer) {
+		n = strlen(cfg->issuer);
+		while (n > 0 && cfg->issuer[n - 1] == '/')
+			cfg->issuer[--n] = '\0';
+		if (n == 0) {
+			log_error("the issuer (from %s) is empty",
+				  config_source_name(cfg->src_issuer));
+			return CLERK_ECONFIG;
+		}
+	}
+	return 0;
+}
+
+int
+config_load(struct config *cfg)
+{
+	int r;
+
+	if ((r = config_load_env(cfg)))
+		return r;
+	if (!cfg->profile &&
+	    (r = str_set(&cfg->profile, CONFIG_DEFAULT_PROFILE)))
+		return r;
+	if (!profile_name_valid(cfg->profile)) {
+		log_error("invalid profile name '%s' (from %s): use up to 64 "
+			  "letters, digits, '.', '_' or '-'", cfg->profile,
+			  config_source_name(cfg->src_profile));
+		return CLERK_ECONFIG;
+	}
+	if ((r = config_load_file(cfg, cfg->profile)))
+		return r;
+	if ((r = config_defaults(cfg)))
+		return r;
+	log_set_verbose(cfg->verbose);
+	log_set_quiet(cfg->quiet);
+	return 0;
+}
+
+int
+config_require(const struct config *cfg)
+{
+	if (!cfg->issuer) {
+		log_error("no issuer configured (set CLERK_ISSUER, pass "
+			  "--issuer, or add \"issuer\" to %s)",
+			  cfg->config_path ? cfg->config_path : "the config");
+		return CLERK_ECONFIG;
+	}
+	if (!cfg->client_id) {
+		log_error("no OAuth client id configured (set "
+			  "CLERK_OAUTH_CLIENT_ID, pass --client-id, or add "
+			  "\"client_id\" to %s)",
+			  cfg->config_path ? cfg->config_path : "the config");
+		return CLERK_ECONFIG;
+	}
+	return 0;
+}
+
+/* Split "host:port" / "[v6]:port" into a host length and a port text. */
+static void
+split_host_port(const char *s, size_t *hostlen, const char **port)
+{
+	const char *colon;
+
+	if (s[0] == '[') {
+		const char *close = strchr(s, ']');
+
+		*hostlen = close ? (size_t)(close - s) + 1 : strlen(s);
+		*port = close && close[1] == ':' ? close + 2 : NULL;
+		return;
+	}
+	colon = strrchr(s, ':');
+	*hostlen = colon ? (size_t)(colon - s) : strlen(s);
+	*port = colon ? colon + 1 : NULL;
+}
+
+bool
+host_pattern_match(const char *pattern, const char *host)
+{
+	size_t plen, hlen;
+	const char *pport, *hport;
+
+	split_host_port(pattern, &plen, &pport);
+	split_host_port(host, &hlen, &hport);
+	/* A pattern without a port matches any port of that host. */
+	if (pport && (!hport || strcmp(pport, hport) != 0))
+		return false;
+	if (plen > 2 && pattern[0] == '*' && pattern[1] == '.') {
+		/* "*.example.com" matches a.example.com, a.b.example.com. */
+		size_t slen = plen - 1;	/* ".example.com" */
+
+		return hlen > slen &&
+		       strncasecmp(host + hlen - slen, pattern + 1, slen) == 0;
+	}
+	return plen == hlen && strncasecmp(pattern, host, plen) == 0;
+}
+
+static bool
+host_is_loopback(const char *host)
+{
+	size_t n;
+	const char *port;
+
+	split_host_port(host, &n, &port);
+	return (n == 9 && strncasecmp(host, "localhost", 9) == 0) ||
+	       (n == 9 && strncmp(host, "127.0.0.1", 9) == 0) ||
+	       (n == 5 && strncmp(host, "[::1]", 5) == 0);
+}
+
+bool
+config_host_allowed(const struct config *cfg, const char *protocol,
+		    const char *host)
+{
+	size_t i;
+
+	if (!host || !*host)
+		return false;
+	/* A bearer token never travels in clear text off this machine. */
+	if (!protocol || (strcmp(protocol, "https") != 0 &&
+			  !(strcmp(protocol, "http") == 0 &&
+			    host_is_loopback(host))))
+		return false;
+	for (i = 0; i < cfg->nhosts; i++)
+		if (host_pattern_match(cfg->hosts[i], host))
+			return true;
+	return false;
+}
+
+int
+config_key(const struct config *cfg, char **out)
+{
+	struct strbuf sb = STRBUF_INIT;
+	uint64_t h = HASH_FNV1A64_INIT;
+	int r;
+
+	h = hash_fnv1a64(cfg->issuer ? cfg->issuer : "", h);
+	h = hash_fnv1a64("\n", h);
+	h = hash_fnv1a64(cfg->client_id ? cfg->client_id : "", h);
+	r = strbuf_addf(&sb, "%s-%016llx", cfg->profile,
+			(unsigned long long)h);
+	if (!r)
+		r = strbuf_detach(&sb, out);
+	strbuf_release(&sb);
+	return r;
+}
+
+void
+config_print_options_help(void)
+{
+	char left[64];
+	size_t i;
+
+	for (i = 0; i < NOPTS; i++) {
+		const struct opt_desc *d = &opt_table[i];
+
+		snprintf(left, sizeof(left), "--%s%s%s", d->name,
+			 d->arg ? " " : "", d->arg ? d->arg : "");
+		printf("  %-26s %s", left, d->help);
+		if (d->env)
+			printf(" [%s]", d->env);
+		printf("\n");
+	}
+}

@@ -1,0 +1,113 @@
+/*
+ * Configuration: command-line options, environment, then the JSON config
+ * file, highest first (SPEC 3). Each value remembers where it came from so
+ * --verbose can say so.
+ *
+ * Example:
+ *	struct config cfg;
+ *	config_init(&cfg);
+ *	if (config_parse_args(&cfg, argc, argv, &cmd_index) ||
+ *	    config_load(&cfg))
+ *		goto out;
+ *	...
+ *	config_release(&cfg);
+ */
+#ifndef CLERK_CONFIG_H
+#define CLERK_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum storage_kind {
+	STORAGE_AUTO,
+	STORAGE_KEYRING,
+	STORAGE_FILE,
+	STORAGE_MEMORY,
+};
+
+enum config_source {
+	SRC_DEFAULT,
+	SRC_OPTION,
+	SRC_ENV,
+	SRC_FILE,
+};
+
+struct config {
+	char *issuer;		/* no trailing slash */
+	char *client_id;
+	char *scopes;		/* space-separated */
+	char **hosts;		/* host patterns, NULL-terminated */
+	size_t nhosts;
+	char *profile;
+	enum storage_kind storage;
+	int callback_port;	/* 0: any */
+	char *username;
+	int timeout;		/* seconds a sign-in or lock wait may take */
+	int refresh_margin;	/* seconds before expiry to refresh */
+	bool interactive;
+	bool verbose;
+	bool quiet;
+	char *config_path;	/* file in use (may not exist) */
+
+	enum config_source src_issuer, src_client_id, src_scopes, src_hosts,
+		src_profile, src_storage, src_callback_port, src_username,
+		src_timeout, src_refresh_margin, src_interactive;
+
+	/* Positional arguments left after the options (not owned). */
+	char **args;
+	int nargs;
+};
+
+#define CONFIG_DEFAULT_SCOPES "profile email openid offline_access"
+#define CONFIG_DEFAULT_PROFILE "default"
+#define CONFIG_DEFAULT_USERNAME "oauth2"
+#define CONFIG_DEFAULT_TIMEOUT 300
+#define CONFIG_DEFAULT_REFRESH_MARGIN 30
+
+void config_init(struct config *cfg);
+void config_release(struct config *cfg);
+
+/*
+ * Parse options in argv[1..argc) (GNU style, options may follow the
+ * command). Positional arguments land in cfg->args. --help and --version
+ * set *@want_help / *@want_version. An unknown option is CLERK_ECONFIG
+ * with a message.
+ */
+int config_parse_args(struct config *cfg, int argc, char **argv,
+		      bool *want_help, bool *want_version);
+
+/*
+ * Fill what options did not set from the environment, then from the
+ * config file, then defaults; validate. Missing issuer or client id is
+ * not an error here (config_require() checks it where needed).
+ */
+int config_load(struct config *cfg);
+
+/* CLERK_ECONFIG with a message saying how to set what is missing. */
+int config_require(const struct config *cfg);
+
+/* "option", "environment", "config file", "default". */
+const char *config_source_name(enum config_source src);
+const char *config_storage_name(enum storage_kind kind);
+
+/*
+ * True when the host list allows @host (which may carry ":port") for
+ * @protocol ("https"; "http" only for loopback hosts). See SPEC 3.
+ */
+bool config_host_allowed(const struct config *cfg, const char *protocol,
+			 const char *host);
+
+/* True when @pattern matches @host (exact or "*.suffix", any case). */
+bool host_pattern_match(const char *pattern, const char *host);
+
+/*
+ * A stable key for (issuer, client id, profile): "<profile>-<16 hex>",
+ * used to name the lock, runtime cache and discovery cache files.
+ */
+int config_key(const struct config *cfg, char **out);
+
+/* Usage text of the options (for --help). */
+void config_print_options_help(void);
+
+#endif

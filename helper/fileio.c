@@ -1,0 +1,270 @@
+/* See fileio.h. */
+#include "fileio.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "error.h"
+#include "log.h"
+#include "util.h"
+
+static int
+write_all(int fd, const void *data, size_t len)
+{
+	const char *p = data;
+	ssize_t n;
+
+	while (len > 0) {
+		n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int
+fsync_parent(const char *path)
+{
+	char dir[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	size_t n;
+	int fd, r;
+
+	if (!slash)
+		return 0;
+	n = slash == path ? 1 : (size_t)(slash - path);
+	if (n >= sizeof(dir))
+		return -1;
+	memcpy(dir, path, n);
+	dir[n] = '\0';
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return -1;
+	r = fsync(fd);
+	close(fd);
+	return r;
+}
+
+int
+file_write_atomic(const char *path, const void *data, size_t len,
+		  mode_t mode)
+{
+	char tmp[PATH_MAX];
+	int fd = -1, r = CLERK_EIO;
+	int n;
+
+	n = snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
+	if (n < 0 || (size_t)n >= sizeof(tmp)) {
+		log_error("cannot write %s: path too long", path);
+		return CLERK_EIO;
+	}
+	(void)unlink(tmp);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		  mode);
+	if (fd < 0) {
+		log_error("cannot write %s: %s", tmp, strerror(errno));
+		return CLERK_EIO;
+	}
+	if (fchmod(fd, mode) || write_all(fd, data, len) || fsync(fd)) {
+		log_error("cannot write %s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	if (close(fd)) {
+		fd = -1;
+		log_error("cannot write %s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	fd = -1;
+	if (rename(tmp, path)) {
+		log_error("cannot replace %s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (fsync_parent(path))
+		log_debug("fsync of the directory of %s failed: %s", path,
+			  strerror(errno));
+	r = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	if (r)
+		(void)unlink(tmp);
+	return r;
+}
+
+static int
+read_fd(int fd, const char *path, size_t max, char **out, size_t *len)
+{
+	struct strbuf sb = STRBUF_INIT_SECRET;
+	char buf[4096];
+	ssize_t n;
+	int r;
+
+	sb.max = max;
+	for (;;) {
+		n = read(fd, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			log_error("cannot read %s: %s", path, strerror(errno));
+			r = CLERK_EIO;
+			goto out;
+		}
+		if (n == 0)
+			break;
+		if ((r = strbuf_add(&sb, buf, (size_t)n))) {
+			if (r == CLERK_EPROTO)
+				log_error("cannot read %s: larger than %zu "
+					  "bytes", path, max);
+			goto out;
+		}
+	}
+	*len = sb.len;
+	r = strbuf_detach(&sb, out);
+out:
+	secret_wipe(buf, sizeof(buf));
+	strbuf_release(&sb);
+	return r;
+}
+
+static int
+open_regular(const char *path, int *fd_out, struct stat *st)
+{
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return CLERK_ENOTFOUND;
+		if (errno == ELOOP) {
+			log_error("refusing %s: it is a symbolic link", path);
+			return CLERK_EPERM;
+		}
+		log_error("cannot open %s: %s", path, strerror(errno));
+		return CLERK_EIO;
+	}
+	if (fstat(fd, st) || !S_ISREG(st->st_mode)) {
+		log_error("refusing %s: not a regular file", path);
+		close(fd);
+		return CLERK_EPERM;
+	}
+	*fd_out = fd;
+	return 0;
+}
+
+int
+file_read_limited(const char *path, size_t max, char **out, size_t *len)
+{
+	struct stat st;
+	int fd, r;
+
+	if ((r = open_regular(path, &fd, &st)))
+		return r;
+	r = read_fd(fd, path, max, out, len);
+	close(fd);
+	return r;
+}
+
+int
+file_read_private(const char *path, size_t max, char **out, size_t *len)
+{
+	struct stat st;
+	int fd, r;
+
+	if ((r = open_regular(path, &fd, &st)))
+		return r;
+	if (st.st_uid != geteuid()) {
+		log_error("refusing %s: owned by uid %ld, not by you "
+			  "(remove it, then sign in again)", path,
+			  (long)st.st_uid);
+		r = CLERK_EPERM;
+	} else if (st.st_mode & 077) {
+		log_error("refusing %s: readable or writable by others "
+			  "(mode %03o; fix with: chmod 600 %s)", path,
+			  (unsigned)(st.st_mode & 0777), path);
+		r = CLERK_EPERM;
+	} else {
+		r = read_fd(fd, path, max, out, len);
+	}
+	close(fd);
+	return r;
+}
+
+int
+file_remove(const char *path)
+{
+	if (unlink(path) && errno != ENOENT) {
+		log_error("cannot remove %s: %s", path, strerror(errno));
+		return CLERK_EIO;
+	}
+	return 0;
+}
+
+static int
+dir_check(const char *path)
+{
+	struct stat st;
+
+	if (lstat(path, &st)) {
+		log_error("cannot use %s: %s", path, strerror(errno));
+		return CLERK_EIO;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		log_error("cannot use %s: not a directory", path);
+		return CLERK_EPERM;
+	}
+	if (st.st_uid != geteuid()) {
+		log_error("refusing %s: owned by uid %ld, not by you", path,
+			  (long)st.st_uid);
+		return CLERK_EPERM;
+	}
+	if (st.st_mode & 077) {
+		log_error("refusing %s: open to others (mode %03o; fix with: "
+			  "chmod 700 %s)", path,
+			  (unsigned)(st.st_mode & 0777), path);
+		return CLERK_EPERM;
+	}
+	return 0;
+}
+
+int
+dir_ensure_private(const char *path)
+{
+	char buf[PATH_MAX];
+	size_t n = strlen(path), i;
+
+	if (n == 0 || n >= sizeof(buf)) {
+		log_error("cannot use directory '%s': bad path", path);
+		return CLERK_EIO;
+	}
+	if (mkdir(path, 0700) == 0 || errno == EEXIST)
+		return dir_check(path);
+	if (errno != ENOENT) {
+		log_error("cannot create %s: %s", path, strerror(errno));
+		return CLERK_EIO;
+	}
+	memcpy(buf, path, n + 1);
+	for (i = 1; i < n; i++) {
+		if (buf[i] != '/')
+			continue;
+		buf[i] = '\0';
+		if (mkdir(buf, 0700) && errno != EEXIST) {
+			log_error("cannot create %s: %s", buf,
+				  strerror(errno));
+			return CLERK_EIO;
+		}
+		buf[i] = '/';
+	}
+	if (mkdir(path, 0700) && errno != EEXIST) {
+		log_error("cannot create %s: %s", path, strerror(errno));
+		return CLERK_EIO;
+	}
+	return dir_check(path);
+}

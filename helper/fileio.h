@@ -1,0 +1,44 @@
+/*
+ * Files that hold secrets or state.
+ *
+ * MUST: write through a temporary file in the same directory, fsync it,
+ * rename it over the old one and fsync the directory, so a crash leaves
+ * the old file or the new one, never a torn one. MUST NOT: follow a
+ * symbolic link at the final path component, or trust a file that others
+ * can read or that someone else owns.
+ */
+#ifndef CLERK_FILEIO_H
+#define CLERK_FILEIO_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/* Atomically replace @path with @len bytes at @data, created with @mode. */
+int file_write_atomic(const char *path, const void *data, size_t len,
+		      mode_t mode);
+
+/*
+ * Read a regular file of at most @max bytes into a new NUL-terminated
+ * buffer (free with secret_free). CLERK_ENOTFOUND when it does not exist
+ * (no message); CLERK_EPROTO when larger than @max.
+ */
+int file_read_limited(const char *path, size_t max, char **out, size_t *len);
+
+/*
+ * Like file_read_limited(), but the file must be ours and not readable or
+ * writable by group or others; else CLERK_EPERM with a message that says
+ * how to fix it.
+ */
+int file_read_private(const char *path, size_t max, char **out, size_t *len);
+
+/* Remove @path; a missing file is fine. */
+int file_remove(const char *path);
+
+/*
+ * Create directory @path (and missing parents) with mode 0700. An
+ * existing @path must be a directory we own with no group/other access,
+ * else CLERK_EPERM with a message.
+ */
+int dir_ensure_private(const char *path);
+
+#endif

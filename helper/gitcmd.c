@@ -1,0 +1,166 @@
+/*
+ * See gitcmd.h.
+ *
+ * MUST: write nothing but protocol lines to stdout; answer only hosts
+ * that the host list allows (SPEC 3); print nothing and succeed for any
+ * other host so git moves on to its next helper.
+ */
+#include "gitcmd.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "error.h"
+#include "gitproto.h"
+#include "log.h"
+#include "session.h"
+#include "util.h"
+
+int
+out_write(const char *buf, size_t len)
+{
+	ssize_t n;
+
+	while (len > 0) {
+		n = write(STDOUT_FILENO, buf, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			log_error("cannot write the answer: %s",
+				  strerror(errno));
+			return CLERK_EIO;
+		}
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int
+read_request(const char *action, struct credential *c)
+{
+	if (isatty(STDIN_FILENO))
+		log_info("%s: reading a request from the terminal: type lines "
+			 "such as protocol=https and host=git.example.com, "
+			 "then an empty line", action);
+	return credential_read_fd(STDIN_FILENO, c);
+}
+
+/* Is this request for us? Logs why not. */
+static bool
+request_allowed(const struct config *cfg, const struct credential *c)
+{
+	if (cfg->nhosts == 0) {
+		log_info("no host may receive a token yet: name one with "
+			 "--host=git.example.com in the helper string, "
+			 "CLERK_CREDENTIAL_HOSTS or \"hosts\" in the config "
+			 "file");
+		return false;
+	}
+	if (!config_host_allowed(cfg, c->protocol, c->host)) {
+		log_debug("host '%s' over %s is not in the host list; "
+			  "passing", c->host ? c->host : "",
+			  c->protocol ? c->protocol : "?");
+		return false;
+	}
+	log_debug("host '%s' matches the host list", c->host);
+	return true;
+}
+
+static int
+emit_answer(const struct config *cfg, const struct credential *c,
+	    const char *token, int64_t exp)
+{
+	struct strbuf out = STRBUF_INIT_SECRET;
+	char num[24];
+	int r;
+
+	if (c->cap_authtype) {
+		r = credential_emit(&out, "capability[]", "authtype");
+		if (!r)
+			r = credential_emit(&out, "authtype", "Bearer");
+		if (!r)
+			r = credential_emit(&out, "credential", token);
+		if (!r)
+			r = credential_emit(&out, "ephemeral", "1");
+	} else {
+		r = credential_emit(&out, "username",
+				    c->username ? c->username : cfg->username);
+		if (!r)
+			r = credential_emit(&out, "password", token);
+	}
+	if (!r && exp > 0) {
+		snprintf(num, sizeof(num), "%lld", (long long)exp);
+		r = credential_emit(&out, "password_expiry_utc", num);
+	}
+	if (!r)
+		r = out_write(out.buf, out.len);
+	strbuf_release(&out);
+	return r;
+}
+
+int
+gitcmd_get(struct config *cfg)
+{
+	struct credential c = CREDENTIAL_INIT;
+	char *token = NULL;
+	int64_t exp = 0;
+	int r;
+
+	if ((r = read_request("get", &c)) || !request_allowed(cfg, &c))
+		goto out;
+	if ((r = config_require(cfg)))
+		goto out;
+	if (c.interactive_false)
+		cfg->interactive = false;
+	r = session_cached_token(cfg, &token, &exp);
+	if (r == CLERK_ENOTFOUND)
+		r = session_token(cfg, &token, &exp);
+	if (r) {
+		/* The user said no: tell git not to prompt for a password. */
+		if (r == CLERK_EDENIED)
+			out_write("quit=1\n", 7);
+		goto out;
+	}
+	r = emit_answer(cfg, &c, token, exp);
+out:
+	secret_free(token);
+	credential_release(&c);
+	return r;
+}
+
+int
+gitcmd_store(struct config *cfg)
+{
+	struct credential c = CREDENTIAL_INIT;
+	int r;
+
+	/* Our tokens are stored already; foreign ones are never kept. */
+	if ((r = read_request("store", &c)) == 0 && request_allowed(cfg, &c))
+		log_debug("store: nothing to do");
+	credential_release(&c);
+	return r;
+}
+
+int
+gitcmd_erase(struct config *cfg)
+{
+	struct credential c = CREDENTIAL_INIT;
+	const char *secret;
+	int r;
+
+	if ((r = read_request("erase", &c)) || !request_allowed(cfg, &c))
+		goto out;
+	secret = c.credential ? c.credential : c.password;
+	if (!secret) {
+		log_debug("erase without a password: nothing to do");
+		goto out;
+	}
+	if ((r = config_require(cfg)) == 0)
+		r = session_erase(cfg, secret);
+out:
+	credential_release(&c);
+	return r;
+}

@@ -1,0 +1,47 @@
+/*
+ * HTTP client through libcurl (GnuTLS build); the only module that
+ * includes libcurl.
+ *
+ * MUST: verify TLS; speak only http and https; follow no redirect; bound
+ * response bodies to HTTP_MAX_BODY; time out (connect 10 s, whole request
+ * 30 s). MUST NOT: log a request body, a bearer token or a response body.
+ * Only https URLs are accepted, except http on loopback (127.0.0.1, [::1],
+ * localhost) for development and tests.
+ */
+#ifndef CLERK_HTTP_H
+#define CLERK_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define HTTP_MAX_BODY (1024 * 1024)
+
+struct http_response {
+	long status;		/* HTTP status, 0 if none */
+	char *body;		/* NUL-terminated, wiped on release */
+	size_t len;
+	char *content_type;	/* or NULL */
+	long retry_after;	/* seconds from Retry-After, or -1 */
+};
+
+#define HTTP_RESPONSE_INIT { 0, NULL, 0, NULL, -1 }
+
+void http_response_release(struct http_response *resp);
+
+/* True when @url may be contacted under the policy above. */
+bool http_url_allowed(const char *url);
+
+/*
+ * POST @form (application/x-www-form-urlencoded, a secret) to @url.
+ * Returns 0 whenever an HTTP response arrived, whatever its status;
+ * CLERK_ENET (with a message naming the URL and curl's reason) when none
+ * did, CLERK_EPROTO when the body was over the limit, CLERK_ECONFIG when
+ * the URL is not allowed.
+ */
+int http_post_form(const char *url, const char *form,
+		   struct http_response *out);
+
+/* GET @url, with "Authorization: Bearer @bearer" when @bearer is set. */
+int http_get(const char *url, const char *bearer, struct http_response *out);
+
+#endif

@@ -1,0 +1,25 @@
+/*
+ * Messages on stderr.
+ *
+ * Every line starts "clerk-credential: ". Errors say what failed, why, and
+ * what to do, in lower case. MUST NOT: pass a secret (token, code,
+ * verifier) to any of these, in debug output neither.
+ */
+#ifndef CLERK_LOG_H
+#define CLERK_LOG_H
+
+#include <stdbool.h>
+
+void log_set_verbose(bool on);
+bool log_is_verbose(void);
+void log_set_quiet(bool on);
+
+/* Always printed. */
+void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Printed unless quiet. */
+void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Printed with --verbose only, prefixed "debug: ". */
+void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

@@ -1,0 +1,517 @@
+/*
+ * See oauth.h.
+ *
+ * MUST: build forms in wiped buffers; bound every token and number from
+ * the provider before keeping it; commit into the token set only when the
+ * whole answer is valid; treat invalid_grant as CLERK_EGRANT only when the
+ * provider says so with a 400 or 401 (a 5xx must never make the caller
+ * forget its tokens). MUST NOT: put a token, code or verifier in any
+ * message; resend the scope on refresh (RFC 6749 6: it may only narrow).
+ *
+ * The ID token check here covers the claims only. The signature is not
+ * verified yet: that is the JWKS verifier's job (SPEC 8), which will call
+ * this after it has checked RS256/ES256 against the provider's keys.
+ */
+#include "oauth.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "config.h"
+#include "discovery.h"
+#include "encode.h"
+#include "error.h"
+#include "http.h"
+#include "json.h"
+#include "log.h"
+#include "tokenset.h"
+#include "util.h"
+
+#define OAUTH_MAX_TOKEN (64 * 1024)
+#define OAUTH_MAX_TEXT 4096		/* scope, token_type */
+#define OAUTH_MAX_EXPIRES_IN (10LL * 366 * 86400)	/* ten years */
+#define ID_TOKEN_SKEW 60
+
+/* A copy of @s fit for a terminal: controls and non-ASCII as '?'. */
+static const char *
+printable(const char *s, char *buf, size_t size)
+{
+	size_t i;
+
+	for (i = 0; s[i] && i + 1 < size; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		buf[i] = (c < 0x20 || c >= 0x7f) ? '?' : (char)c;
+	}
+	buf[i] = '\0';
+	return buf;
+}
+
+/*
+ * 1..@max characters, each printable ASCII; with @token, no space either
+ * (RFC 6749 A.12-A.13 and RFC 6750 b64token are all visible ASCII).
+ */
+static bool
+text_ok(const char *s, size_t max, bool token)
+{
+	size_t n;
+
+	for (n = 0; s[n]; n++) {
+		unsigned char c = (unsigned char)s[n];
+
+		if (n >= max || c < 0x20 || c >= 0x7f || (token && c == ' '))
+			return false;
+	}
+	return n > 0;
+}
+
+static bool
+is_null(const struct json *node)
+{
+	return node && strcmp(json_type_name(node), "null") == 0;
+}
+
+/*
+ * An optional string member: *@out is NULL when absent, null or empty;
+ * -1 when it has another type or fails text_ok().
+ */
+static int
+opt_string(const struct json *doc, const char *key, size_t max, bool token,
+	   const char **out)
+{
+	const struct json *node = json_get(doc, key);
+	const char *v = json_string_value(node);
+
+	*out = NULL;
+	if (!node || is_null(node) || (v && !*v))
+		return 0;
+	if (!v || !text_ok(v, max, token))
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* expires_at from expires_in (a number, or a numeric string); 0 if absent. */
+static int
+read_expiry(const struct json *doc, int64_t now, int64_t *expires_at)
+{
+	const struct json *node = json_get(doc, "expires_in");
+	const char *s = json_string_value(node);
+	int64_t v;
+
+	if (!node || is_null(node)) {
+		*expires_at = 0;
+		return 0;
+	}
+	if (json_get_int64(doc, "expires_in", &v) &&
+	    (!s || parse_int64(s, 1, OAUTH_MAX_EXPIRES_IN, &v)))
+		return -1;
+	if (v < 1 || v > OAUTH_MAX_EXPIRES_IN || now < 0 ||
+	    now > INT64_MAX - OAUTH_MAX_EXPIRES_IN)
+		return -1;
+	*expires_at = now + v;
+	return 0;
+}
+
+/* The answer's fields, pointing into the parsed document. */
+struct answer {
+	const char *access_token, *refresh_token, *id_token;
+	const char *token_type, *scope;
+	int64_t expires_at;
+};
+
+/* Validate a 200 answer into @a; names the bad member in *@bad. */
+static int
+read_answer(const struct json *doc, int64_t now, struct answer *a,
+	    const char **bad)
+{
+	if (opt_string(doc, "access_token", OAUTH_MAX_TOKEN, true,
+		       &a->access_token) || !a->access_token)
+		*bad = "access_token is missing or malformed";
+	else if (opt_string(doc, "refresh_token", OAUTH_MAX_TOKEN, true,
+			    &a->refresh_token))
+		*bad = "refresh_token is malformed";
+	else if (opt_string(doc, "id_token", OAUTH_MAX_TOKEN, true,
+			    &a->id_token))
+		*bad = "id_token is malformed";
+	else if (opt_string(doc, "token_type", OAUTH_MAX_TEXT, true,
+			    &a->token_type) ||
+		 (a->token_type && strcasecmp(a->token_type, "Bearer") != 0))
+		*bad = "token_type is not Bearer";
+	else if (opt_string(doc, "scope", OAUTH_MAX_TEXT, false, &a->scope))
+		*bad = "scope is malformed";
+	else if (read_expiry(doc, now, &a->expires_at))
+		*bad = "expires_in is not between 1 second and 10 years";
+	else
+		return 0;
+	return CLERK_EPROVIDER;
+}
+
+/* Replace *@dst by @src when @src is set; wipes the old value. */
+static void
+replace(char **dst, char **src)
+{
+	if (!*src)
+		return;
+	secret_free(*dst);
+	*dst = *src;
+	*src = NULL;
+}
+
+/* Copy @a into @out; nothing changes unless every copy succeeds. */
+static int
+commit_answer(const struct answer *a, struct tokenset *out)
+{
+	const char *src[5] = { a->access_token, a->refresh_token, a->id_token,
+			       a->token_type, a->scope };
+	char *copy[5] = { NULL };
+	int i, r = 0;
+
+	for (i = 0; i < 5 && !r; i++)
+		if (src[i] && !(copy[i] = strdup(src[i])))
+			r = CLERK_ENOMEM;
+	if (!r) {
+		replace(&out->access_token, &copy[0]);
+		replace(&out->refresh_token, &copy[1]);
+		replace(&out->id_token, &copy[2]);
+		replace(&out->token_type, &copy[3]);
+		replace(&out->scope, &copy[4]);
+		out->expires_at = a->expires_at;
+	}
+	for (i = 0; i < 5; i++)
+		secret_free(copy[i]);
+	return r;
+}
+
+static const char *
+error_hint(const char *error)
+{
+	if (strcmp(error, "invalid_grant") == 0)
+		return "sign in again";
+	if (strcmp(error, "invalid_client") == 0 ||
+	    strcmp(error, "unauthorized_client") == 0)
+		return "check --client-id and the OAuth application";
+	if (strcmp(error, "invalid_scope") == 0)
+		return "check --scopes";
+	return "check the OAuth application's settings";
+}
+
+/* Report an error answer once; the result code for it. */
+static int
+report_error(long status, const struct json *doc, long retry_after)
+{
+	const char *err = json_get_string(doc, "error");
+	const char *desc = json_get_string(doc, "error_description");
+	char e[65], d[201], retry[64] = "";
+
+	if (retry_after >= 0 && (status == 429 || status == 503))
+		snprintf(retry, sizeof(retry), ", retry after %ld s",
+			 retry_after);
+	if (err && (status == 400 || status == 401 || status == 200)) {
+		log_error("token request failed: %s%s%s%s; %s",
+			  printable(err, e, sizeof(e)), desc ? " (" : "",
+			  desc ? printable(desc, d, sizeof(d)) : "",
+			  desc ? ")" : "", error_hint(err));
+		return strcmp(err, "invalid_grant") == 0 && status != 200 ?
+			       CLERK_EGRANT : CLERK_EPROVIDER;
+	}
+	log_error("token request failed: HTTP %ld from the provider%s%s%s "
+		  "(try again later; if it persists, check the issuer)",
+		  status, err ? ", " : "", err ? printable(err, e, sizeof(e)) :
+		  "", retry);
+	return CLERK_EPROVIDER;
+}
+
+static int
+parse_response(long status, const char *body, size_t len, int64_t now,
+	       long retry_after, struct tokenset *out)
+{
+	struct answer a = { NULL, NULL, NULL, NULL, NULL, 0 };
+	const char *bad = NULL;
+	struct json *doc;
+	int r;
+
+	doc = body ? json_parse(body, len) : NULL;
+	if (!json_is_object(doc)) {
+		json_free(doc);
+		doc = NULL;
+	}
+	if (status != 200 || !doc ||
+	    (!json_get(doc, "access_token") && json_get(doc, "error"))) {
+		if (status == 200 && !doc) {
+			log_error("token request failed: the answer is not "
+				  "a JSON object (check the issuer)");
+			r = CLERK_EPROVIDER;
+		} else {
+			r = report_error(status, doc, retry_after);
+		}
+		goto out;
+	}
+	if ((r = read_answer(doc, now, &a, &bad))) {
+		log_error("token request failed: %s in the provider's answer "
+			  "(check the issuer)", bad);
+		goto out;
+	}
+	r = commit_answer(&a, out);
+out:
+	json_free(doc);
+	return r;
+}
+
+int
+oauth_parse_token_response(long status, const char *body, size_t len,
+			   int64_t now, struct tokenset *out)
+{
+	return parse_response(status, body, len, now, -1, out);
+}
+
+/* Append "&@key=@value" (no '&' first) to the form @sb. */
+static int
+form_add(struct strbuf *sb, const char *key, const char *value)
+{
+	int r = 0;
+
+	if (sb->len)
+		r = strbuf_addch(sb, '&');
+	if (!r)
+		r = strbuf_adds(sb, key);
+	if (!r)
+		r = strbuf_addch(sb, '=');
+	if (!r)
+		r = url_encode(value, sb);
+	return r;
+}
+
+/* POST @form to the token endpoint and parse the answer into @out. */
+static int
+token_request(const struct oidc_provider *op, const char *form,
+	      struct tokenset *out)
+{
+	struct http_response resp = HTTP_RESPONSE_INIT;
+	/* Before sending: the token cannot outlive now + expires_in. */
+	int64_t now = time_now();
+	int r;
+
+	r = http_post_form(op->token_endpoint, form, &resp);
+	if (!r)
+		r = parse_response(resp.status, resp.body, resp.len, now,
+				   resp.retry_after, out);
+	http_response_release(&resp);
+	return r;
+}
+
+int
+oauth_exchange_code(const struct config *cfg,
+		    const struct oidc_provider *op, const char *code,
+		    const char *verifier, const char *redirect_uri,
+		    struct tokenset *out)
+{
+	struct strbuf form = STRBUF_INIT_SECRET;
+	int r;
+
+	if (!cfg->client_id || !op->token_endpoint || !code || !verifier ||
+	    !redirect_uri) {
+		log_error("code exchange called without all its parts: bug");
+		return CLERK_EINTERNAL;
+	}
+	if ((r = form_add(&form, "grant_type", "authorization_code")) ||
+	    (r = form_add(&form, "code", code)) ||
+	    (r = form_add(&form, "redirect_uri", redirect_uri)) ||
+	    (r = form_add(&form, "client_id", cfg->client_id)) ||
+	    (r = form_add(&form, "code_verifier", verifier)))
+		goto out;
+	log_debug("oauth: exchanging the authorization code");
+	r = token_request(op, form.buf, out);
+out:
+	strbuf_release(&form);
+	return r;
+}
+
+int
+oauth_refresh(const struct config *cfg, const struct oidc_provider *op,
+	      struct tokenset *out)
+{
+	struct strbuf form = STRBUF_INIT_SECRET;
+	int r;
+
+	if (!cfg->client_id || !op->token_endpoint) {
+		log_error("token refresh called without a client id or "
+			  "token endpoint: bug");
+		return CLERK_EINTERNAL;
+	}
+	if (!out->refresh_token) {
+		log_debug("oauth: no refresh token to refresh with");
+		return CLERK_ENOTFOUND;
+	}
+	if ((r = form_add(&form, "grant_type", "refresh_token")) ||
+	    (r = form_add(&form, "refresh_token", out->refresh_token)) ||
+	    (r = form_add(&form, "client_id", cfg->client_id)))
+		goto out;
+	log_debug("oauth: refreshing the access token");
+	r = token_request(op, form.buf, out);
+out:
+	strbuf_release(&form);
+	return r;
+}
+
+int
+oauth_userinfo(const struct oidc_provider *op, const char *access_token,
+	       char **json)
+{
+	struct http_response resp = HTTP_RESPONSE_INIT;
+	struct json *doc = NULL;
+	int r;
+
+	if (!op->userinfo_endpoint) {
+		log_error("cannot fetch the user's profile: the provider has "
+			  "no userinfo endpoint");
+		return CLERK_EPROVIDER;
+	}
+	if (!access_token)
+		return CLERK_EINTERNAL;
+	if ((r = http_get(op->userinfo_endpoint, access_token, &resp)))
+		goto out;
+	r = CLERK_EPROVIDER;
+	if (resp.status != 200) {
+		log_error("userinfo request failed: HTTP %ld%s", resp.status,
+			  resp.status == 401 ?
+				  " (the access token was refused: sign in "
+				  "again)" : " (try again later)");
+		goto out;
+	}
+	doc = json_parse(resp.body, resp.len);
+	if (!json_is_object(doc) || memchr(resp.body, '\0', resp.len)) {
+		log_error("userinfo request failed: the answer is not a JSON "
+			  "object");
+		goto out;
+	}
+	/* Re-serialised: cJSON ignores bytes after the first value. */
+	r = json_print(doc, false, json);
+out:
+	json_free(doc);
+	http_response_release(&resp);
+	return r;
+}
+
+/* --- ID token claims ------------------------------------------------- */
+
+/* The JSON object in base64url part @s (@n bytes) of a JWT, or NULL. */
+static struct json *
+jwt_part(const char *s, size_t n)
+{
+	unsigned char *raw = NULL;
+	struct json *doc = NULL;
+	size_t len = 0;
+
+	if (n == 0 || base64url_decode(s, n, &raw, &len))
+		return NULL;
+	doc = json_parse((const char *)raw, len);
+	secret_free(raw);
+	if (!json_is_object(doc)) {
+		json_free(doc);
+		return NULL;
+	}
+	return doc;
+}
+
+static const char *
+check_audience(const struct json *claims, const char *client_id)
+{
+	const struct json *aud = json_get(claims, "aud");
+	const char *azp = json_get_string(claims, "azp");
+	size_t i, n = 1;
+	bool found = false;
+
+	if (json_is_string(aud)) {
+		found = strcmp(json_string_value(aud), client_id) == 0;
+	} else if (json_is_array(aud)) {
+		n = json_array_size(aud);
+		for (i = 0; i < n; i++) {
+			const char *v =
+				json_string_value(json_array_item(aud, i));
+
+			if (!v)
+				return "aud holds something else than strings";
+			found |= strcmp(v, client_id) == 0;
+		}
+	} else {
+		return "aud is missing";
+	}
+	if (!found)
+		return "aud does not name this client id";
+	if (n > 1 && !azp)
+		return "azp is missing while aud names several clients";
+	if (json_get(claims, "azp") && (!azp || strcmp(azp, client_id) != 0))
+		return "azp is not this client id";
+	return NULL;
+}
+
+/* NULL when the claims pass, else what failed. */
+static const char *
+check_claims(const struct json *claims, const char *issuer,
+	     const char *client_id, const char *nonce, int64_t now)
+{
+	const char *iss = json_get_string(claims, "iss");
+	const char *why;
+	int64_t exp, nbf;
+
+	if (!iss || strcmp(iss, issuer) != 0)
+		return "iss is not the configured issuer";
+	if ((why = check_audience(claims, client_id)))
+		return why;
+	if (json_get_int64(claims, "exp", &exp))
+		return "exp is missing";
+	if (exp <= now - ID_TOKEN_SKEW)
+		return "it has expired";
+	if (!json_get_int64(claims, "nbf", &nbf) && nbf > now + ID_TOKEN_SKEW)
+		return "it is not valid yet";
+	if (nonce && !str_ct_equal(json_get_string(claims, "nonce"), nonce))
+		return "nonce does not match this sign-in";
+	return NULL;
+}
+
+/* NULL when @jwt splits into header.payload.signature with a real alg. */
+static const char *
+split_jwt(const char *jwt, struct json **payload)
+{
+	const char *d1, *d2, *alg;
+	struct json *header;
+	bool alg_ok;
+
+	if (!text_ok(jwt, OAUTH_MAX_TOKEN, true) ||
+	    !(d1 = strchr(jwt, '.')) || !(d2 = strchr(d1 + 1, '.')) ||
+	    strchr(d2 + 1, '.') || !d2[1])
+		return "it is not a signed JWT";
+	if (!(header = jwt_part(jwt, (size_t)(d1 - jwt))))
+		return "its header is malformed";
+	alg = json_get_string(header, "alg");
+	alg_ok = alg && strcmp(alg, "none") != 0;
+	json_free(header);
+	if (!alg_ok)
+		return "it is unsigned (alg none or missing)";
+	if (!(*payload = jwt_part(d1 + 1, (size_t)(d2 - d1 - 1))))
+		return "its payload is malformed";
+	return NULL;
+}
+
+int
+oauth_check_id_token_claims(const char *id_token, const char *issuer,
+			    const char *client_id, const char *nonce,
+			    int64_t now)
+{
+	struct json *claims = NULL;
+	const char *why;
+
+	if (!id_token || !issuer || !client_id)
+		why = "it is missing";
+	else if (!(why = split_jwt(id_token, &claims)))
+		why = check_claims(claims, issuer, client_id, nonce, now);
+	json_free(claims);
+	if (!why)
+		return 0;
+	log_error("ID token refused: %s (sign in again; if it persists, "
+		  "check --issuer, --client-id and the system clock)", why);
+	return CLERK_EPROVIDER;
+}

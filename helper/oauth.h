@@ -1,0 +1,58 @@
+/*
+ * Token endpoint and userinfo (RFC 6749, OIDC Core), for a public client.
+ */
+#ifndef CLERK_OAUTH_H
+#define CLERK_OAUTH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct config;
+struct oidc_provider;
+struct tokenset;
+
+/*
+ * Parse a token endpoint answer (@status, @body) into @out: on 200 fills
+ * access_token, token_type, expires_at (@now + expires_in), refresh_token,
+ * id_token and scope when present (missing access_token is
+ * CLERK_EPROVIDER). On an OAuth error body: "invalid_grant" is
+ * CLERK_EGRANT, any other is CLERK_EPROVIDER; the message gives error and
+ * error_description (never a token). Fields not in the answer are left as
+ * they were in @out, so a refresh keeps its refresh token when the
+ * provider does not rotate it.
+ */
+int oauth_parse_token_response(long status, const char *body, size_t len,
+			       int64_t now, struct tokenset *out);
+
+/*
+ * grant_type=authorization_code with PKCE: POST code, redirect_uri,
+ * client_id and code_verifier. Fills @out as above.
+ */
+int oauth_exchange_code(const struct config *cfg,
+			const struct oidc_provider *op, const char *code,
+			const char *verifier, const char *redirect_uri,
+			struct tokenset *out);
+
+/*
+ * grant_type=refresh_token with @out->refresh_token; updates @out in
+ * place (rotated refresh token included). CLERK_EGRANT on invalid_grant.
+ */
+int oauth_refresh(const struct config *cfg, const struct oidc_provider *op,
+		  struct tokenset *out);
+
+/* GET userinfo with the access token; *@json is the body (a JSON object). */
+int oauth_userinfo(const struct oidc_provider *op, const char *access_token,
+		   char **json);
+
+/*
+ * Check the ID token's claims (signature checks come with the JWKS
+ * verifier): iss equals @issuer, aud contains @client_id (and azp equals
+ * it when there are several audiences), exp in the future (60 s skew),
+ * nonce equals @nonce when @nonce is set. CLERK_EPROVIDER with a message
+ * naming the failed check.
+ */
+int oauth_check_id_token_claims(const char *id_token, const char *issuer,
+				const char *client_id, const char *nonce,
+				int64_t now);
+
+#endif

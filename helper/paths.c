@@ -1,0 +1,107 @@
+/* See paths.h. */
+#include "paths.h"
+
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "error.h"
+#include "fileio.h"
+#include "log.h"
+#include "util.h"
+
+#define APP "clerk-credential"
+
+static const char *
+home_dir(void)
+{
+	const char *home = getenv("HOME");
+	struct passwd *pw;
+
+	if (home && home[0] == '/')
+		return home;
+	pw = getpwuid(geteuid());
+	return pw && pw->pw_dir && pw->pw_dir[0] == '/' ? pw->pw_dir : NULL;
+}
+
+/* $VAR/clerk-credential when $VAR is an absolute path, else ~/fallback/… */
+static int
+xdg_path(const char *var, const char *fallback, char **out)
+{
+	struct strbuf sb = STRBUF_INIT;
+	const char *base = getenv(var);
+	const char *home;
+	int r;
+
+	if (base && base[0] == '/') {
+		r = strbuf_addf(&sb, "%s/" APP, base);
+	} else if ((home = home_dir())) {
+		r = strbuf_addf(&sb, "%s/%s/" APP, home, fallback);
+	} else {
+		log_error("cannot find a home directory: set HOME or %s", var);
+		return CLERK_ECONFIG;
+	}
+	if (!r)
+		r = strbuf_detach(&sb, out);
+	strbuf_release(&sb);
+	return r;
+}
+
+int
+paths_join(const char *dir, const char *name, char **out)
+{
+	struct strbuf sb = STRBUF_INIT;
+	int r = strbuf_addf(&sb, "%s/%s", dir, name);
+
+	if (!r)
+		r = strbuf_detach(&sb, out);
+	strbuf_release(&sb);
+	return r;
+}
+
+int
+paths_config_file(char **out)
+{
+	char *dir = NULL;
+	int r = xdg_path("XDG_CONFIG_HOME", ".config", &dir);
+
+	if (!r)
+		r = paths_join(dir, "config.json", out);
+	free(dir);
+	return r;
+}
+
+int
+paths_state_dir(char **out)
+{
+	char *dir = NULL;
+	int r = xdg_path("XDG_STATE_HOME", ".local/state", &dir);
+
+	if (!r && (r = dir_ensure_private(dir)) == 0) {
+		*out = dir;
+		return 0;
+	}
+	free(dir);
+	return r;
+}
+
+int
+paths_runtime_dir(char **out, int create)
+{
+	const char *rt = getenv("XDG_RUNTIME_DIR");
+	char *dir = NULL;
+	int r;
+
+	if (!rt || rt[0] != '/')
+		return create ? paths_state_dir(out)
+			      : xdg_path("XDG_STATE_HOME", ".local/state", out);
+	if ((r = paths_join(rt, APP, &dir)))
+		return r;
+	if (create && (r = dir_ensure_private(dir))) {
+		free(dir);
+		return r;
+	}
+	*out = dir;
+	return 0;
+}

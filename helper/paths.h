@@ -1,0 +1,24 @@
+/*
+ * Where clerk-credential keeps its files (SPEC 3):
+ *   config   $XDG_CONFIG_HOME/clerk-credential/config.json
+ *            (default ~/.config/clerk-credential/config.json)
+ *   state    $XDG_STATE_HOME/clerk-credential (default ~/.local/state/…)
+ *   runtime  $XDG_RUNTIME_DIR/clerk-credential (else the state dir)
+ * Directories are created 0700 on demand. Results are malloc'd.
+ */
+#ifndef CLERK_PATHS_H
+#define CLERK_PATHS_H
+
+/* The default config file path (not created). */
+int paths_config_file(char **out);
+
+/* The state dir, created 0700 when missing. */
+int paths_state_dir(char **out);
+
+/* The runtime dir, created 0700 when missing (only with @create). */
+int paths_runtime_dir(char **out, int create);
+
+/* "<dir>/<name>" into a new string. */
+int paths_join(const char *dir, const char *name, char **out);
+
+#endif

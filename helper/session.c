@@ -1,0 +1,419 @@
+/* See session.h. */
+#include "session.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cache.h"
+#include "error.h"
+#include "json.h"
+#include "lock.h"
+#include "log.h"
+#include "net.h"
+#include "store.h"
+#include "tokenset.h"
+#include "util.h"
+
+static bool
+still_valid(const struct config *cfg, int64_t expires_at)
+{
+	/* 0: the provider gave no lifetime; trust it until git erases it. */
+	return expires_at == 0 ||
+	       expires_at > time_now() + cfg->refresh_margin;
+}
+
+int
+session_cached_token(const struct config *cfg, char **token,
+		     int64_t *expires_at)
+{
+	char *t = NULL;
+	int64_t exp = 0;
+	int r;
+
+	if (cfg->storage == STORAGE_MEMORY)
+		return CLERK_ENOTFOUND;
+	r = cache_read(cfg, &t, &exp);
+	if (r == CLERK_EPERM)
+		return r;
+	if (r) {
+		log_debug("runtime cache: miss");
+		return CLERK_ENOTFOUND;
+	}
+	if (!still_valid(cfg, exp)) {
+		log_debug("runtime cache: token expires in %lld s, within the "
+			  "refresh margin of %d s",
+			  (long long)(exp - time_now()), cfg->refresh_margin);
+		secret_free(t);
+		return CLERK_ENOTFOUND;
+	}
+	log_debug("runtime cache: hit");
+	*token = t;
+	*expires_at = exp;
+	return 0;
+}
+
+static void
+stamp(const struct config *cfg, struct tokenset *ts)
+{
+	/* Allocation failures here only lose the owner check on reload. */
+	str_set(&ts->issuer, cfg->issuer);
+	str_set(&ts->client_id, cfg->client_id);
+	str_set(&ts->profile, cfg->profile);
+}
+
+/* Keep @ts: store first (it may hold a rotated refresh token), then cache. */
+static int
+keep(const struct config *cfg, struct store *st, struct tokenset *ts)
+{
+	int r;
+
+	stamp(cfg, ts);
+	if ((r = store_save(st, ts)))
+		return r;
+	if (cfg->storage != STORAGE_MEMORY && ts->access_token &&
+	    cache_write(cfg, ts->access_token, ts->expires_at))
+		log_warn("could not cache the access token; continuing");
+	return 0;
+}
+
+static int
+hand_out(struct tokenset *ts, char **token, int64_t *expires_at)
+{
+	if (!(*token = strdup(ts->access_token)))
+		return CLERK_ENOMEM;
+	*expires_at = ts->expires_at;
+	return 0;
+}
+
+static int
+sign_in(const struct config *cfg, struct store *st, struct tokenset *ts)
+{
+	const struct net_api *net;
+	struct tokenset fresh = TOKENSET_INIT;
+	int r;
+
+	if ((r = net_load(&net)))
+		return r;
+	if ((r = net->signin(cfg, &fresh)))
+		goto out;
+	if ((r = keep(cfg, st, &fresh)))
+		goto out;
+	tokenset_move(ts, &fresh);
+out:
+	tokenset_release(&fresh);
+	return r;
+}
+
+/* Under the lock: refresh @ts; on a dead grant forget it. */
+static int
+refresh(const struct config *cfg, struct store *st, struct tokenset *ts)
+{
+	const struct net_api *net;
+	int r;
+
+	if ((r = net_load(&net)))
+		return r;
+	log_debug("refreshing the access token");
+	r = net->refresh(cfg, ts);
+	if (r == CLERK_EGRANT) {
+		log_warn("the provider no longer accepts the stored refresh "
+			 "token; a new sign-in is needed");
+		store_clear(st);
+		cache_drop(cfg, NULL);
+		tokenset_release(ts);
+		return r;
+	}
+	if (r)
+		return r;
+	return keep(cfg, st, ts);
+}
+
+static int
+not_interactive(void)
+{
+	log_error("not signed in, and sign-in is disabled here (run "
+		  "`clerk-credential login` in a terminal first)");
+	return CLERK_ENOINTERACT;
+}
+
+static int
+token_locked(const struct config *cfg, struct store *st, char **token,
+	     int64_t *expires_at)
+{
+	struct tokenset ts = TOKENSET_INIT;
+	int r;
+
+	/* Another process may have refreshed while we waited. */
+	if (session_cached_token(cfg, token, expires_at) == 0)
+		return 0;
+	r = store_load(st, &ts);
+	if (r && r != CLERK_ENOTFOUND)
+		goto out;
+	if (r == 0 && ts.access_token && still_valid(cfg, ts.expires_at)) {
+		log_debug("store: access token still valid");
+		if (cfg->storage != STORAGE_MEMORY)
+			cache_write(cfg, ts.access_token, ts.expires_at);
+		r = hand_out(&ts, token, expires_at);
+		goto out;
+	}
+	if (r == 0 && ts.refresh_token) {
+		r = refresh(cfg, st, &ts);
+		if (r == 0) {
+			r = hand_out(&ts, token, expires_at);
+			goto out;
+		}
+		if (r != CLERK_EGRANT)
+			goto out;
+	} else {
+		log_debug("store: no usable tokens");
+	}
+	if (!cfg->interactive) {
+		r = not_interactive();
+		goto out;
+	}
+	if ((r = sign_in(cfg, st, &ts)) == 0)
+		r = hand_out(&ts, token, expires_at);
+out:
+	tokenset_release(&ts);
+	return r;
+}
+
+int
+session_token(const struct config *cfg, char **token, int64_t *expires_at)
+{
+	struct store *st = NULL;
+	int fd = -1, r;
+
+	if ((r = store_open(cfg, &st)))
+		return r;
+	if ((r = lock_acquire(cfg, cfg->timeout, &fd)) == 0)
+		r = token_locked(cfg, st, token, expires_at);
+	lock_release(fd);
+	store_close(st);
+	return r;
+}
+
+int
+session_login(const struct config *cfg)
+{
+	struct tokenset ts = TOKENSET_INIT;
+	struct store *st = NULL;
+	int fd = -1, r;
+
+	if (!cfg->interactive)
+		return not_interactive();
+	if ((r = store_open(cfg, &st)))
+		return r;
+	if ((r = lock_acquire(cfg, cfg->timeout, &fd)) == 0)
+		r = sign_in(cfg, st, &ts);
+	lock_release(fd);
+	store_close(st);
+	tokenset_release(&ts);
+	return r;
+}
+
+int
+session_erase(const struct config *cfg, const char *token)
+{
+	struct tokenset ts = TOKENSET_INIT;
+	struct store *st = NULL;
+	int fd = -1, r;
+
+	if ((r = store_open(cfg, &st)))
+		return r;
+	if ((r = lock_acquire(cfg, cfg->timeout, &fd)))
+		goto out;
+	if ((r = cache_drop(cfg, token)))
+		goto out;
+	r = store_load(st, &ts);
+	if (r == CLERK_ENOTFOUND) {
+		r = 0;
+		goto out;
+	}
+	if (r || !ts.access_token || !str_ct_equal(ts.access_token, token))
+		goto out;
+	/* Keep the refresh token: the next get refreshes silently. */
+	log_debug("erase: dropping the stored access token");
+	secret_free(ts.access_token);
+	ts.access_token = NULL;
+	ts.expires_at = 0;
+	r = store_save(st, &ts);
+out:
+	lock_release(fd);
+	store_close(st);
+	tokenset_release(&ts);
+	return r;
+}
+
+int
+session_logout(const struct config *cfg)
+{
+	struct store *st = NULL;
+	int fd = -1, r;
+
+	if ((r = store_open(cfg, &st)))
+		return r;
+	if ((r = lock_acquire(cfg, cfg->timeout, &fd)) == 0 &&
+	    (r = store_clear(st)) == 0)
+		r = cache_drop(cfg, NULL);
+	lock_release(fd);
+	store_close(st);
+	if (r == 0)
+		log_info("signed out of %s (profile %s): local tokens "
+			 "removed", cfg->issuer, cfg->profile);
+	return r;
+}
+
+static void
+print_user(const char *userinfo)
+{
+	struct json *ui = json_parse(userinfo, strlen(userinfo));
+	const char *name = json_get_string(ui, "name");
+	const char *email = json_get_string(ui, "email");
+	const char *sub = json_get_string(ui, "sub");
+
+	if (name && email)
+		printf("%s <%s>", name, email);
+	else if (email || name)
+		printf("%s", email ? email : name);
+	if (sub)
+		printf("%s(%s)", name || email ? " " : "", sub);
+	printf("\n");
+	json_free(ui);
+}
+
+static int
+fetch_userinfo(const struct config *cfg, struct store *st,
+	       struct tokenset *ts)
+{
+	const struct net_api *net;
+	char *token = NULL;
+	int64_t exp;
+	int fd = -1, r;
+
+	/* A valid access token first (refreshing or signing in as needed). */
+	if ((r = session_token(cfg, &token, &exp)))
+		return r;
+	secret_free(token);
+	if ((r = net_load(&net)) ||
+	    (r = lock_acquire(cfg, cfg->timeout, &fd)))
+		return r;
+	tokenset_release(ts);
+	if ((r = store_load(st, ts)) == 0 && (r = net->userinfo(cfg, ts)) == 0)
+		r = store_save(st, ts);
+	lock_release(fd);
+	return r;
+}
+
+int
+session_whoami(const struct config *cfg)
+{
+	struct tokenset ts = TOKENSET_INIT;
+	struct store *st = NULL;
+	int r;
+
+	if ((r = store_open(cfg, &st)))
+		return r;
+	r = store_load(st, &ts);
+	if (r == CLERK_ENOTFOUND || (r == 0 && !ts.userinfo))
+		r = fetch_userinfo(cfg, st, &ts);
+	if (r == 0 && !ts.userinfo) {
+		log_error("the provider gave no user information");
+		r = CLERK_EPROVIDER;
+	}
+	if (r == 0)
+		print_user(ts.userinfo);
+	store_close(st);
+	tokenset_release(&ts);
+	return r;
+}
+
+static void
+print_hosts(const struct config *cfg)
+{
+	size_t i;
+
+	if (cfg->nhosts == 0) {
+		printf("none: no host gets a token (set --host or "
+		       "CLERK_CREDENTIAL_HOSTS)\n");
+		return;
+	}
+	for (i = 0; i < cfg->nhosts && i < 20; i++)
+		printf("%s%s", i ? ", " : "", cfg->hosts[i]);
+	if (cfg->nhosts > 20)
+		printf(", … (%zu in all)", cfg->nhosts);
+	printf(" (%s)\n", config_source_name(cfg->src_hosts));
+}
+
+static void
+print_expiry(const char *what, int64_t exp)
+{
+	char when[21];
+	int64_t left = exp - time_now();
+
+	if (exp == 0) {
+		printf("%-15s unknown expiry\n", what);
+		return;
+	}
+	time_format_rfc3339(exp, when);
+	if (left > 0)
+		printf("%-15s valid for %lld s (until %s)\n", what,
+		       (long long)left, when);
+	else
+		printf("%-15s expired at %s\n", what, when);
+}
+
+int
+session_status(const struct config *cfg)
+{
+	struct tokenset ts = TOKENSET_INIT;
+	struct store *st = NULL;
+	char *cached = NULL;
+	int64_t exp = 0;
+	int r;
+
+	printf("%-15s %s (%s)\n", "profile:", cfg->profile,
+	       config_source_name(cfg->src_profile));
+	printf("%-15s %s (%s)\n", "issuer:", cfg->issuer,
+	       config_source_name(cfg->src_issuer));
+	printf("%-15s %s (%s)\n", "client id:", cfg->client_id,
+	       config_source_name(cfg->src_client_id));
+	printf("%-15s %s\n", "scopes:", cfg->scopes);
+	printf("%-15s ", "hosts:");
+	print_hosts(cfg);
+	printf("%-15s %s\n", "config file:", cfg->config_path);
+	if ((r = store_open(cfg, &st)))
+		return r;
+	printf("%-15s %s (%s)\n", "storage:", st->ops->name, st->why);
+	r = store_load(st, &ts);
+	if (r == CLERK_ENOTFOUND) {
+		printf("%-15s no (run `clerk-credential login`)\n",
+		       "signed in:");
+		r = 0;
+		goto out;
+	}
+	if (r)
+		goto out;
+	printf("%-15s yes", "signed in:");
+	if (ts.userinfo) {
+		printf(", as ");
+		fflush(stdout);
+		print_user(ts.userinfo);
+	} else {
+		printf("\n");
+	}
+	if (ts.access_token)
+		print_expiry("access token:", ts.expires_at);
+	else
+		printf("%-15s none stored\n", "access token:");
+	printf("%-15s %s\n", "refresh token:",
+	       ts.refresh_token ? "stored" : "none");
+	if (cache_read(cfg, &cached, &exp) == 0)
+		print_expiry("runtime cache:", exp);
+	secret_free(cached);
+out:
+	store_close(st);
+	tokenset_release(&ts);
+	return r;
+}

@@ -1,0 +1,177 @@
+/*
+ * See signin.h.
+ *
+ * MUST: compare state in constant time (the listener does); send the
+ * redirect URI to the token endpoint exactly as in the authorization
+ * request; check the ID token's nonce when one was sent. MUST NOT: put
+ * the code or the verifier in a message, argv or the environment.
+ */
+#include "signin.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "browser.h"
+#include "callback.h"
+#include "crypto.h"
+#include "encode.h"
+#include "error.h"
+#include "listener.h"
+#include "log.h"
+#include "oauth.h"
+#include "pkce.h"
+#include "util.h"
+
+static bool
+scope_has(const char *scopes, const char *word)
+{
+	size_t n = strlen(word);
+	const char *p = scopes;
+
+	while ((p = strstr(p, word))) {
+		if ((p == scopes || p[-1] == ' ') && (p[n] == ' ' || !p[n]))
+			return true;
+		p += n;
+	}
+	return false;
+}
+
+static int
+add_param(struct strbuf *sb, const char *key, const char *value)
+{
+	int r = strbuf_addf(sb, "&%s=", key);
+
+	return r ? r : url_encode(value, sb);
+}
+
+int
+signin_authorize_url(const struct config *cfg,
+		     const struct oidc_provider *op, const char *redirect_uri,
+		     const char *state, const char *challenge,
+		     const char *nonce, char **out)
+{
+	struct strbuf sb = STRBUF_INIT;
+	int r;
+
+	r = strbuf_addf(&sb, "%s%sresponse_type=code",
+			op->authorization_endpoint,
+			strchr(op->authorization_endpoint, '?') ? "&" : "?");
+	if (!r)
+		r = add_param(&sb, "client_id", cfg->client_id);
+	if (!r)
+		r = add_param(&sb, "redirect_uri", redirect_uri);
+	if (!r)
+		r = add_param(&sb, "scope", cfg->scopes);
+	if (!r)
+		r = add_param(&sb, "state", state);
+	if (!r)
+		r = add_param(&sb, "code_challenge", challenge);
+	if (!r)
+		r = add_param(&sb, "code_challenge_method", "S256");
+	if (!r && nonce)
+		r = add_param(&sb, "nonce", nonce);
+	if (!r)
+		r = strbuf_detach(&sb, out);
+	strbuf_release(&sb);
+	return r;
+}
+
+static int
+random_value(struct strbuf *sb)
+{
+	/* 256 bits: well above the 128 that SPEC 7 asks of state. */
+	return crypto_random_base64url(32, sb);
+}
+
+static void
+announce(const struct config *cfg, const char *url, bool opened)
+{
+	log_info("%s to sign in to %s; waiting up to %d s for the browser "
+		 "to finish (Ctrl-C cancels). The sign-in URL:",
+		 opened ? "opened your browser" : "open this URL in a browser",
+		 cfg->issuer, cfg->timeout);
+	/* On its own line, so terminals make it clickable. */
+	fprintf(stderr, "%s\n", url);
+}
+
+static int
+finish(const struct config *cfg, const struct oidc_provider *op,
+       const struct callback_params *cb, const char *verifier,
+       const char *redirect_uri, const char *nonce, struct tokenset *out)
+{
+	struct tokenset ts = TOKENSET_INIT;
+	int r;
+
+	if ((r = oauth_exchange_code(cfg, op, cb->code, verifier,
+				     redirect_uri, &ts)))
+		goto out;
+	if (ts.id_token &&
+	    (r = oauth_check_id_token_claims(ts.id_token, op->issuer,
+					     cfg->client_id, nonce,
+					     time_now())))
+		goto out;
+	if (op->userinfo_endpoint &&
+	    oauth_userinfo(op, ts.access_token, &ts.userinfo))
+		log_warn("signed in, but the user information could not be "
+			 "read; `whoami` will retry");
+	tokenset_move(out, &ts);
+out:
+	tokenset_release(&ts);
+	return r;
+}
+
+int
+signin_browser(const struct config *cfg, const struct oidc_provider *op,
+	       struct tokenset *out)
+{
+	struct strbuf state = STRBUF_INIT, nonce = STRBUF_INIT;
+	struct strbuf redirect = STRBUF_INIT;
+	struct callback_params cb = { 0 };
+	char verifier[PKCE_VERIFIER_LEN + 1] = "";
+	char challenge[PKCE_CHALLENGE_LEN + 1];
+	struct listener *l = NULL;
+	char *url = NULL;
+	bool want_nonce = scope_has(cfg->scopes, "openid");
+	int port = 0, r;
+
+	if ((r = pkce_new_verifier(verifier)) ||
+	    (r = pkce_challenge(verifier, challenge)) ||
+	    (r = random_value(&state)) ||
+	    (want_nonce && (r = random_value(&nonce))))
+		goto out;
+	if ((r = listener_open(cfg->callback_port, &l, &port)) ||
+	    (r = strbuf_addf(&redirect, "http://127.0.0.1:%d/callback",
+			     port)) ||
+	    (r = signin_authorize_url(cfg, op, redirect.buf, state.buf,
+				      challenge,
+				      want_nonce ? nonce.buf : NULL, &url)))
+		goto out;
+	log_debug("listening on 127.0.0.1:%d for the callback", port);
+	r = browser_open(url);
+	announce(cfg, url, r == 0);
+	r = listener_wait(l, state.buf, op->issuer,
+			  op->iss_parameter_supported, cfg->timeout, &cb);
+	listener_close(l);
+	l = NULL;
+	if (r)
+		goto out;
+	if (!cb.code) {
+		log_error("the provider's answer had no authorization code");
+		r = CLERK_EPROVIDER;
+		goto out;
+	}
+	r = finish(cfg, op, &cb, verifier, redirect.buf,
+		   want_nonce ? nonce.buf : NULL, out);
+	if (r == 0)
+		log_info("signed in to %s", cfg->issuer);
+out:
+	listener_close(l);
+	callback_params_release(&cb);
+	secret_wipe(verifier, sizeof(verifier));
+	strbuf_release(&state);
+	strbuf_release(&nonce);
+	strbuf_release(&redirect);
+	free(url);
+	return r;
+}

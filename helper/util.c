@@ -1,0 +1,242 @@
+/* See util.h. */
+#include "util.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <malloc.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "error.h"
+
+void
+secret_wipe(void *p, size_t n)
+{
+	if (p && n)
+		explicit_bzero(p, n);
+}
+
+void
+secret_free(void *p)
+{
+	if (!p)
+		return;
+	explicit_bzero(p, malloc_usable_size(p));
+	free(p);
+}
+
+int
+str_set(char **dst, const char *src)
+{
+	char *copy = NULL;
+
+	if (src && !(copy = strdup(src)))
+		return CLERK_ENOMEM;
+	free(*dst);
+	*dst = copy;
+	return 0;
+}
+
+int
+str_set_secret(char **dst, const char *src)
+{
+	char *copy = NULL;
+
+	if (src && !(copy = strdup(src)))
+		return CLERK_ENOMEM;
+	secret_free(*dst);
+	*dst = copy;
+	return 0;
+}
+
+char *
+str_ndup(const char *s, size_t n)
+{
+	char *p = malloc(n + 1);
+
+	if (!p)
+		return NULL;
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
+bool
+str_ct_equal(const char *a, const char *b)
+{
+	size_t la, lb, i;
+	unsigned char diff;
+
+	if (!a || !b)
+		return false;
+	la = strlen(a);
+	lb = strlen(b);
+	diff = la != lb;
+	for (i = 0; i < la && i < lb; i++)
+		diff |= (unsigned char)a[i] ^ (unsigned char)b[i];
+	return diff == 0;
+}
+
+bool
+str_starts_with(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+int64_t
+time_now(void)
+{
+	return (int64_t)time(NULL);
+}
+
+void
+time_format_rfc3339(int64_t t, char buf[static 21])
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (!gmtime_r(&tt, &tm) ||
+	    strftime(buf, 21, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(buf, 21, "1970-01-01T00:00:00Z");
+}
+
+int
+parse_int64(const char *s, int64_t min, int64_t max, int64_t *out)
+{
+	char *end;
+	long long v;
+
+	if (!s || !*s || (*s != '-' && (*s < '0' || *s > '9')))
+		return -1;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno || *end || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+uint64_t
+hash_fnv1a64(const char *s, uint64_t h)
+{
+	for (; *s; s++) {
+		h ^= (unsigned char)*s;
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+static int
+strbuf_grow(struct strbuf *sb, size_t extra)
+{
+	size_t need, alloc;
+	char *nb;
+
+	if (extra > SIZE_MAX - sb->len - 1)
+		return CLERK_ENOMEM;
+	need = sb->len + extra + 1;
+	if (sb->max && need - 1 > sb->max)
+		return CLERK_EPROTO;
+	if (need <= sb->alloc)
+		return 0;
+	alloc = sb->alloc ? sb->alloc : 64;
+	while (alloc < need)
+		alloc = alloc > SIZE_MAX / 2 ? need : alloc * 2;
+	if (sb->secret) {
+		/* Never leave a copy of a secret behind in freed memory. */
+		if (!(nb = malloc(alloc)))
+			return CLERK_ENOMEM;
+		if (sb->buf) {
+			memcpy(nb, sb->buf, sb->len + 1);
+			secret_free(sb->buf);
+		}
+	} else if (!(nb = realloc(sb->buf, alloc))) {
+		return CLERK_ENOMEM;
+	}
+	sb->buf = nb;
+	sb->alloc = alloc;
+	return 0;
+}
+
+int
+strbuf_add(struct strbuf *sb, const void *data, size_t len)
+{
+	int r = strbuf_grow(sb, len);
+
+	if (r)
+		return r;
+	memcpy(sb->buf + sb->len, data, len);
+	sb->len += len;
+	sb->buf[sb->len] = '\0';
+	return 0;
+}
+
+int
+strbuf_adds(struct strbuf *sb, const char *s)
+{
+	return strbuf_add(sb, s, strlen(s));
+}
+
+int
+strbuf_addch(struct strbuf *sb, char c)
+{
+	return strbuf_add(sb, &c, 1);
+}
+
+int
+strbuf_addf(struct strbuf *sb, const char *fmt, ...)
+{
+	va_list ap;
+	int n, r;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return CLERK_EINTERNAL;
+	if ((r = strbuf_grow(sb, (size_t)n)))
+		return r;
+	va_start(ap, fmt);
+	vsnprintf(sb->buf + sb->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	sb->len += (size_t)n;
+	return 0;
+}
+
+int
+strbuf_detach(struct strbuf *sb, char **out)
+{
+	int r;
+
+	if (!sb->buf && (r = strbuf_grow(sb, 0)))
+		return r;
+	*out = sb->buf;
+	sb->buf = NULL;
+	sb->len = sb->alloc = 0;
+	return 0;
+}
+
+void
+strbuf_reset(struct strbuf *sb)
+{
+	if (sb->buf) {
+		if (sb->secret)
+			secret_wipe(sb->buf, sb->alloc);
+		sb->buf[0] = '\0';
+	}
+	sb->len = 0;
+}
+
+void
+strbuf_release(struct strbuf *sb)
+{
+	if (sb->secret)
+		secret_free(sb->buf);
+	else
+		free(sb->buf);
+	sb->buf = NULL;
+	sb->len = sb->alloc = 0;
+}

@@ -1,0 +1,78 @@
+/*
+ * Small helpers used everywhere: owned strings, a growable buffer, secret
+ * wiping, time and constant-time comparison.
+ *
+ * MUST: every buffer that ever held a secret is released through
+ * secret_free() or strbuf_release() on a buffer marked secret, which wipe
+ * the whole allocation before freeing it.
+ */
+#ifndef CLERK_UTIL_H
+#define CLERK_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Wipe the whole heap allocation @p (malloc_usable_size), then free it. */
+void secret_free(void *p);
+
+/* Wipe @n bytes at @p in a way the compiler cannot drop. */
+void secret_wipe(void *p, size_t n);
+
+/* free(*dst), then *dst = strdup(src) (NULL src gives NULL). */
+int str_set(char **dst, const char *src);
+
+/* Like str_set() but wipes the old value with secret_free(). */
+int str_set_secret(char **dst, const char *src);
+
+/* strndup that returns NULL on failure, for bounded copies from input. */
+char *str_ndup(const char *s, size_t n);
+
+/* True when @a and @b are equal; time depends only on their lengths. */
+bool str_ct_equal(const char *a, const char *b);
+
+/* True when @s starts with @prefix. */
+bool str_starts_with(const char *s, const char *prefix);
+
+/* Wall-clock time in Unix seconds. */
+int64_t time_now(void);
+
+/* Format @t as "YYYY-MM-DDTHH:MM:SSZ" into @buf (at least 21 bytes). */
+void time_format_rfc3339(int64_t t, char buf[static 21]);
+
+/*
+ * Parse a decimal integer in [min, max] filling all of @s; 0 or -1.
+ * The only number parser: strtoll with every check.
+ */
+int parse_int64(const char *s, int64_t min, int64_t max, int64_t *out);
+
+/* FNV-1a 64 of @s (not cryptographic: names files, never protects). */
+uint64_t hash_fnv1a64(const char *s, uint64_t h);
+#define HASH_FNV1A64_INIT 0xcbf29ce484222325ULL
+
+/*
+ * A growable NUL-terminated byte buffer. A buffer marked secret is wiped
+ * on every reallocation and on release.
+ */
+struct strbuf {
+	char *buf;
+	size_t len;
+	size_t alloc;
+	size_t max;	/* 0: no limit; else adding past it fails */
+	bool secret;
+};
+
+#define STRBUF_INIT { NULL, 0, 0, 0, false }
+#define STRBUF_INIT_SECRET { NULL, 0, 0, 0, true }
+
+int strbuf_add(struct strbuf *sb, const void *data, size_t len);
+int strbuf_adds(struct strbuf *sb, const char *s);
+int strbuf_addch(struct strbuf *sb, char c);
+int strbuf_addf(struct strbuf *sb, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Hand the buffer to the caller (never NULL on success); sb is reset. */
+int strbuf_detach(struct strbuf *sb, char **out);
+void strbuf_reset(struct strbuf *sb);
+void strbuf_release(struct strbuf *sb);
+
+#endif

@@ -1,0 +1,525 @@
+"""Real peers for the integration tests, from Python's standard library.
+
+The tests run the built helper against:
+
+- tests/peers/provider.js: a real OpenID Provider (npm oidc-provider) on
+  127.0.0.1 with Clerk's paths;
+- tests/peers/headless-user.js: the user's browser ($BROWSER), a headless
+  Debian chromium driven by playwright-core, which signs in at the provider;
+- tests/peers/git-server.js: a smart-HTTP git server that accepts only tokens
+  the provider's introspection endpoint calls active;
+- git itself.
+
+The helper binary comes from $CLERK_CREDENTIAL (the build's clerk-credential;
+its git alias git-credential-clerk sits in the same directory). The npm
+packages must be installed first: `npm ci --prefix tests`.
+
+Nothing here ever puts a token in a process's argv: tokens travel on stdin
+or in HTTP request bodies.
+"""
+
+import contextlib
+import json
+import os
+import re
+import select
+import shlex
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+TESTS_DIR = Path(__file__).resolve().parent.parent
+PEERS_DIR = TESTS_DIR / "peers"
+PROVIDER_JS = PEERS_DIR / "provider.js"
+GIT_SERVER_JS = PEERS_DIR / "git-server.js"
+HEADLESS_USER_JS = PEERS_DIR / "headless-user.js"
+CLIENT_ID = "clerk-credential-test"
+CHROMIUM = "/usr/bin/chromium"
+
+
+class HarnessError(Exception):
+    """A peer or the helper under test could not be set up."""
+
+
+# --- prerequisites ---------------------------------------------------------
+
+def node():
+    path = shutil.which("node")
+    if not path:
+        raise HarnessError("node is not on PATH (Debian: apt-get install nodejs)")
+    return path
+
+
+def check_prerequisites():
+    """Raise HarnessError naming whatever is missing to run the peers."""
+    node()
+    missing = [p for p in ("oidc-provider", "playwright-core")
+               if not (TESTS_DIR / "node_modules" / p / "package.json").exists()]
+    if missing:
+        raise HarnessError(
+            "npm packages missing in %s/node_modules: %s (run: npm ci --prefix %s)"
+            % (TESTS_DIR, ", ".join(missing), TESTS_DIR))
+    if not os.access(CHROMIUM, os.X_OK):
+        raise HarnessError("%s not found (Debian: apt-get install chromium)" % CHROMIUM)
+    if not shutil.which("git"):
+        raise HarnessError("git is not on PATH")
+
+
+def helper_paths():
+    """(clerk-credential, git-credential-clerk) as absolute paths.
+
+    Taken from $CLERK_CREDENTIAL; raises HarnessError with a clear message
+    when it is unset or the files are missing.
+    """
+    value = os.environ.get("CLERK_CREDENTIAL")
+    if not value:
+        raise HarnessError(
+            "CLERK_CREDENTIAL is not set: point it at the built clerk-credential "
+            "binary, e.g. CLERK_CREDENTIAL=$PWD/build/clerk-credential "
+            "(meson test sets it)")
+    main = Path(value).resolve()
+    alias = main.parent / "git-credential-clerk"
+    for p in (main, alias):
+        if not os.access(p, os.X_OK):
+            raise HarnessError("%s is missing or not executable "
+                               "(CLERK_CREDENTIAL=%s)" % (p, value))
+    return str(main), str(alias)
+
+
+# --- small utilities -------------------------------------------------------
+
+def wait_for(predicate, timeout, interval=0.05, what="condition"):
+    """Poll predicate() until it returns a true value; return that value."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() >= deadline:
+            raise AssertionError("timed out after %.1f s waiting for %s" % (timeout, what))
+        time.sleep(interval)
+
+
+def read_json_lines(path):
+    """All complete JSON lines of path ([] when it does not exist)."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            data = f.read()
+    except FileNotFoundError:
+        return []
+    out = []
+    for line in data.splitlines(keepends=True):
+        if not line.endswith("\n"):
+            break  # still being written
+        line = line.strip()
+        if line:
+            out.append(json.loads(line))
+    return out
+
+
+def wait_log_line(path, predicate, timeout, start=0, what="log line"):
+    """Wait until a JSON line of path (from index start on) satisfies predicate."""
+    def find():
+        for entry in read_json_lines(path)[start:]:
+            if predicate(entry):
+                return entry
+        return None
+    return wait_for(find, timeout, what="%s in %s" % (what, path))
+
+
+def parse_kv(text):
+    """git credential protocol output as an ordered list of (key, value)."""
+    pairs = []
+    for line in text.splitlines():
+        if not line:
+            continue
+        key, sep, value = line.partition("=")
+        if not sep:
+            raise AssertionError("not a key=value line: %r" % line)
+        pairs.append((key, value))
+    return pairs
+
+
+def kv_dict(text):
+    return dict(parse_kv(text))
+
+
+def format_kv(pairs):
+    """A git credential protocol request (ends with a blank line)."""
+    if isinstance(pairs, dict):
+        pairs = list(pairs.items())
+    return "".join("%s=%s\n" % (k, v) for k, v in pairs) + "\n"
+
+
+def _start_and_wait_ready(argv, stderr_path, timeout, name, cwd=None):
+    """Start a peer that prints 'ready URL' on stdout; return (proc, url)."""
+    stderr = open(stderr_path, "ab")
+    try:
+        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=stderr, cwd=cwd, start_new_session=True)
+    finally:
+        stderr.close()
+    deadline = time.monotonic() + timeout
+    buf = b""
+    try:
+        while b"\n" not in buf:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise HarnessError("%s did not get ready within %d s" % (name, timeout))
+            ready, _, _ = select.select([proc.stdout], [], [], left)
+            if ready:
+                chunk = os.read(proc.stdout.fileno(), 4096)
+                if not chunk:
+                    raise HarnessError("%s exited before it was ready (status %s)"
+                                       % (name, proc.wait(5)))
+                buf += chunk
+        line = buf.split(b"\n", 1)[0].decode()
+        m = re.fullmatch(r"ready (http://127\.0\.0\.1:\d+)", line)
+        if not m:
+            raise HarnessError("%s printed %r instead of its ready line" % (name, line))
+        return proc, m.group(1)
+    except BaseException as exc:
+        _stop(proc)
+        tail = ""
+        with contextlib.suppress(OSError):
+            tail = Path(stderr_path).read_text(errors="replace")[-3000:]
+        if isinstance(exc, HarnessError):
+            raise HarnessError("%s\n--- %s stderr ---\n%s" % (exc, name, tail)) from None
+        raise
+
+
+def _stop(proc, grace=5):
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(grace)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)
+    if proc.stdout:
+        proc.stdout.close()
+
+
+# --- the identity provider -------------------------------------------------
+
+class Provider:
+    """tests/peers/provider.js, running. Use as a context manager."""
+
+    def __init__(self, workdir, access_ttl=None, device=True, iss=True):
+        self.workdir = Path(workdir)
+        self.log_path = self.workdir / "provider.log"
+        self.stderr_path = self.workdir / "provider.stderr"
+        self.argv = [node(), str(PROVIDER_JS), "--port", "0", "--log", str(self.log_path)]
+        if access_ttl is not None:
+            self.argv += ["--access-ttl", str(int(access_ttl))]
+        if not device:
+            self.argv.append("--no-device")
+        if not iss:
+            self.argv.append("--no-iss")
+        self.proc = None
+        self.issuer = None
+
+    def __enter__(self):
+        self.proc, self.issuer = _start_and_wait_ready(
+            self.argv, self.stderr_path, 30, "provider.js", cwd=str(TESTS_DIR))
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+        return False
+
+    def stop(self):
+        if self.proc:
+            _stop(self.proc)
+            self.proc = None
+
+    # The provider's log: one JSON line per HTTP request, one per event.
+
+    def entries(self, since=0):
+        return read_json_lines(self.log_path)[since:]
+
+    def mark(self):
+        """A position in the log; pass it as since= to count what follows."""
+        return len(read_json_lines(self.log_path))
+
+    def requests(self, since=0, path=None):
+        return [e for e in self.entries(since)
+                if "path" in e and (path is None or e["path"] == path)]
+
+    def token_requests(self, since=0, grant_type=None):
+        return [e for e in self.requests(since, "/oauth/token")
+                if grant_type is None or e.get("grant_type") == grant_type]
+
+    def count_grants(self, since=0):
+        """{grant_type: number of token requests} since the mark."""
+        counts = {}
+        for e in self.token_requests(since):
+            counts[e.get("grant_type")] = counts.get(e.get("grant_type"), 0) + 1
+        return counts
+
+    def events(self, name, since=0):
+        return [e for e in self.entries(since) if e.get("event") == name]
+
+    def stderr_tail(self, n=3000):
+        with contextlib.suppress(OSError):
+            return self.stderr_path.read_text(errors="replace")[-n:]
+        return ""
+
+    # Calls at the provider, tokens in the body only.
+
+    def _post_form(self, path, form):
+        data = urllib.parse.urlencode(form).encode()
+        req = urllib.request.Request(self.issuer + path, data=data, method="POST")
+        try:
+            with urllib.request.urlopen(req, timeout=10) as resp:
+                body = resp.read()
+        except urllib.error.HTTPError as err:
+            body = err.read()
+        return json.loads(body) if body else {}
+
+    def introspect(self, token):
+        """The provider's introspection answer for token (a dict)."""
+        return self._post_form("/oauth/token_info", {"token": token, "client_id": CLIENT_ID})
+
+    def is_active(self, token):
+        return self.introspect(token).get("active") is True
+
+
+# --- the git server --------------------------------------------------------
+
+def git_env(home):
+    """Environment for git commands run by the harness itself (no helper)."""
+    env = _base_env()
+    env.update({"HOME": str(home), "GIT_CONFIG_NOSYSTEM": "1",
+                "GIT_AUTHOR_NAME": "Test", "GIT_AUTHOR_EMAIL": "test@example.test",
+                "GIT_COMMITTER_NAME": "Test", "GIT_COMMITTER_EMAIL": "test@example.test",
+                "GIT_TERMINAL_PROMPT": "0"})
+    return env
+
+
+def make_bare_repo(root, name="repo.git"):
+    """root/name: a bare repository with one commit on main (README)."""
+    root = Path(root)
+    root.mkdir(parents=True, exist_ok=True)
+    home = root / ".home"
+    home.mkdir(exist_ok=True)
+    env = git_env(home)
+    work = root / ".work"
+    bare = root / name
+
+    def git(*args, cwd=None):
+        subprocess.run(["git", *args], cwd=cwd, env=env, check=True,
+                       stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.PIPE)
+
+    git("init", "-q", "--bare", "--initial-branch=main", str(bare))
+    git("init", "-q", "--initial-branch=main", str(work))
+    (work / "README").write_text("clerk-credential test repository\n")
+    git("add", "README", cwd=work)
+    git("commit", "-q", "-m", "Initial commit", cwd=work)
+    git("push", "-q", str(bare), "main", cwd=work)
+    shutil.rmtree(work)
+    return bare
+
+
+class GitServer:
+    """tests/peers/git-server.js serving root. Use as a context manager."""
+
+    def __init__(self, workdir, root, issuer):
+        self.workdir = Path(workdir)
+        self.root = Path(root)
+        self.log_path = self.workdir / "git-server.log"
+        self.stderr_path = self.workdir / "git-server.stderr"
+        self.argv = [node(), str(GIT_SERVER_JS), "--port", "0", "--root", str(self.root),
+                     "--issuer", issuer, "--client-id", CLIENT_ID,
+                     "--log", str(self.log_path)]
+        self.proc = None
+        self.url = None
+
+    def __enter__(self):
+        self.proc, self.url = _start_and_wait_ready(
+            self.argv, self.stderr_path, 30, "git-server.js", cwd=str(TESTS_DIR))
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+        return False
+
+    def stop(self):
+        if self.proc:
+            _stop(self.proc)
+            self.proc = None
+
+    @property
+    def host(self):
+        """host[:port] as git sends it in host=."""
+        return urllib.parse.urlsplit(self.url).netloc
+
+    def entries(self, since=0):
+        return read_json_lines(self.log_path)[since:]
+
+    def stderr_tail(self, n=3000):
+        with contextlib.suppress(OSError):
+            return self.stderr_path.read_text(errors="replace")[-n:]
+        return ""
+
+
+# --- the helper's environment ----------------------------------------------
+
+_DROPPED_PREFIXES = ("CLERK_", "GIT_", "HEADLESS_USER_", "XDG_", "SSH_", "DBUS_")
+_DROPPED = {"DISPLAY", "WAYLAND_DISPLAY", "BROWSER", "KUBERNETES_EXEC_INFO",
+            "DOCKER_CONFIG", "LD_PRELOAD"}
+
+
+def _base_env():
+    """The caller's environment without anything that steers the helper or git."""
+    return {k: v for k, v in os.environ.items()
+            if not k.startswith(_DROPPED_PREFIXES) and k not in _DROPPED}
+
+
+class Sandbox:
+    """An isolated user for the helper: temp HOME and XDG dirs, env, logs.
+
+    env is the environment for the helper and for git; the helper's tokens
+    go to the file store under XDG_STATE_HOME, the browser is
+    headless-user.js and writes its log to browser_log.
+    """
+
+    def __init__(self, workdir, issuer, hosts=("git.example.test",), **extra):
+        self.dir = Path(tempfile.mkdtemp(prefix="user-", dir=str(workdir)))
+        self.home = self.dir / "home"
+        self.runtime = self.dir / "run"
+        self.browser_log = self.dir / "headless-user.log"
+        for d in (self.home, self.home / ".config", self.home / ".local" / "state",
+                  self.home / ".cache", self.runtime):
+            d.mkdir(parents=True, exist_ok=True)
+        self.runtime.chmod(0o700)
+        self.home.chmod(0o700)
+        env = _base_env()
+        env.update({
+            "HOME": str(self.home),
+            "XDG_CONFIG_HOME": str(self.home / ".config"),
+            "XDG_STATE_HOME": str(self.home / ".local" / "state"),
+            "XDG_CACHE_HOME": str(self.home / ".cache"),
+            "XDG_RUNTIME_DIR": str(self.runtime),
+            "CLERK_ISSUER": issuer,
+            "CLERK_OAUTH_CLIENT_ID": CLIENT_ID,
+            "CLERK_CREDENTIAL_STORAGE": "file",
+            "BROWSER": str(HEADLESS_USER_JS),
+            "HEADLESS_USER_LOG": str(self.browser_log),
+            "GIT_CONFIG_NOSYSTEM": "1",
+        })
+        if hosts:
+            env["CLERK_CREDENTIAL_HOSTS"] = ",".join(hosts)
+        for k, v in extra.items():
+            if v is None:
+                env.pop(k, None)
+            else:
+                env[k] = str(v)
+        self.env = env
+        self.main, self.alias = helper_paths()
+
+    # browser bookkeeping
+
+    def browser_entries(self):
+        return read_json_lines(self.browser_log)
+
+    def browser_launches(self):
+        return [e for e in self.browser_entries() if e.get("event") == "launch"]
+
+    def browser_done(self):
+        return [e for e in self.browser_entries() if e.get("event") == "done"]
+
+    def wait_browsers_done(self, timeout=60):
+        """Wait until every launched headless user has logged its end."""
+        def all_done():
+            return len(self.browser_done()) >= len(self.browser_launches())
+        wait_for(all_done, timeout, interval=0.1, what="the headless browser to finish")
+        return self.browser_done()
+
+    def kill_browsers(self):
+        """End headless users still running (by the pid they logged)."""
+        done = {e.get("pid") for e in self.browser_done()}
+        for e in self.browser_launches():
+            pid = e.get("pid")
+            if isinstance(pid, int) and pid not in done and pid > 1:
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.kill(pid, signal.SIGTERM)
+
+    # running the helper and git
+
+    def helper_string(self, *options):
+        """A credential.helper value: the git alias's absolute path and options."""
+        return " ".join([shlex.quote(self.alias), *map(shlex.quote, options)])
+
+    def run(self, argv, stdin_text="", timeout=120, env=None):
+        """Run argv in this sandbox with no controlling terminal."""
+        return subprocess.run(argv, input=stdin_text, env=env or self.env,
+                              cwd=str(self.dir), capture_output=True, text=True,
+                              timeout=timeout, start_new_session=True)
+
+    def helper(self, action, request, options=(), timeout=120):
+        """git-credential-clerk [options] action, request on stdin."""
+        if not isinstance(request, str):
+            request = format_kv(request)
+        return self.run([self.alias, *options, action], request, timeout)
+
+    def git(self, args, stdin_text="", helper_options=(), use_http_path=None,
+            timeout=120):
+        """git with only our helper configured."""
+        argv = ["git", "-c", "credential.helper=",
+                "-c", "credential.helper=" + self.helper_string(*helper_options)]
+        if use_http_path is not None:
+            argv += ["-c", "credential.useHttpPath=" + ("true" if use_http_path else "false")]
+        return self.run(argv + list(args), stdin_text, timeout)
+
+    def credential(self, verb, request, helper_options=(), timeout=120):
+        """git credential fill|approve|reject with request on stdin."""
+        if not isinstance(request, str):
+            request = format_kv(request)
+        return self.git(["credential", verb], request, helper_options, timeout=timeout)
+
+    def spawn_helpers(self, n, action, request, options=()):
+        """Start n helpers at once, each reading request from a file.
+
+        Returns a list of (Popen, stdout_path, stderr_path).
+        """
+        if not isinstance(request, str):
+            request = format_kv(request)
+        req_path = self.dir / ("request-%d" % time.monotonic_ns())
+        req_path.write_text(request)
+        procs = []
+        for i in range(n):
+            out = self.dir / ("%s.%d.out" % (req_path.name, i))
+            err = self.dir / ("%s.%d.err" % (req_path.name, i))
+            with open(req_path, "rb") as fin, open(out, "wb") as fout, \
+                    open(err, "wb") as ferr:
+                procs.append((subprocess.Popen(
+                    [self.alias, *options, action], stdin=fin, stdout=fout,
+                    stderr=ferr, env=self.env, cwd=str(self.dir),
+                    start_new_session=True), out, err))
+        return procs
+
+    def cleanup(self):
+        self.kill_browsers()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def describe(result):
+    """A CompletedProcess for assertion messages, with secrets masked."""
+    def mask(text):
+        return re.sub(r"(?m)^((?:password|credential)=).+$", r"\1<redacted>", text or "")
+    return "exit %s\n--- stdout ---\n%s--- stderr ---\n%s" % (
+        result.returncode, mask(result.stdout), result.stderr)
+
+
+def git_version():
+    out = subprocess.run(["git", "--version"], capture_output=True, text=True).stdout
+    m = re.search(r"(\d+)\.(\d+)", out)
+    return (int(m.group(1)), int(m.group(2))) if m else (0, 0)

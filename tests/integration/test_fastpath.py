@@ -1,0 +1,234 @@
+"""The cache-hit path and the git protocol edges, without a provider.
+
+The runtime cache is seeded by hand in its documented format (helper/cache.h),
+so these tests need neither network nor browser: they run the real binary
+through its git alias and check what reaches stdout, stderr and the exit
+status, and which shared libraries a cache hit maps.
+"""
+
+import os
+import subprocess
+import tempfile
+import time
+import unittest
+from pathlib import Path
+
+ISSUER = "https://clerk.example.test"
+CLIENT = "client_fastpath"
+
+
+def fnv1a64(data, h=0xcbf29ce484222325):
+    for b in data:
+        h ^= b
+        h = (h * 0x100000001b3) & 0xFFFFFFFFFFFFFFFF
+    return h
+
+
+def cache_key(issuer, client, profile):
+    h = fnv1a64(issuer.encode())
+    h = fnv1a64(b"\n", h)
+    h = fnv1a64(client.encode(), h)
+    return "%s-%016x" % (profile, h)
+
+
+def helper_paths():
+    exe = os.environ.get("CLERK_CREDENTIAL")
+    if not exe:
+        raise RuntimeError("set CLERK_CREDENTIAL to the built clerk-credential")
+    exe = Path(exe).resolve()
+    return exe, exe.parent / "git-credential-clerk"
+
+
+class FastPath(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory(prefix="clerk-fast-")
+        root = Path(self.tmp.name)
+        self.run_dir = root / "run"
+        self.run_dir.mkdir(mode=0o700)
+        self.marker = root / "browser-started"
+        browser = root / "browser.sh"
+        # A fake browser that only leaves a mark: no test here may start one.
+        browser.write_text("#!/bin/sh\ntouch '%s'\n" % self.marker)
+        browser.chmod(0o755)
+        self.env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "HOME": str(root),
+            "XDG_RUNTIME_DIR": str(self.run_dir),
+            "XDG_STATE_HOME": str(root / "state"),
+            "XDG_CONFIG_HOME": str(root / "config"),
+            "CLERK_ISSUER": ISSUER,
+            "CLERK_OAUTH_CLIENT_ID": CLIENT,
+            "CLERK_CREDENTIAL_HOSTS": "git.example.test,*.corp.example.test",
+            "CLERK_CREDENTIAL_STORAGE": "file",
+            "BROWSER": str(browser),
+        }
+        self.exe, self.git_alias = helper_paths()
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def seed(self, token, expires, profile="default"):
+        d = self.run_dir / "clerk-credential"
+        d.mkdir(mode=0o700, exist_ok=True)
+        path = d / (cache_key(ISSUER, CLIENT, profile) + ".token")
+        path.write_text("clerk-credential-cache 1\n%s\n%s\n%s\n%d\n%s\n" %
+                        (ISSUER, CLIENT, profile, expires, token))
+        path.chmod(0o600)
+        return path
+
+    def helper(self, action, request, *options, env=None, alias=True):
+        argv = [str(self.git_alias if alias else self.exe), *options, action]
+        return subprocess.run(argv, input=request, capture_output=True,
+                              text=True, timeout=20,
+                              env={**self.env, **(env or {})})
+
+    def test_hit_answers_from_cache(self):
+        exp = int(time.time()) + 3600
+        self.seed("tok-hit", exp)
+        r = self.helper("get", "protocol=https\nhost=git.example.test\n\n")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout, "username=oauth2\npassword=tok-hit\n"
+                         "password_expiry_utc=%d\n" % exp)
+        self.assertEqual(r.stderr, "")
+        self.assertFalse(self.marker.exists())
+
+    def test_username_from_git_and_option(self):
+        self.seed("tok-u", int(time.time()) + 3600)
+        r = self.helper("get", "protocol=https\nhost=git.example.test\n"
+                        "username=bob\n\n")
+        self.assertIn("username=bob\n", r.stdout)
+        r = self.helper("get", "protocol=https\nhost=git.example.test\n\n",
+                        "--username=ci")
+        self.assertIn("username=ci\n", r.stdout)
+
+    def test_authtype_capability(self):
+        exp = int(time.time()) + 3600
+        self.seed("tok-cap", exp)
+        r = self.helper("get", "capability[]=authtype\nprotocol=https\n"
+                        "host=a.corp.example.test\n\n")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout, "capability[]=authtype\nauthtype=Bearer\n"
+                         "credential=tok-cap\nephemeral=1\n"
+                         "password_expiry_utc=%d\n" % exp)
+
+    def test_url_form_and_crlf(self):
+        self.seed("tok-url", int(time.time()) + 3600)
+        r = self.helper("get", "url=https://git.example.test/org/repo.git\r\n"
+                        "\r\n")
+        self.assertIn("password=tok-url\n", r.stdout)
+
+    def test_host_rule(self):
+        self.seed("tok-secret", int(time.time()) + 3600)
+        for request in (
+                "protocol=https\nhost=evil.example\n\n",
+                "protocol=https\nhost=git.example.test.evil.example\n\n",
+                "protocol=https\nhost=corp.example.test\n\n",
+                # A bearer token never travels in clear text.
+                "protocol=http\nhost=git.example.test\n\n",
+                "protocol=https\n\n"):
+            r = self.helper("get", request)
+            self.assertEqual(r.returncode, 0, request)
+            self.assertEqual(r.stdout, "", request)
+            self.assertNotIn("tok-secret", r.stderr)
+
+    def test_no_host_list_says_how(self):
+        self.seed("tok-x", int(time.time()) + 3600)
+        r = self.helper("get", "protocol=https\nhost=git.example.test\n\n",
+                        env={"CLERK_CREDENTIAL_HOSTS": ""})
+        self.assertEqual((r.returncode, r.stdout), (0, ""))
+        self.assertIn("--host", r.stderr)
+        self.assertEqual(len(r.stderr.splitlines()), 1)
+
+    def test_bad_input(self):
+        self.seed("tok-bad", int(time.time()) + 3600)
+        r = self.helper("get", "host=git.example.test\npath=" + "a" * 70000 +
+                        "\n\n")
+        self.assertNotEqual(r.returncode, 0)
+        self.assertEqual(r.stdout, "")
+        self.assertIn("longer than", r.stderr)
+
+    def test_erase_keeps_newer_token(self):
+        path = self.seed("tok-new", int(time.time()) + 3600)
+        r = self.helper("erase", "protocol=https\nhost=git.example.test\n"
+                        "username=oauth2\npassword=tok-old\n\n")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertTrue(path.exists())
+        r = self.helper("erase", "protocol=https\nhost=git.example.test\n"
+                        "username=oauth2\npassword=tok-new\n\n")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertFalse(path.exists())
+
+    def test_store_keeps_nothing(self):
+        r = self.helper("store", "protocol=https\nhost=git.example.test\n"
+                        "username=u\npassword=foreign\n\n")
+        self.assertEqual((r.returncode, r.stdout), (0, ""))
+        state = Path(self.env["XDG_STATE_HOME"])
+        for f in state.rglob("*"):
+            if f.is_file():
+                self.assertNotIn("foreign", f.read_text(errors="replace"))
+
+    def test_non_interactive_fails_fast(self):
+        for env, options in (({"GIT_TERMINAL_PROMPT": "0"}, ()),
+                             ({"CLERK_CREDENTIAL_INTERACTIVE": "0"}, ()),
+                             ({}, ("--non-interactive",))):
+            t0 = time.monotonic()
+            r = self.helper("get", "protocol=https\nhost=git.example.test\n\n",
+                            *options, env=env)
+            self.assertLess(time.monotonic() - t0, 1.0)
+            self.assertNotEqual(r.returncode, 0)
+            self.assertEqual(r.stdout, "")
+            self.assertIn("clerk-credential login", r.stderr)
+            self.assertFalse(self.marker.exists())
+
+    def test_expired_cache_is_not_used(self):
+        self.seed("tok-stale", int(time.time()) + 10)  # inside the margin
+        r = self.helper("get", "protocol=https\nhost=git.example.test\n\n",
+                        "--non-interactive")
+        self.assertNotEqual(r.returncode, 0)
+        self.assertNotIn("tok-stale", r.stdout)
+
+    def test_lax_cache_permissions_refused(self):
+        path = self.seed("tok-lax", int(time.time()) + 3600)
+        path.chmod(0o644)
+        r = self.helper("get", "protocol=https\nhost=git.example.test\n\n",
+                        "--non-interactive")
+        self.assertNotEqual(r.returncode, 0)
+        self.assertNotIn("tok-lax", r.stdout)
+        self.assertIn("chmod 600", r.stderr)
+
+    def test_cache_hit_maps_no_heavy_library(self):
+        self.seed("tok-libs", int(time.time()) + 3600)
+        r = self.helper("get", "protocol=https\nhost=git.example.test\n\n",
+                        env={"LD_DEBUG": "libs"})
+        self.assertIn("password=tok-libs", r.stdout)
+        loaded = sorted({line.split("calling init:")[1].strip()
+                         for line in r.stderr.splitlines()
+                         if "calling init:" in line})
+        self.assertTrue(loaded, r.stderr[-2000:])
+        for lib in loaded:
+            name = os.path.basename(lib)
+            for heavy in ("curl", "gnutls", "secret", "glib", "nettle",
+                          "clerk-credential-net"):
+                self.assertNotIn(heavy, name, loaded)
+        print("cache hit maps %d libraries: %s" %
+              (len(loaded), ", ".join(os.path.basename(x) for x in loaded)))
+
+    def test_unknown_git_action_ignored(self):
+        r = self.helper("capabilities", "")
+        self.assertEqual((r.returncode, r.stdout), (0, ""))
+
+    def test_unknown_command(self):
+        r = self.helper("frobnicate", "", alias=False)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("unknown command 'frobnicate'", r.stderr)
+
+    def test_token_and_header(self):
+        self.seed("tok-cli", int(time.time()) + 3600)
+        r = self.helper("token", "", alias=False)
+        self.assertEqual((r.returncode, r.stdout), (0, "tok-cli\n"))
+        r = self.helper("header", "", alias=False)
+        self.assertEqual(r.stdout, "Authorization: Bearer tok-cli\n")
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)

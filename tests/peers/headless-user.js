@@ -1,0 +1,345 @@
+#!/usr/bin/env node
+// The user's browser for the integration tests: set as $BROWSER, started by
+// the helper as `headless-user.js URL` with stdin/stdout/stderr on /dev/null
+// and not waited for. It drives Debian's chromium through playwright-core and
+// finishes on its own (hard limit 90 s).
+//
+// Environment:
+//   HEADLESS_USER_LOG       append JSON lines here (nothing is written if unset):
+//                           {"event":"launch","pid":..,"url_host":..,"mode":..}
+//                           {"event":"done","result":"ok"|"denied"|"error"|"ignored",
+//                            "final_status":..,"final_path":..,"callback_params":[..],
+//                            "callback_error":..,"text":..,"prelude":{..},"error":..}
+//                           The full URL is never logged: it carries state,
+//                           code challenge and, at the end, the code.
+//   HEADLESS_USER_MODE      login (default) | deny | ignore | device
+//   HEADLESS_USER_LOGIN     login name (default alice); any password works
+//   HEADLESS_USER_PRELUDE   comma list of preconnect, favicon, wrong-state: stray
+//                           requests to the redirect_uri origin before signing in
+//   HEADLESS_USER_DELAY_MS  sleep this long before starting
+//   HEADLESS_USER_CHROMIUM  browser binary (default /usr/bin/chromium)
+
+import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+import { chromium } from 'playwright-core';
+
+const HARD_LIMIT_MS = 90_000;
+const STEP_TIMEOUT_MS = 30_000;
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  // The provider's pages import a web font; with no network every other
+  // host fails at once instead of waiting on DNS.
+  '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost',
+];
+
+const env = process.env;
+const mode = env.HEADLESS_USER_MODE || 'login';
+const login = env.HEADLESS_USER_LOGIN || 'alice';
+const logFile = env.HEADLESS_USER_LOG;
+const t0 = Date.now();
+
+function record(obj) {
+  if (!logFile) return;
+  try {
+    appendFileSync(logFile, `${JSON.stringify({ ...obj, t: Date.now() - t0 })}\n`);
+  } catch {
+    // Nowhere to report it: stderr is /dev/null.
+  }
+}
+
+let finished = false;
+const cleanups = [];
+
+async function finish(done) {
+  if (finished) return;
+  finished = true;
+  setTimeout(() => process.exit(1), 20_000).unref();
+  for (const fn of cleanups.reverse()) {
+    try {
+      await Promise.race([fn(), sleep(10_000)]);
+    } catch {
+      // keep cleaning up
+    }
+  }
+  record({ event: 'done', mode, ...done });
+  process.exit(done.result === 'error' ? 1 : 0);
+}
+
+function parseUrl(s) {
+  try {
+    return new URL(s);
+  } catch {
+    return null;
+  }
+}
+
+// --- prelude: stray traffic against the loopback listener ---
+
+function preludePreconnect(origin) {
+  return new Promise((resolve) => {
+    const started = Date.now();
+    const result = { connected: false };
+    const sock = connect({ host: origin.hostname, port: Number(origin.port) });
+    sock.on('connect', () => {
+      result.connected = true;
+      resolve(result);
+    });
+    sock.on('data', () => {
+      result.got_data = true;
+    });
+    sock.on('error', (err) => {
+      result.error = err.code || err.message;
+      resolve(result);
+    });
+    sock.on('close', () => {
+      if (!finished) {
+        result.closed_by_peer = true;
+        result.closed_after_ms = Date.now() - started;
+      }
+      resolve(result);
+    });
+    cleanups.push(async () => {
+      sock.destroy();
+    });
+  });
+}
+
+// The request Chromium itself makes for a page's icon: an image request from
+// a page, as a subresource of the browser's own connection pool.
+async function preludeFavicon(context, origin) {
+  const page = await context.newPage();
+  const href = new URL('/favicon.ico', origin).href;
+  try {
+    const answered = page.waitForResponse((resp) => resp.url() === href,
+      { timeout: 10_000 });
+    await page.setContent(`<!DOCTYPE html><link rel="icon" href="${href}">`
+      + `<img src="${href}" alt="">`, { waitUntil: 'domcontentloaded' });
+    const resp = await answered;
+    return { status: resp.status() };
+  } catch (err) {
+    return { status: null, error: err.message.split('\n')[0] };
+  } finally {
+    await page.close().catch(() => {});
+  }
+}
+
+function preludeWrongState(origin) {
+  return new Promise((resolve) => {
+    const req = httpRequest({
+      host: origin.hostname,
+      port: Number(origin.port),
+      path: '/callback?code=bogus&state=wrong',
+      method: 'GET',
+      agent: false,
+      headers: { host: origin.host, connection: 'close' },
+      timeout: 10_000,
+    }, (res) => {
+      res.resume();
+      res.on('end', () => resolve({ status: res.statusCode }));
+      res.on('error', (err) => resolve({ status: res.statusCode, error: err.message }));
+    });
+    req.on('timeout', () => req.destroy(new Error('timed out')));
+    req.on('error', (err) => resolve({ status: null, error: err.code || err.message }));
+    req.end();
+  });
+}
+
+async function runPrelude(context, target) {
+  const wanted = (env.HEADLESS_USER_PRELUDE || '')
+    .split(',').map((s) => s.trim()).filter(Boolean);
+  const results = {};
+  if (wanted.length === 0) return results;
+  const redirect = parseUrl(target.searchParams.get('redirect_uri') || '');
+  if (!redirect) {
+    for (const name of wanted) results[name] = { error: 'no redirect_uri in URL' };
+    return results;
+  }
+  for (const name of wanted) {
+    switch (name) {
+      case 'preconnect':
+        results[name] = await preludePreconnect(redirect);
+        break;
+      case 'favicon':
+        results[name] = await preludeFavicon(context, redirect);
+        break;
+      case 'wrong-state':
+        results[name] = await preludeWrongState(redirect);
+        break;
+      default:
+        results[name] = { error: 'unknown prelude step' };
+    }
+  }
+  return results;
+}
+
+// --- the sign-in itself ---
+
+// Runs action and waits for the main frame to load the next document
+// (redirect chains end in one load).
+async function act(page, action) {
+  const loaded = page.waitForEvent('load', { timeout: STEP_TIMEOUT_MS });
+  await action();
+  await loaded;
+}
+
+function onCallback(page, redirectOrigin) {
+  const url = parseUrl(page.url());
+  if (!url) return false;
+  if (redirectOrigin) {
+    return url.origin === redirectOrigin.origin
+      && url.pathname === redirectOrigin.pathname;
+  }
+  return url.hostname === '127.0.0.1' && url.pathname === '/callback';
+}
+
+async function pageText(page) {
+  try {
+    const text = await page.evaluate(() => (document.body ? document.body.innerText : ''));
+    return text.replace(/\s+/g, ' ').trim().slice(0, 200);
+  } catch {
+    return '';
+  }
+}
+
+// One step of whatever page the provider shows. Returns true when the flow
+// reached its end (callback page, device success page or an error page).
+async function step(page, ctx) {
+  const url = parseUrl(page.url());
+  if (onCallback(page, ctx.redirect)) return true;
+  if (url && url.pathname.startsWith('/interaction/') && ctx.wantDeny) {
+    const uid = url.pathname.split('/')[2];
+    await act(page, () => page.goto(`${url.origin}/interaction/${uid}/abort`,
+      { timeout: STEP_TIMEOUT_MS, waitUntil: 'commit' }));
+    return false;
+  }
+  if (await page.locator('input[name=login]').count()) {
+    await page.fill('input[name=login]', login);
+    await page.fill('input[name=password]', 'any-password');
+    await act(page, () => page.click('button.login-submit'));
+    return false;
+  }
+  if (await page.locator('input[name=user_code]:not([type=hidden])').count()) {
+    await act(page, () => page.click('button[type=submit][form="op.deviceInputForm"]'));
+    return false;
+  }
+  if (await page.locator('form[id="op.deviceConfirmForm"]').count()) {
+    await act(page, () => page.click('button[autofocus][form="op.deviceConfirmForm"]'));
+    return false;
+  }
+  if (url && url.pathname.startsWith('/interaction/')
+      && await page.locator('button.login-submit').count()) {
+    // Consent ("Continue"); the provider is set up to skip it, but a user
+    // would click it.
+    await act(page, () => page.click('button.login-submit'));
+    return false;
+  }
+  return true;
+}
+
+function describeEnd(page, ctx, status, text) {
+  const url = parseUrl(page.url());
+  const out = {
+    final_status: status,
+    final_path: url ? url.pathname : null,
+    text,
+  };
+  if (onCallback(page, ctx.redirect)) {
+    out.callback_params = [...url.searchParams.keys()];
+    const error = url.searchParams.get('error');
+    if (error) out.callback_error = error;
+    if (error === 'access_denied') out.result = 'denied';
+    else if (error) out.result = 'error';
+    else out.result = ctx.wantDeny ? 'error' : 'ok';
+  } else if (ctx.device && /success/i.test(text)) {
+    out.result = 'ok';
+  } else if (ctx.device && /aborted|denied/i.test(text)) {
+    out.result = 'denied';
+  } else {
+    out.result = 'error';
+    out.error = 'the flow ended away from the callback';
+  }
+  return out;
+}
+
+async function signIn(target) {
+  const dataDir = mkdtempSync(join(tmpdir(), 'headless-user-'));
+  cleanups.push(async () => rmSync(dataDir, { recursive: true, force: true }));
+  const context = await chromium.launchPersistentContext(dataDir, {
+    executablePath: env.HEADLESS_USER_CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    args: CHROMIUM_ARGS,
+    timeout: STEP_TIMEOUT_MS,
+  });
+  cleanups.push(async () => context.close());
+
+  const ctx = {
+    redirect: parseUrl(target.searchParams.get('redirect_uri') || ''),
+    wantDeny: mode === 'deny',
+    device: mode === 'device',
+  };
+  const prelude = await runPrelude(context, target);
+
+  const page = context.pages()[0] || await context.newPage();
+  let lastStatus = null;
+  page.on('response', (resp) => {
+    if (resp.request().isNavigationRequest() && resp.frame() === page.mainFrame()) {
+      lastStatus = resp.status();
+    }
+  });
+
+  let end;
+  try {
+    await act(page, () => page.goto(target.href,
+      { timeout: STEP_TIMEOUT_MS, waitUntil: 'commit' }));
+    for (let i = 0; i < 10; i++) {
+      if (await step(page, ctx)) break;
+    }
+    end = describeEnd(page, ctx, lastStatus, await pageText(page));
+  } catch (err) {
+    end = {
+      result: 'error',
+      error: err.message.split('\n')[0],
+      final_status: lastStatus,
+      text: await pageText(page),
+    };
+  }
+  return { ...end, prelude };
+}
+
+async function main() {
+  const target = parseUrl(process.argv[2] || '');
+  record({ event: 'launch', pid: process.pid, url_host: target ? target.host : null, mode });
+  setTimeout(() => {
+    finish({ result: 'error', error: 'hard time limit reached' });
+  }, HARD_LIMIT_MS).unref();
+
+  const delay = Number(env.HEADLESS_USER_DELAY_MS || 0);
+  if (delay > 0) await sleep(delay);
+  if (!target) {
+    await finish({ result: 'error', error: 'no URL given' });
+    return;
+  }
+  if (!['login', 'deny', 'ignore', 'device'].includes(mode)) {
+    await finish({ result: 'error', error: `unknown HEADLESS_USER_MODE ${mode}` });
+    return;
+  }
+  if (mode === 'ignore') {
+    await finish({ result: 'ignored' });
+    return;
+  }
+  await finish(await signIn(target));
+}
+
+process.on('SIGTERM', () => finish({ result: 'error', error: 'SIGTERM' }));
+main().catch((err) => finish({ result: 'error', error: String(err && err.message) }));

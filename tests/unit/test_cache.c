@@ -1,0 +1,153 @@
+/* Unit tests: cache.c (runtime access-token cache) and lock.c. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cache.h"
+#include "config.h"
+#include "error.h"
+#include "lock.h"
+#include "util.h"
+
+static char tmpdir[] = "/tmp/clerk-test-cache-XXXXXX";
+static struct config cfg;
+
+static int
+setup(void **state)
+{
+	(void)state;
+	if (!mkdtemp(tmpdir))
+		return -1;
+	setenv("XDG_RUNTIME_DIR", tmpdir, 1);
+	setenv("XDG_STATE_HOME", tmpdir, 1);
+	config_init(&cfg);
+	str_set(&cfg.issuer, "https://clerk.example.com");
+	str_set(&cfg.client_id, "client-1");
+	str_set(&cfg.profile, "default");
+	return 0;
+}
+
+static int
+rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *f)
+{
+	(void)sb;
+	(void)flag;
+	(void)f;
+	return remove(path);
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	config_release(&cfg);
+	return nftw(tmpdir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+}
+
+static void
+test_roundtrip(void **state)
+{
+	char *tok = NULL;
+	int64_t exp = 0;
+
+	(void)state;
+	assert_int_equal(cache_read(&cfg, &tok, &exp), CLERK_ENOTFOUND);
+	assert_int_equal(cache_write(&cfg, "token-1", 1900000000), 0);
+	assert_int_equal(cache_read(&cfg, &tok, &exp), 0);
+	assert_string_equal(tok, "token-1");
+	assert_int_equal(exp, 1900000000);
+	secret_free(tok);
+
+	/* Another profile or client never reads this entry. */
+	str_set(&cfg.profile, "work");
+	assert_int_equal(cache_read(&cfg, &tok, &exp), CLERK_ENOTFOUND);
+	str_set(&cfg.profile, "default");
+	str_set(&cfg.issuer, "https://other.example.com");
+	assert_int_equal(cache_read(&cfg, &tok, &exp), CLERK_ENOTFOUND);
+	str_set(&cfg.issuer, "https://clerk.example.com");
+
+	/* A token with a newline cannot be cached (it would split lines). */
+	assert_int_equal(cache_write(&cfg, "a\nb", 1), CLERK_EPROTO);
+}
+
+static void
+test_drop_only_if(void **state)
+{
+	char *tok = NULL;
+	int64_t exp = 0;
+
+	(void)state;
+	assert_int_equal(cache_write(&cfg, "new-token", 1900000000), 0);
+	/* An erase of an older token keeps the newer one. */
+	assert_int_equal(cache_drop(&cfg, "old-token"), 0);
+	assert_int_equal(cache_read(&cfg, &tok, &exp), 0);
+	assert_string_equal(tok, "new-token");
+	secret_free(tok);
+	assert_int_equal(cache_drop(&cfg, "new-token"), 0);
+	assert_int_equal(cache_read(&cfg, &tok, &exp), CLERK_ENOTFOUND);
+	assert_int_equal(cache_drop(&cfg, NULL), 0);
+}
+
+static void
+test_lax_permissions(void **state)
+{
+	char path[512], *key = NULL, *tok = NULL;
+	int64_t exp;
+
+	(void)state;
+	assert_int_equal(cache_write(&cfg, "token-2", 1900000000), 0);
+	assert_int_equal(config_key(&cfg, &key), 0);
+	snprintf(path, sizeof(path), "%s/clerk-credential/%s.token", tmpdir,
+		 key);
+	free(key);
+	assert_int_equal(chmod(path, 0640), 0);
+	assert_int_equal(cache_read(&cfg, &tok, &exp), CLERK_EPERM);
+	assert_int_equal(chmod(path, 0600), 0);
+	assert_int_equal(cache_read(&cfg, &tok, &exp), 0);
+	secret_free(tok);
+}
+
+static void
+test_lock(void **state)
+{
+	int fd = -1, fd2 = -1, status;
+	pid_t pid;
+
+	(void)state;
+	assert_int_equal(lock_acquire(&cfg, 1, &fd), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		/* Held elsewhere: a second taker times out cleanly. */
+		int r = lock_acquire(&cfg, 1, &fd2);
+
+		_exit(r == CLERK_ETIMEOUT ? 0 : 1);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	lock_release(fd);
+	assert_int_equal(lock_acquire(&cfg, 1, &fd2), 0);
+	lock_release(fd2);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_roundtrip),
+		cmocka_unit_test(test_drop_only_if),
+		cmocka_unit_test(test_lax_permissions),
+		cmocka_unit_test(test_lock),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

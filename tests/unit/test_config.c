@@ -1,0 +1,331 @@
+/* Unit tests: config.c (precedence, config file errors, host rule). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "error.h"
+
+static char tmpdir[] = "/tmp/clerk-test-config-XXXXXX";
+static char cfgdir[256];
+static char cfgpath[300];
+
+static const char *const env_vars[] = {
+	"CLERK_ISSUER", "CLERK_OAUTH_CLIENT_ID", "CLERK_SCOPES",
+	"CLERK_CREDENTIAL_HOSTS", "CLERK_PROFILE", "CLERK_CREDENTIAL_STORAGE",
+	"CLERK_CALLBACK_PORT", "CLERK_CREDENTIAL_INTERACTIVE",
+	"GIT_TERMINAL_PROMPT", "CLERK_CREDENTIAL_DEBUG",
+};
+
+static int
+setup(void **state)
+{
+	size_t i;
+
+	(void)state;
+	if (!mkdtemp(tmpdir))
+		return -1;
+	snprintf(cfgdir, sizeof(cfgdir), "%s/clerk-credential", tmpdir);
+	snprintf(cfgpath, sizeof(cfgpath), "%s/config.json", cfgdir);
+	if (mkdir(cfgdir, 0700))
+		return -1;
+	setenv("XDG_CONFIG_HOME", tmpdir, 1);
+	for (i = 0; i < sizeof(env_vars) / sizeof(env_vars[0]); i++)
+		unsetenv(env_vars[i]);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	unlink(cfgpath);
+	rmdir(cfgdir);
+	rmdir(tmpdir);
+	return 0;
+}
+
+static void
+write_config(const char *text)
+{
+	FILE *f = fopen(cfgpath, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* Parse @args (NULL-terminated, after argv[0]) and load. */
+static int
+load(struct config *cfg, const char *const *args)
+{
+	char *argv[32];
+	bool help, version;
+	int argc = 0, r;
+
+	argv[argc++] = (char *)"clerk-credential";
+	while (args && *args)
+		argv[argc++] = (char *)*args++;
+	argv[argc] = NULL;
+	config_init(cfg);
+	r = config_parse_args(cfg, argc, argv, &help, &version);
+	return r ? r : config_load(cfg);
+}
+
+static void
+test_defaults(void **state)
+{
+	struct config cfg;
+
+	(void)state;
+	unlink(cfgpath);
+	assert_int_equal(load(&cfg, NULL), 0);
+	assert_null(cfg.issuer);
+	assert_string_equal(cfg.scopes, CONFIG_DEFAULT_SCOPES);
+	assert_string_equal(cfg.profile, "default");
+	assert_string_equal(cfg.username, "oauth2");
+	assert_int_equal(cfg.timeout, 300);
+	assert_int_equal(cfg.refresh_margin, 30);
+	assert_int_equal(cfg.callback_port, 0);
+	assert_int_equal(cfg.storage, STORAGE_AUTO);
+	assert_true(cfg.interactive);
+	assert_int_equal(cfg.nhosts, 0);
+	assert_int_equal(config_require(&cfg), CLERK_ECONFIG);
+	config_release(&cfg);
+}
+
+static void
+test_precedence(void **state)
+{
+	static const char *const args[] = { "--host=opt.example", "get",
+					    "--timeout", "7", NULL };
+	struct config cfg;
+
+	(void)state;
+	write_config("{\"issuer\": \"https://file.example/\","
+		     " \"client_id\": \"file-client\", \"timeout\": 9,"
+		     " \"hosts\": [\"file.example\"], \"username\": \"top\","
+		     " \"profiles\": {\"default\": {\"username\": \"prof\","
+		     " \"client_id\": \"prof-client\"}}}");
+	setenv("CLERK_OAUTH_CLIENT_ID", "env-client", 1);
+	setenv("CLERK_CREDENTIAL_HOSTS", "env1.example, env2.example", 1);
+	assert_int_equal(load(&cfg, args), 0);
+	/* file, trailing slash dropped */
+	assert_string_equal(cfg.issuer, "https://file.example");
+	assert_int_equal(cfg.src_issuer, SRC_FILE);
+	assert_string_equal(cfg.client_id, "env-client");
+	assert_int_equal(cfg.src_client_id, SRC_ENV);
+	assert_string_equal(cfg.username, "prof");	/* profile > top */
+	assert_int_equal(cfg.timeout, 7);		/* option */
+	assert_int_equal(cfg.nhosts, 1);
+	assert_string_equal(cfg.hosts[0], "opt.example");
+	assert_int_equal(cfg.nargs, 1);
+	assert_string_equal(cfg.args[0], "get");
+	config_release(&cfg);
+
+	assert_int_equal(load(&cfg, NULL), 0);
+	assert_int_equal(cfg.nhosts, 2);
+	assert_string_equal(cfg.hosts[1], "env2.example");
+	config_release(&cfg);
+	unsetenv("CLERK_OAUTH_CLIENT_ID");
+	unsetenv("CLERK_CREDENTIAL_HOSTS");
+}
+
+static void
+test_profiles(void **state)
+{
+	static const char *const args[] = { "--profile", "work", NULL };
+	struct config cfg;
+
+	(void)state;
+	write_config("{\"issuer\": \"https://a.example\", \"profiles\": {"
+		     "\"work\": {\"issuer\": \"https://w.example\"}}}");
+	assert_int_equal(load(&cfg, args), 0);
+	assert_string_equal(cfg.issuer, "https://w.example");
+	config_release(&cfg);
+	assert_int_equal(load(&cfg, NULL), 0);
+	assert_string_equal(cfg.issuer, "https://a.example");
+	config_release(&cfg);
+}
+
+static void
+test_env_interactive(void **state)
+{
+	struct config cfg;
+
+	(void)state;
+	unlink(cfgpath);
+	setenv("GIT_TERMINAL_PROMPT", "0", 1);
+	assert_int_equal(load(&cfg, NULL), 0);
+	assert_false(cfg.interactive);
+	config_release(&cfg);
+	unsetenv("GIT_TERMINAL_PROMPT");
+	setenv("CLERK_CREDENTIAL_INTERACTIVE", "0", 1);
+	assert_int_equal(load(&cfg, NULL), 0);
+	assert_false(cfg.interactive);
+	config_release(&cfg);
+	unsetenv("CLERK_CREDENTIAL_INTERACTIVE");
+}
+
+static void
+test_file_errors(void **state)
+{
+	static const char *const bad[] = {
+		"{not json",
+		"[]",
+		"{\"timeout\": \"ten\"}",
+		"{\"timeout\": 0}",
+		"{\"timeout\": 1.5}",
+		"{\"hosts\": \"a.example\"}",
+		"{\"hosts\": [1]}",
+		"{\"hosts\": [\"bad host\"]}",
+		"{\"issuer\": 3}",
+		"{\"storage\": \"cloud\"}",
+		"{\"isuer\": \"https://typo.example\"}",
+		"{\"profiles\": []}",
+		"{\"profiles\": {\"default\": 1}}",
+		"{\"profiles\": {\"default\": {\"profiles\": {}}}}",
+		"{\"interactive\": \"no\"}",
+		"{\"callback_port\": 70000}",
+	};
+	struct config cfg;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		print_message("config: %s\n", bad[i]);
+		write_config(bad[i]);
+		assert_int_equal(load(&cfg, NULL), CLERK_ECONFIG);
+		config_release(&cfg);
+	}
+}
+
+static void
+test_option_errors(void **state)
+{
+	const char *const *const bad[] = {
+		(const char *const[]){ "--timeout", "x", NULL },
+		(const char *const[]){ "--nope", NULL },
+		(const char *const[]){ "--storage=tape", NULL },
+		(const char *const[]){ "--profile", "../x", NULL },
+		(const char *const[]){ "--host", "a b", NULL },
+		(const char *const[]){ "--issuer", NULL },
+		(const char *const[]){ "--config", "/nonexistent/c.json",
+				       NULL },
+	};
+	struct config cfg;
+	size_t i;
+
+	(void)state;
+	unlink(cfgpath);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(load(&cfg, bad[i]), CLERK_ECONFIG);
+		config_release(&cfg);
+	}
+}
+
+static void
+test_host_match(void **state)
+{
+	static const struct {
+		const char *pattern, *host;
+		bool match;
+	} cases[] = {
+		{ "git.example.com", "git.example.com", true },
+		{ "git.example.com", "GIT.Example.com", true },
+		{ "git.example.com", "git.example.com:8443", true },
+		{ "git.example.com:8443", "git.example.com:8443", true },
+		{ "git.example.com:8443", "git.example.com", false },
+		{ "git.example.com:8443", "git.example.com:443", false },
+		{ "git.example.com", "git.example.com.evil.net", false },
+		{ "git.example.com", "evilgit.example.com", false },
+		{ "*.example.com", "a.example.com", true },
+		{ "*.example.com", "a.b.example.com", true },
+		{ "*.example.com", "example.com", false },
+		{ "*.example.com", "aexample.com", false },
+		{ "*.example.com", "a.example.com.evil", false },
+		{ "127.0.0.1:9", "127.0.0.1:9", true },
+		{ "[::1]:9", "[::1]:9", true },
+		{ "[::1]", "[::1]:9", true },
+		{ "a.example", "", false },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		print_message("%s ~ %s\n", cases[i].pattern, cases[i].host);
+		assert_int_equal(host_pattern_match(cases[i].pattern,
+						    cases[i].host),
+				 cases[i].match);
+	}
+}
+
+static void
+test_host_allowed(void **state)
+{
+	static const char *const args[] = { "--host", "git.example.com",
+					    "--host", "127.0.0.1", NULL };
+	struct config cfg;
+
+	(void)state;
+	unlink(cfgpath);
+	assert_int_equal(load(&cfg, args), 0);
+	assert_true(config_host_allowed(&cfg, "https", "git.example.com"));
+	/* Never a bearer token in clear text over the network. */
+	assert_false(config_host_allowed(&cfg, "http", "git.example.com"));
+	assert_true(config_host_allowed(&cfg, "http", "127.0.0.1:8080"));
+	assert_false(config_host_allowed(&cfg, NULL, "git.example.com"));
+	assert_false(config_host_allowed(&cfg, "https", "other.example"));
+	assert_false(config_host_allowed(&cfg, "https", NULL));
+	config_release(&cfg);
+}
+
+static void
+test_key(void **state)
+{
+	static const char *const a1[] = { "--issuer", "https://a.example",
+					  "--client-id", "c1", NULL };
+	static const char *const a2[] = { "--issuer", "https://a.example",
+					  "--client-id", "c2", NULL };
+	struct config cfg;
+	char *k1 = NULL, *k2 = NULL;
+
+	(void)state;
+	unlink(cfgpath);
+	assert_int_equal(load(&cfg, a1), 0);
+	assert_int_equal(config_key(&cfg, &k1), 0);
+	config_release(&cfg);
+	assert_int_equal(load(&cfg, a2), 0);
+	assert_int_equal(config_key(&cfg, &k2), 0);
+	config_release(&cfg);
+	assert_true(strncmp(k1, "default-", 8) == 0);
+	assert_int_equal(strlen(k1), 8 + 16);
+	assert_string_not_equal(k1, k2);
+	free(k1);
+	free(k2);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_precedence),
+		cmocka_unit_test(test_profiles),
+		cmocka_unit_test(test_env_interactive),
+		cmocka_unit_test(test_file_errors),
+		cmocka_unit_test(test_option_errors),
+		cmocka_unit_test(test_host_match),
+		cmocka_unit_test(test_host_allowed),
+		cmocka_unit_test(test_key),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
