@@ -34,7 +34,11 @@ void oidc_provider_release(struct oidc_provider *p);
 int discovery_parse(const char *issuer, const char *json, size_t len,
 		    struct oidc_provider *out);
 
-/* Clerk's fixed paths under @issuer. */
+/*
+ * Clerk's fixed paths under @issuer (SPEC 11; one trailing slash of the
+ * issuer is not doubled); no device endpoint. CLERK_ECONFIG when the
+ * issuer fails http_url_allowed() or has a query or fragment.
+ */
 int discovery_fallback(const char *issuer, struct oidc_provider *out);
 
 /*

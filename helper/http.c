@@ -274,8 +274,8 @@ curl_failure(CURLcode c, const struct sink *s, const char *method,
 	}
 	if (s->too_big || c == CURLE_FILESIZE_EXCEEDED) {
 		log_error("%s %s failed: the answer is over %d bytes "
-			  "(the server is not an OAuth provider?)",
-			  method, url, HTTP_MAX_BODY);
+			  "(check the issuer URL)", method, url,
+			  HTTP_MAX_BODY);
 		return CLERK_EPROTO;
 	}
 	if (c == CURLE_URL_MALFORMAT || c == CURLE_UNSUPPORTED_PROTOCOL) {

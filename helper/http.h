@@ -28,7 +28,13 @@ struct http_response {
 
 void http_response_release(struct http_response *resp);
 
-/* True when @url may be contacted under the policy above. */
+/*
+ * True when @url may be contacted under the policy above: "https://" or
+ * "http://" (lower case) and a host, with an optional port 1-65535; for
+ * http the host is exactly 127.0.0.1, [::1] or localhost. Refused: '@'
+ * or '%' in the authority, blanks, controls, non-ASCII bytes and '\'
+ * anywhere, URLs of 8 KiB or more.
+ */
 bool http_url_allowed(const char *url);
 
 /*
@@ -36,12 +42,17 @@ bool http_url_allowed(const char *url);
  * Returns 0 whenever an HTTP response arrived, whatever its status;
  * CLERK_ENET (with a message naming the URL and curl's reason) when none
  * did, CLERK_EPROTO when the body was over the limit, CLERK_ECONFIG when
- * the URL is not allowed.
+ * the URL is not allowed. On success @out (HTTP_RESPONSE_INIT or a
+ * previous answer) is released and replaced; on failure it is untouched.
  */
 int http_post_form(const char *url, const char *form,
 		   struct http_response *out);
 
-/* GET @url, with "Authorization: Bearer @bearer" when @bearer is set. */
+/*
+ * GET @url, with "Authorization: Bearer @bearer" when @bearer is set (a
+ * bearer that is empty or holds blanks or controls is CLERK_EPROTO).
+ * Results as http_post_form().
+ */
 int http_get(const char *url, const char *bearer, struct http_response *out);
 
 #endif

@@ -312,8 +312,9 @@ callback_error(struct conn *c, struct wait *w, struct callback_params *cb)
 	bool denied = strcmp(cb->error, "access_denied") == 0;
 	char err[80], desc[240];
 
-	log_error("sign-in %s by the provider: %s%s%s%s",
-		  denied ? "refused" : "failed",
+	log_error("sign-in %s: %s%s%s%s",
+		  denied ? "refused by the provider" :
+		  "failed: the provider answered",
 		  log_clean(cb->error, err, sizeof(err)),
 		  cb->error_description ? " (" : "",
 		  log_clean(cb->error_description, desc, sizeof(desc)),
@@ -332,6 +333,9 @@ callback_error(struct conn *c, struct wait *w, struct callback_params *cb)
 	else
 		conn_reply(c, 200, page.buf);
 	strbuf_release(&page);
+	/* A code beside an error is not one to use. */
+	secret_free(cb->code);
+	cb->code = NULL;
 	*w->out = *cb;
 	memset(cb, 0, sizeof(*cb));
 	wait_finish(w, c, denied ? CLERK_EDENIED : CLERK_EPROVIDER);

@@ -15,7 +15,10 @@ struct tokenset;
  * Parse a token endpoint answer (@status, @body) into @out: on 200 fills
  * access_token, token_type, expires_at (@now + expires_in), refresh_token,
  * id_token and scope when present (missing access_token is
- * CLERK_EPROVIDER). On an OAuth error body: "invalid_grant" is
+ * CLERK_EPROVIDER). Tokens are at most 64 KiB of visible ASCII;
+ * token_type, when given, must be Bearer; expires_in must be 1 s to 10
+ * years, and its absence sets expires_at to 0 (unknown). The answer is
+ * committed only when all of it is valid. On an OAuth error body: "invalid_grant" is
  * CLERK_EGRANT, any other is CLERK_EPROVIDER; the message gives error and
  * error_description (never a token). Fields not in the answer are left as
  * they were in @out, so a refresh keeps its refresh token when the
@@ -35,21 +38,32 @@ int oauth_exchange_code(const struct config *cfg,
 
 /*
  * grant_type=refresh_token with @out->refresh_token; updates @out in
- * place (rotated refresh token included). CLERK_EGRANT on invalid_grant.
+ * place (rotated refresh token included). CLERK_EGRANT on invalid_grant
+ * (only when answered with 400/401: a 5xx is CLERK_EPROVIDER, so a
+ * provider outage never makes the caller forget its tokens);
+ * CLERK_ENOTFOUND, without a message, when @out has no refresh token.
+ * The scope is not resent. On any failure @out is unchanged.
  */
 int oauth_refresh(const struct config *cfg, const struct oidc_provider *op,
 		  struct tokenset *out);
 
-/* GET userinfo with the access token; *@json is the body (a JSON object). */
+/*
+ * GET userinfo with the access token. On a 200 answer holding a JSON
+ * object, *@json is that object re-serialised (free with secret_free());
+ * anything else is CLERK_EPROVIDER, as is a provider without a userinfo
+ * endpoint.
+ */
 int oauth_userinfo(const struct oidc_provider *op, const char *access_token,
 		   char **json);
 
 /*
  * Check the ID token's claims (signature checks come with the JWKS
- * verifier): iss equals @issuer, aud contains @client_id (and azp equals
- * it when there are several audiences), exp in the future (60 s skew),
- * nonce equals @nonce when @nonce is set. CLERK_EPROVIDER with a message
- * naming the failed check.
+ * verifier): a header.payload.signature JWT whose alg is not "none",
+ * iss equals @issuer, aud contains @client_id (and azp equals it when
+ * there are several audiences or whenever azp is present), exp in the
+ * future and nbf (if any) in the past, with 60 s of skew, nonce equals
+ * @nonce when @nonce is set. CLERK_EPROVIDER with a message naming the
+ * failed check.
  */
 int oauth_check_id_token_claims(const char *id_token, const char *issuer,
 				const char *client_id, const char *nonce,

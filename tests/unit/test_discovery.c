@@ -30,14 +30,17 @@
 
 #define CLERK "https://example.clerk.accounts.dev"
 
+/* The fixtures: $CLERK_TEST_DATA (set by the build), else the source. */
 static char *
 read_fixture(const char *name, size_t *len)
 {
+	const char *dir = getenv("CLERK_TEST_DATA");
 	char path[512];
 	FILE *f;
 	char *buf = malloc(65536);
 
-	snprintf(path, sizeof(path), "%s/%s", TEST_DATA_DIR, name);
+	snprintf(path, sizeof(path), "%s/%s", dir ? dir : TEST_DATA_DIR,
+		 name);
 	f = fopen(path, "r");
 	if (!f)
 		fail_msg("cannot open fixture %s", path);
