@@ -23,7 +23,7 @@ crypto_random(void *buf, size_t len)
 		return 0;
 	if (!buf || gnutls_rnd(GNUTLS_RND_KEY, buf, len) < 0) {
 		log_error("random generator failed: GnuTLS could not read "
-			  "the system's random source");
+		          "the system's random source");
 		return CLERK_EINTERNAL;
 	}
 	return 0;

@@ -23,7 +23,7 @@
 #include "paths.h"
 #include "util.h"
 
-#define DISCOVERY_PATH "/.well-known/openid-configuration"
+#define DISCOVERY_PATH    "/.well-known/openid-configuration"
 #define DISCOVERY_MAX_AGE 86400
 #define DISCOVERY_MAX_URL 2048
 
@@ -65,9 +65,9 @@ check_issuer(const char *issuer)
 	    strlen(issuer) < DISCOVERY_MAX_URL)
 		return 0;
 	log_error("issuer %s is not usable: it must be an https URL (http "
-		  "only on 127.0.0.1, [::1] or localhost) without query or "
-		  "fragment (check --issuer)",
-		  issuer ? printable(issuer, shown, sizeof(shown)) : "(none)");
+	          "only on 127.0.0.1, [::1] or localhost) without query or "
+	          "fragment (check --issuer)",
+	          issuer ? printable(issuer, shown, sizeof(shown)) : "(none)");
 	return CLERK_ECONFIG;
 }
 
@@ -101,18 +101,17 @@ static const struct {
 	size_t offset;
 	bool required;
 } endpoints[] = {
-	{ "authorization_endpoint",
-	  offsetof(struct oidc_provider, authorization_endpoint), true },
-	{ "token_endpoint", offsetof(struct oidc_provider, token_endpoint),
-	  true },
-	{ "userinfo_endpoint",
-	  offsetof(struct oidc_provider, userinfo_endpoint), false },
-	{ "revocation_endpoint",
-	  offsetof(struct oidc_provider, revocation_endpoint), false },
-	{ "jwks_uri", offsetof(struct oidc_provider, jwks_uri), false },
-	{ "device_authorization_endpoint",
-	  offsetof(struct oidc_provider, device_authorization_endpoint),
-	  false },
+        {"authorization_endpoint",
+         offsetof(struct oidc_provider, authorization_endpoint), true},
+        {"token_endpoint", offsetof(struct oidc_provider, token_endpoint),
+         true},
+        {"userinfo_endpoint", offsetof(struct oidc_provider, userinfo_endpoint),
+         false},
+        {"revocation_endpoint",
+         offsetof(struct oidc_provider, revocation_endpoint), false},
+        {"jwks_uri", offsetof(struct oidc_provider, jwks_uri), false},
+        {"device_authorization_endpoint",
+         offsetof(struct oidc_provider, device_authorization_endpoint), false},
 };
 
 #define N_ENDPOINTS (sizeof(endpoints) / sizeof(*endpoints))
@@ -128,8 +127,8 @@ endpoint_slot(struct oidc_provider *p, size_t i)
  * stay NULL. Messages only when @report.
  */
 static int
-take_endpoint(const struct json *doc, size_t i, const char *issuer,
-	      bool report, struct oidc_provider *p)
+take_endpoint(const struct json *doc, size_t i, const char *issuer, bool report,
+              struct oidc_provider *p)
 {
 	const struct json *node = json_get(doc, endpoints[i].key);
 	const char *url = json_string_value(node);
@@ -148,8 +147,8 @@ take_endpoint(const struct json *doc, size_t i, const char *issuer,
 	if (why) {
 		if (report)
 			log_error("discovery document of %s is unusable: %s "
-				  "%s (the provider's metadata is wrong)",
-				  issuer, endpoints[i].key, why);
+			          "%s (the provider's metadata is wrong)",
+			          issuer, endpoints[i].key, why);
 		return CLERK_EPROVIDER;
 	}
 	if (!(*endpoint_slot(p, i) = strdup(url)))
@@ -166,28 +165,30 @@ check_doc_issuer(const struct json *doc, const char *issuer, bool report)
 	if (!json_is_object(doc)) {
 		if (report)
 			log_error("discovery document of %s is not a JSON "
-				  "object (check the issuer URL)", issuer);
+			          "object (check the issuer URL)",
+			          issuer);
 		return CLERK_EPROVIDER;
 	}
 	if (iss && strcmp(iss, issuer) == 0)
 		return 0;
 	if (report && !iss)
 		log_error("discovery document of %s names no issuer (check "
-			  "the issuer URL)", issuer);
+		          "the issuer URL)",
+		          issuer);
 	else if (report)
 		log_error("discovery document names issuer \"%s\", not the "
-			  "configured \"%s\" (set --issuer to exactly the "
-			  "provider's issuer)",
-			  printable(iss, shown, sizeof(shown)), issuer);
+		          "configured \"%s\" (set --issuer to exactly the "
+		          "provider's issuer)",
+		          printable(iss, shown, sizeof(shown)), issuer);
 	return CLERK_EPROVIDER;
 }
 
 /* discovery_parse(), with messages only when @report. */
 static int
 parse_doc(const char *issuer, const char *text, size_t len, bool report,
-	  struct oidc_provider *out)
+          struct oidc_provider *out)
 {
-	struct oidc_provider p = { 0 };
+	struct oidc_provider p = {0};
 	struct json *doc = NULL;
 	size_t i;
 	int r;
@@ -202,7 +203,7 @@ parse_doc(const char *issuer, const char *text, size_t len, bool report,
 	if (r)
 		goto out;
 	if (json_get_bool(doc, "authorization_response_iss_parameter_supported",
-			  &p.iss_parameter_supported))
+	                  &p.iss_parameter_supported))
 		p.iss_parameter_supported = false;
 	if (!(p.issuer = strdup(issuer))) {
 		r = CLERK_ENOMEM;
@@ -219,7 +220,7 @@ out:
 
 int
 discovery_parse(const char *issuer, const char *json, size_t len,
-		struct oidc_provider *out)
+                struct oidc_provider *out)
 {
 	return parse_doc(issuer, json, len, true, out);
 }
@@ -228,10 +229,11 @@ int
 discovery_fallback(const char *issuer, struct oidc_provider *out)
 {
 	static const char *const paths[N_ENDPOINTS] = {
-		"/oauth/authorize", "/oauth/token", "/oauth/userinfo",
-		"/oauth/token/revoke", "/.well-known/jwks.json", NULL,
+	        "/oauth/authorize",       "/oauth/token",
+	        "/oauth/userinfo",        "/oauth/token/revoke",
+	        "/.well-known/jwks.json", NULL,
 	};
-	struct oidc_provider p = { 0 };
+	struct oidc_provider p = {0};
 	size_t i;
 	int r;
 
@@ -279,7 +281,8 @@ out:
  * CLERK_ENOTFOUND when it must be fetched again.
  */
 static int
-load_cached(const char *path, const char *issuer, struct oidc_provider *out)
+load_cached(const char *path, const char *issuer, bool any_age,
+            struct oidc_provider *out)
 {
 	struct stat st;
 	char *text = NULL;
@@ -288,8 +291,8 @@ load_cached(const char *path, const char *issuer, struct oidc_provider *out)
 	int r;
 
 	if (lstat(path, &st) || !S_ISREG(st.st_mode) ||
-	    (int64_t)st.st_mtime > now ||
-	    now - (int64_t)st.st_mtime >= DISCOVERY_MAX_AGE)
+	    (!any_age && ((int64_t)st.st_mtime > now ||
+	                  now - (int64_t)st.st_mtime >= DISCOVERY_MAX_AGE)))
 		return CLERK_ENOTFOUND;
 	/* Ours and private: a forged token endpoint would receive codes. */
 	r = file_read_private(path, JSON_MAX_INPUT, &text, &len);
@@ -310,8 +313,9 @@ use_fallback(const char *issuer, struct oidc_provider *out)
 
 	if (!warned)
 		log_warn("cannot fetch the discovery document of %s: using "
-			 "Clerk's fixed paths (/oauth/authorize, /oauth/token, "
-			 "...)", issuer);
+		         "Clerk's fixed paths (/oauth/authorize, /oauth/token, "
+		         "...)",
+		         issuer);
 	warned = true;
 	return discovery_fallback(issuer, out);
 }
@@ -335,7 +339,8 @@ fetch(const char *issuer, const char *path, struct oidc_provider *out)
 		goto out;
 	if (resp.status != 200) {
 		log_error("discovery failed: %s answered HTTP %ld (check the "
-			  "issuer URL)", url, resp.status);
+		          "issuer URL)",
+		          url, resp.status);
 		r = CLERK_EPROVIDER;
 		goto out;
 	}
@@ -351,7 +356,8 @@ out:
 }
 
 int
-discovery_load(const struct config *cfg, struct oidc_provider *out)
+discovery_load(const struct config *cfg, bool any_age,
+               struct oidc_provider *out)
 {
 	char *path = NULL;
 	int r;
@@ -361,7 +367,7 @@ discovery_load(const struct config *cfg, struct oidc_provider *out)
 	if (cache_path(cfg, &path))
 		log_debug("discovery: no cache (state dir unusable)");
 	if (path) {
-		r = load_cached(path, cfg->issuer, out);
+		r = load_cached(path, cfg->issuer, any_age, out);
 		if (!r)
 			log_debug("discovery: using the cache %s", path);
 		if (r != CLERK_ENOTFOUND)

@@ -47,7 +47,10 @@ int discovery_fallback(const char *issuer, struct oidc_provider *out);
  * from {issuer}/.well-known/openid-configuration and cached; when the
  * fetch fails at the network level, the Clerk fallback with a warning.
  * A mismatching issuer is never cached and never falls back.
+ * With @any_age a cached document of any age is used: a refresh needs
+ * only the token endpoint, and must not cost a discovery fetch (SPEC 12).
  */
-int discovery_load(const struct config *cfg, struct oidc_provider *out);
+int discovery_load(const struct config *cfg, bool any_age,
+		   struct oidc_provider *out);
 
 #endif

@@ -10,7 +10,7 @@
  * compressed answers (no decompression bombs).
  */
 #ifndef _GNU_SOURCE
-#define _GNU_SOURCE	/* malloc_usable_size */
+#define _GNU_SOURCE /* malloc_usable_size */
 #endif
 #include "http.h"
 
@@ -28,11 +28,11 @@
 #error "the build must define CLERK_VERSION"
 #endif
 
-#define HTTP_USER_AGENT "clerk-credential/" CLERK_VERSION
+#define HTTP_USER_AGENT      "clerk-credential/" CLERK_VERSION
 #define HTTP_CONNECT_TIMEOUT 10L
-#define HTTP_TIMEOUT 30L
-#define HTTP_MAX_URL 8192
-#define HTTP_MAX_BEARER (64 * 1024)
+#define HTTP_TIMEOUT         30L
+#define HTTP_MAX_URL         8192
+#define HTTP_MAX_BEARER      (64 * 1024)
 #define HTTP_MAX_RETRY_AFTER (7 * 86400)
 
 /* libcurl allocators that wipe what they free (see the top of the file). */
@@ -78,10 +78,10 @@ http_global_init(void)
 	if (done)
 		return 0;
 	c = curl_global_init_mem(CURL_GLOBAL_DEFAULT, malloc, wipe_free,
-				 wipe_realloc, wipe_strdup, calloc);
+	                         wipe_realloc, wipe_strdup, calloc);
 	if (c != CURLE_OK) {
 		log_error("http setup failed: %s (libcurl is unusable)",
-			  curl_easy_strerror(c));
+		          curl_easy_strerror(c));
 		return CLERK_EINTERNAL;
 	}
 	done = true;
@@ -231,11 +231,11 @@ static size_t
 write_cb(char *data, size_t size, size_t nmemb, void *ud)
 {
 	struct sink *s = ud;
-	size_t n = size * nmemb;	/* curl: size is always 1 */
+	size_t n = size * nmemb; /* curl: size is always 1 */
 
 	if (size != 1 || n > HTTP_MAX_BODY - s->body.len) {
 		s->too_big = true;
-		return 0;	/* aborts the transfer */
+		return 0; /* aborts the transfer */
 	}
 	if (strbuf_add(&s->body, data, n)) {
 		s->nomem = true;
@@ -249,12 +249,12 @@ static long
 retry_after(CURL *curl)
 {
 	struct curl_header *h = NULL;
+	CURLHcode hc;
 	const char *v;
 	int64_t secs;
 
-	if (curl_easy_header(curl, "Retry-After", 0, CURLH_HEADER, -1, &h) !=
-		    CURLHE_OK ||
-	    !h || !h->value)
+	hc = curl_easy_header(curl, "Retry-After", 0, CURLH_HEADER, -1, &h);
+	if (hc != CURLHE_OK || !h || !h->value)
 		return -1;
 	v = h->value + strspn(h->value, " \t");
 	if (parse_int64(v, 0, HTTP_MAX_RETRY_AFTER, &secs))
@@ -264,7 +264,7 @@ retry_after(CURL *curl)
 
 static int
 curl_failure(CURLcode c, const struct sink *s, const char *method,
-	     const char *url, const char *errbuf)
+             const char *url, const char *errbuf)
 {
 	const char *why = errbuf[0] ? errbuf : curl_easy_strerror(c);
 
@@ -274,30 +274,31 @@ curl_failure(CURLcode c, const struct sink *s, const char *method,
 	}
 	if (s->too_big || c == CURLE_FILESIZE_EXCEEDED) {
 		log_error("%s %s failed: the answer is over %d bytes "
-			  "(check the issuer URL)", method, url,
-			  HTTP_MAX_BODY);
+		          "(check the issuer URL)",
+		          method, url, HTTP_MAX_BODY);
 		return CLERK_EPROTO;
 	}
 	if (c == CURLE_URL_MALFORMAT || c == CURLE_UNSUPPORTED_PROTOCOL) {
 		log_error("%s %s failed: %s (check the issuer URL)", method,
-			  url, why);
+		          url, why);
 		return CLERK_ECONFIG;
 	}
 	log_error("cannot reach %s: %s (check the network and the issuer "
-		  "URL)", url, why);
+	          "URL)",
+	          url, why);
 	return CLERK_ENET;
 }
 
 static int
 set_options(CURL *curl, const char *url, struct curl_slist *headers,
-	    struct sink *sink, char *errbuf)
+            struct sink *sink, char *errbuf)
 {
 	CURLcode c = CURLE_OK;
 
-#define SET(opt, val)						\
-	do {								\
-		if (c == CURLE_OK)					\
-			c = curl_easy_setopt(curl, opt, val);		\
+#define SET(opt, val)                                         \
+	do {                                                  \
+		if (c == CURLE_OK)                            \
+			c = curl_easy_setopt(curl, opt, val); \
 	} while (0)
 	SET(CURLOPT_URL, url);
 	SET(CURLOPT_PROTOCOLS_STR, "http,https");
@@ -332,8 +333,9 @@ take_response(CURL *curl, struct sink *sink, struct http_response *out)
 	int r;
 
 	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &resp.status);
-	if (curl_easy_getinfo(curl, CURLINFO_CONTENT_TYPE, &ctype) ==
-		    CURLE_OK && ctype &&
+	if (curl_easy_getinfo(curl, CURLINFO_CONTENT_TYPE, &ctype) != CURLE_OK)
+		ctype = NULL;
+	if (ctype &&
 	    !(resp.content_type = str_ndup(ctype, strnlen(ctype, 256))))
 		return CLERK_ENOMEM;
 	resp.retry_after = retry_after(curl);
@@ -355,9 +357,9 @@ take_response(CURL *curl, struct sink *sink, struct http_response *out)
  */
 static int
 perform(const char *method, const char *url, const char *form,
-	struct curl_slist *headers, struct http_response *out)
+        struct curl_slist *headers, struct http_response *out)
 {
-	struct sink sink = { STRBUF_INIT_SECRET, false, false };
+	struct sink sink = {STRBUF_INIT_SECRET, false, false};
 	char errbuf[CURL_ERROR_SIZE] = "";
 	CURL *curl = NULL;
 	CURLcode c;
@@ -371,7 +373,7 @@ perform(const char *method, const char *url, const char *form,
 		goto out;
 	if (form &&
 	    (curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE,
-			      (curl_off_t)strlen(form)) != CURLE_OK ||
+	                      (curl_off_t)strlen(form)) != CURLE_OK ||
 	     curl_easy_setopt(curl, CURLOPT_POSTFIELDS, form) != CURLE_OK)) {
 		r = CLERK_EINTERNAL;
 		goto out;
@@ -414,9 +416,9 @@ check_url(const char *url)
 	if (http_url_allowed(url))
 		return 0;
 	log_error("refusing to contact %s: only https URLs are allowed, "
-		  "or http on 127.0.0.1, [::1] or localhost (check the "
-		  "issuer URL)",
-		  url ? printable(url, shown, sizeof(shown)) : "(none)");
+	          "or http on 127.0.0.1, [::1] or localhost (check the "
+	          "issuer URL)",
+	          url ? printable(url, shown, sizeof(shown)) : "(none)");
 	return CLERK_ECONFIG;
 }
 
@@ -445,8 +447,9 @@ http_post_form(const char *url, const char *form, struct http_response *out)
 	if ((r = http_global_init()))
 		return r;
 	if (!add_header(&h, "Accept: application/json") ||
-	    !add_header(&h, "Content-Type: application/x-www-form-urlencoded")
-	    || !add_header(&h, "Expect:")) {
+	    !add_header(&h,
+	                "Content-Type: application/x-www-form-urlencoded") ||
+	    !add_header(&h, "Expect:")) {
 		curl_slist_free_all(h);
 		return CLERK_ENOMEM;
 	}
@@ -476,7 +479,8 @@ http_get(const char *url, const char *bearer, struct http_response *out)
 		return r;
 	if (bearer && !bearer_ok(bearer)) {
 		log_error("refusing to send a malformed access token to %s "
-			  "(sign in again)", url);
+		          "(sign in again)",
+		          url);
 		return CLERK_EPROTO;
 	}
 	if ((r = http_global_init()))
@@ -484,11 +488,11 @@ http_get(const char *url, const char *bearer, struct http_response *out)
 	r = CLERK_ENOMEM;
 	if (!add_header(&h, "Accept: application/json"))
 		goto out;
-	if (bearer && (strbuf_addf(&auth, "Authorization: Bearer %s", bearer)
-		       || !add_header(&h, auth.buf)))
+	if (bearer && (strbuf_addf(&auth, "Authorization: Bearer %s", bearer) ||
+	               !add_header(&h, auth.buf)))
 		goto out;
 	r = perform("GET", url, NULL, h, out);
-	h = NULL;	/* taken over */
+	h = NULL; /* taken over */
 out:
 	curl_slist_free_all(h);
 	strbuf_release(&auth);

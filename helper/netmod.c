@@ -14,7 +14,7 @@ static int
 net_refresh(const struct config *cfg, struct tokenset *ts)
 {
 	struct oidc_provider op = { 0 };
-	int r = discovery_load(cfg, &op);
+	int r = discovery_load(cfg, true, &op);
 
 	if (!r)
 		r = oauth_refresh(cfg, &op, ts);
@@ -26,7 +26,7 @@ static int
 net_signin(const struct config *cfg, struct tokenset *ts)
 {
 	struct oidc_provider op = { 0 };
-	int r = discovery_load(cfg, &op);
+	int r = discovery_load(cfg, false, &op);
 
 	if (!r)
 		r = signin_browser(cfg, &op, ts);
@@ -39,7 +39,7 @@ net_userinfo(const struct config *cfg, struct tokenset *ts)
 {
 	struct oidc_provider op = { 0 };
 	char *json = NULL;
-	int r = discovery_load(cfg, &op);
+	int r = discovery_load(cfg, false, &op);
 
 	if (!r && !op.userinfo_endpoint) {
 		log_error("the provider has no userinfo endpoint");

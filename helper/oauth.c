@@ -29,10 +29,10 @@
 #include "tokenset.h"
 #include "util.h"
 
-#define OAUTH_MAX_TOKEN (64 * 1024)
-#define OAUTH_MAX_TEXT 4096		/* scope, token_type */
-#define OAUTH_MAX_EXPIRES_IN (10LL * 366 * 86400)	/* ten years */
-#define ID_TOKEN_SKEW 60
+#define OAUTH_MAX_TOKEN      (64 * 1024)
+#define OAUTH_MAX_TEXT       4096                 /* scope, token_type */
+#define OAUTH_MAX_EXPIRES_IN (10LL * 366 * 86400) /* ten years */
+#define ID_TOKEN_SKEW        60
 
 /* A copy of @s fit for a terminal: controls and non-ASCII as '?'. */
 static const char *
@@ -79,7 +79,7 @@ is_null(const struct json *node)
  */
 static int
 opt_string(const struct json *doc, const char *key, size_t max, bool token,
-	   const char **out)
+           const char **out)
 {
 	const struct json *node = json_get(doc, key);
 	const char *v = json_string_value(node);
@@ -125,20 +125,21 @@ struct answer {
 /* Validate a 200 answer into @a; names the bad member in *@bad. */
 static int
 read_answer(const struct json *doc, int64_t now, struct answer *a,
-	    const char **bad)
+            const char **bad)
 {
 	if (opt_string(doc, "access_token", OAUTH_MAX_TOKEN, true,
-		       &a->access_token) || !a->access_token)
+	               &a->access_token) ||
+	    !a->access_token)
 		*bad = "access_token is missing or malformed";
 	else if (opt_string(doc, "refresh_token", OAUTH_MAX_TOKEN, true,
-			    &a->refresh_token))
+	                    &a->refresh_token))
 		*bad = "refresh_token is malformed";
 	else if (opt_string(doc, "id_token", OAUTH_MAX_TOKEN, true,
-			    &a->id_token))
+	                    &a->id_token))
 		*bad = "id_token is malformed";
 	else if (opt_string(doc, "token_type", OAUTH_MAX_TEXT, true,
-			    &a->token_type) ||
-		 (a->token_type && strcasecmp(a->token_type, "Bearer") != 0))
+	                    &a->token_type) ||
+	         (a->token_type && strcasecmp(a->token_type, "Bearer") != 0))
 		*bad = "token_type is not Bearer";
 	else if (opt_string(doc, "scope", OAUTH_MAX_TEXT, false, &a->scope))
 		*bad = "scope is malformed";
@@ -164,9 +165,9 @@ replace(char **dst, char **src)
 static int
 commit_answer(const struct answer *a, struct tokenset *out)
 {
-	const char *src[5] = { a->access_token, a->refresh_token, a->id_token,
-			       a->token_type, a->scope };
-	char *copy[5] = { NULL };
+	const char *src[5] = {a->access_token, a->refresh_token, a->id_token,
+	                      a->token_type, a->scope};
+	char *copy[5] = {NULL};
 	int i, r = 0;
 
 	for (i = 0; i < 5 && !r; i++)
@@ -208,27 +209,28 @@ report_error(long status, const struct json *doc, long retry_after)
 
 	if (retry_after >= 0 && (status == 429 || status == 503))
 		snprintf(retry, sizeof(retry), ", retry after %ld s",
-			 retry_after);
+		         retry_after);
 	if (err && (status == 400 || status == 401 || status == 200)) {
 		log_error("token request failed: %s%s%s%s; %s",
-			  printable(err, e, sizeof(e)), desc ? " (" : "",
-			  desc ? printable(desc, d, sizeof(d)) : "",
-			  desc ? ")" : "", error_hint(err));
-		return strcmp(err, "invalid_grant") == 0 && status != 200 ?
-			       CLERK_EGRANT : CLERK_EPROVIDER;
+		          printable(err, e, sizeof(e)), desc ? " (" : "",
+		          desc ? printable(desc, d, sizeof(d)) : "",
+		          desc ? ")" : "", error_hint(err));
+		if (strcmp(err, "invalid_grant") == 0 && status != 200)
+			return CLERK_EGRANT;
+		return CLERK_EPROVIDER;
 	}
 	log_error("token request failed: HTTP %ld from the provider%s%s%s "
-		  "(try again later; if it persists, check the issuer)",
-		  status, err ? ", " : "", err ? printable(err, e, sizeof(e)) :
-		  "", retry);
+	          "(try again later; if it persists, check the issuer)",
+	          status, err ? ", " : "",
+	          err ? printable(err, e, sizeof(e)) : "", retry);
 	return CLERK_EPROVIDER;
 }
 
 static int
 parse_response(long status, const char *body, size_t len, int64_t now,
-	       long retry_after, struct tokenset *out)
+               long retry_after, struct tokenset *out)
 {
-	struct answer a = { NULL, NULL, NULL, NULL, NULL, 0 };
+	struct answer a = {NULL, NULL, NULL, NULL, NULL, 0};
 	const char *bad = NULL;
 	struct json *doc;
 	int r;
@@ -242,7 +244,7 @@ parse_response(long status, const char *body, size_t len, int64_t now,
 	    (!json_get(doc, "access_token") && json_get(doc, "error"))) {
 		if (status == 200 && !doc) {
 			log_error("token request failed: the answer is not "
-				  "a JSON object (check the issuer)");
+			          "a JSON object (check the issuer)");
 			r = CLERK_EPROVIDER;
 		} else {
 			r = report_error(status, doc, retry_after);
@@ -251,7 +253,8 @@ parse_response(long status, const char *body, size_t len, int64_t now,
 	}
 	if ((r = read_answer(doc, now, &a, &bad))) {
 		log_error("token request failed: %s in the provider's answer "
-			  "(check the issuer)", bad);
+		          "(check the issuer)",
+		          bad);
 		goto out;
 	}
 	r = commit_answer(&a, out);
@@ -262,7 +265,7 @@ out:
 
 int
 oauth_parse_token_response(long status, const char *body, size_t len,
-			   int64_t now, struct tokenset *out)
+                           int64_t now, struct tokenset *out)
 {
 	return parse_response(status, body, len, now, -1, out);
 }
@@ -287,7 +290,7 @@ form_add(struct strbuf *sb, const char *key, const char *value)
 /* POST @form to the token endpoint and parse the answer into @out. */
 static int
 token_request(const struct oidc_provider *op, const char *form,
-	      struct tokenset *out)
+              struct tokenset *out)
 {
 	struct http_response resp = HTTP_RESPONSE_INIT;
 	/* Before sending: the token cannot outlive now + expires_in. */
@@ -297,16 +300,15 @@ token_request(const struct oidc_provider *op, const char *form,
 	r = http_post_form(op->token_endpoint, form, &resp);
 	if (!r)
 		r = parse_response(resp.status, resp.body, resp.len, now,
-				   resp.retry_after, out);
+		                   resp.retry_after, out);
 	http_response_release(&resp);
 	return r;
 }
 
 int
-oauth_exchange_code(const struct config *cfg,
-		    const struct oidc_provider *op, const char *code,
-		    const char *verifier, const char *redirect_uri,
-		    struct tokenset *out)
+oauth_exchange_code(const struct config *cfg, const struct oidc_provider *op,
+                    const char *code, const char *verifier,
+                    const char *redirect_uri, struct tokenset *out)
 {
 	struct strbuf form = STRBUF_INIT_SECRET;
 	int r;
@@ -331,14 +333,14 @@ out:
 
 int
 oauth_refresh(const struct config *cfg, const struct oidc_provider *op,
-	      struct tokenset *out)
+              struct tokenset *out)
 {
 	struct strbuf form = STRBUF_INIT_SECRET;
 	int r;
 
 	if (!cfg->client_id || !op->token_endpoint) {
 		log_error("token refresh called without a client id or "
-			  "token endpoint: bug");
+		          "token endpoint: bug");
 		return CLERK_EINTERNAL;
 	}
 	if (!out->refresh_token) {
@@ -358,15 +360,16 @@ out:
 
 int
 oauth_userinfo(const struct oidc_provider *op, const char *access_token,
-	       char **json)
+               char **json)
 {
 	struct http_response resp = HTTP_RESPONSE_INIT;
+	const char *hint = "try again later";
 	struct json *doc = NULL;
 	int r;
 
 	if (!op->userinfo_endpoint) {
 		log_error("cannot fetch the user's profile: the provider has "
-			  "no userinfo endpoint");
+		          "no userinfo endpoint");
 		return CLERK_EPROVIDER;
 	}
 	if (!access_token)
@@ -375,16 +378,16 @@ oauth_userinfo(const struct oidc_provider *op, const char *access_token,
 		goto out;
 	r = CLERK_EPROVIDER;
 	if (resp.status != 200) {
-		log_error("userinfo request failed: HTTP %ld%s", resp.status,
-			  resp.status == 401 ?
-				  " (the access token was refused: sign in "
-				  "again)" : " (try again later)");
+		if (resp.status == 401)
+			hint = "the access token was refused: sign in again";
+		log_error("userinfo request failed: HTTP %ld (%s)", resp.status,
+		          hint);
 		goto out;
 	}
 	doc = json_parse(resp.body, resp.len);
 	if (!json_is_object(doc) || memchr(resp.body, '\0', resp.len)) {
 		log_error("userinfo request failed: the answer is not a JSON "
-			  "object");
+		          "object");
 		goto out;
 	}
 	/* Re-serialised: cJSON ignores bytes after the first value. */
@@ -430,7 +433,7 @@ check_audience(const struct json *claims, const char *client_id)
 		n = json_array_size(aud);
 		for (i = 0; i < n; i++) {
 			const char *v =
-				json_string_value(json_array_item(aud, i));
+			        json_string_value(json_array_item(aud, i));
 
 			if (!v)
 				return "aud holds something else than strings";
@@ -451,7 +454,7 @@ check_audience(const struct json *claims, const char *client_id)
 /* NULL when the claims pass, else what failed. */
 static const char *
 check_claims(const struct json *claims, const char *issuer,
-	     const char *client_id, const char *nonce, int64_t now)
+             const char *client_id, const char *nonce, int64_t now)
 {
 	const char *iss = json_get_string(claims, "iss");
 	const char *why;
@@ -480,9 +483,8 @@ split_jwt(const char *jwt, struct json **payload)
 	struct json *header;
 	bool alg_ok;
 
-	if (!text_ok(jwt, OAUTH_MAX_TOKEN, true) ||
-	    !(d1 = strchr(jwt, '.')) || !(d2 = strchr(d1 + 1, '.')) ||
-	    strchr(d2 + 1, '.') || !d2[1])
+	if (!text_ok(jwt, OAUTH_MAX_TOKEN, true) || !(d1 = strchr(jwt, '.')) ||
+	    !(d2 = strchr(d1 + 1, '.')) || strchr(d2 + 1, '.') || !d2[1])
 		return "it is not a signed JWT";
 	if (!(header = jwt_part(jwt, (size_t)(d1 - jwt))))
 		return "its header is malformed";
@@ -498,8 +500,8 @@ split_jwt(const char *jwt, struct json **payload)
 
 int
 oauth_check_id_token_claims(const char *id_token, const char *issuer,
-			    const char *client_id, const char *nonce,
-			    int64_t now)
+                            const char *client_id, const char *nonce,
+                            int64_t now)
 {
 	struct json *claims = NULL;
 	const char *why;
@@ -512,6 +514,7 @@ oauth_check_id_token_claims(const char *id_token, const char *issuer,
 	if (!why)
 		return 0;
 	log_error("ID token refused: %s (sign in again; if it persists, "
-		  "check --issuer, --client-id and the system clock)", why);
+	          "check --issuer, --client-id and the system clock)",
+	          why);
 	return CLERK_EPROVIDER;
 }

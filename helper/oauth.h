@@ -18,8 +18,9 @@ struct tokenset;
  * CLERK_EPROVIDER). Tokens are at most 64 KiB of visible ASCII;
  * token_type, when given, must be Bearer; expires_in must be 1 s to 10
  * years, and its absence sets expires_at to 0 (unknown). The answer is
- * committed only when all of it is valid. On an OAuth error body: "invalid_grant" is
- * CLERK_EGRANT, any other is CLERK_EPROVIDER; the message gives error and
+ * committed only when all of it is valid. On an OAuth error body with
+ * status 400 or 401, "invalid_grant" is CLERK_EGRANT; any other error,
+ * status or body is CLERK_EPROVIDER; the message gives error and
  * error_description (never a token). Fields not in the answer are left as
  * they were in @out, so a refresh keeps its refresh token when the
  * provider does not rotate it.

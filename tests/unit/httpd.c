@@ -86,9 +86,8 @@ find_route(const char *req)
 static void
 answer(int fd, const struct httpd_route *rt)
 {
-	static const struct httpd_route not_found = {
-		"", 404, NULL, "not found", 0, 0
-	};
+	static const struct httpd_route not_found = {"",          404, NULL,
+	                                             "not found", 0,   0};
 	char head[1024];
 	size_t blen, times, i;
 	int n;
@@ -99,13 +98,14 @@ answer(int fd, const struct httpd_route *rt)
 	times = rt->repeat ? rt->repeat : 1;
 	if (rt->no_length)
 		n = snprintf(head, sizeof(head),
-			     "HTTP/1.1 %d X\r\nConnection: close\r\n%s\r\n",
-			     rt->status, rt->headers ? rt->headers : "");
+		             "HTTP/1.1 %d X\r\nConnection: close\r\n%s\r\n",
+		             rt->status, rt->headers ? rt->headers : "");
 	else
 		n = snprintf(head, sizeof(head),
-			     "HTTP/1.1 %d X\r\nConnection: close\r\n"
-			     "Content-Length: %zu\r\n%s\r\n", rt->status,
-			     blen * times, rt->headers ? rt->headers : "");
+		             "HTTP/1.1 %d X\r\nConnection: close\r\n"
+		             "Content-Length: %zu\r\n%s\r\n",
+		             rt->status, blen * times,
+		             rt->headers ? rt->headers : "");
 	if (n < 0 || (size_t)n >= sizeof(head) || send_all(fd, head, (size_t)n))
 		return;
 	for (i = 0; i < times && blen; i++)

@@ -8,12 +8,12 @@
 #include <stddef.h>
 
 struct httpd_route {
-	const char *path;	/* exact match on the path before '?' */
+	const char *path; /* exact match on the path before '?' */
 	int status;
-	const char *headers;	/* extra header lines, each ending "\r\n" */
-	const char *body;	/* NULL: empty */
-	size_t repeat;		/* send @body this many times (0 = once) */
-	int no_length;		/* close-delimited body, no Content-Length */
+	const char *headers; /* extra header lines, each ending "\r\n" */
+	const char *body;    /* NULL: empty */
+	size_t repeat;       /* send @body this many times (0 = once) */
+	int no_length;       /* close-delimited body, no Content-Length */
 };
 
 /* Serve @routes (ended by a NULL path) on a free port, in a thread. */

@@ -82,74 +82,79 @@ static const struct {
 	const char *access, *refresh, *id, *type, *scope;
 	int64_t expires_at;
 } token_cases[] = {
-	/* 0: a full answer */
-	{ 200, "{\"access_token\":\"at1\",\"token_type\":\"Bearer\","
-	  "\"expires_in\":3600,\"refresh_token\":\"rt1\","
-	  "\"id_token\":\"h.p.s\",\"scope\":\"openid profile\"}", 0,
-	  "at1", "rt1", "h.p.s", "Bearer", "openid profile", NOW + 3600 },
-	/* 1: no refresh token: the old one stays, scope too */
-	{ 200, "{\"access_token\":\"at2\",\"token_type\":\"bearer\","
-	  "\"expires_in\":60}", 0,
-	  "at2", "old-refresh", NULL, "bearer", "openid offline_access",
-	  NOW + 60 },
-	/* 2: null and empty members count as absent */
-	{ 200, "{\"access_token\":\"at3\",\"refresh_token\":null,"
-	  "\"id_token\":\"\",\"expires_in\":null}", 0,
-	  "at3", "old-refresh", NULL, NULL, "openid offline_access", 0 },
-	/* 3: no expires_in: expiry unknown */
-	{ 200, "{\"access_token\":\"at4\",\"token_type\":\"Bearer\"}", 0,
-	  "at4", "old-refresh", NULL, "Bearer", "openid offline_access", 0 },
-	/* 4: expires_in as a string, as some providers send it */
-	{ 200, "{\"access_token\":\"at5\",\"expires_in\":\"120\"}", 0,
-	  "at5", "old-refresh", NULL, NULL, "openid offline_access",
-	  NOW + 120 },
-	/* 5: ten years is the most */
-	{ 200, "{\"access_token\":\"at6\",\"expires_in\":316224000}", 0,
-	  "at6", "old-refresh", NULL, NULL, "openid offline_access",
-	  NOW + 316224000 },
-	/* 6-11: bad expires_in */
-	{ 200, "{\"access_token\":\"x\",\"expires_in\":316224001}",
-	  CLERK_EPROVIDER, REFUSED },
-	{ 200, "{\"access_token\":\"x\",\"expires_in\":9007199254740991}",
-	  CLERK_EPROVIDER, REFUSED },
-	{ 200, "{\"access_token\":\"x\",\"expires_in\":1e300}",
-	  CLERK_EPROVIDER, REFUSED },
-	{ 200, "{\"access_token\":\"x\",\"expires_in\":0}",
-	  CLERK_EPROVIDER, REFUSED },
-	{ 200, "{\"access_token\":\"x\",\"expires_in\":-1}",
-	  CLERK_EPROVIDER, REFUSED },
-	{ 200, "{\"access_token\":\"x\",\"expires_in\":\"soon\"}",
-	  CLERK_EPROVIDER, REFUSED },
-	/* 12-17: bad or missing access_token */
-	{ 200, "{\"token_type\":\"Bearer\",\"expires_in\":60}",
-	  CLERK_EPROVIDER, REFUSED },
-	{ 200, "{\"access_token\":\"\"}", CLERK_EPROVIDER, REFUSED },
-	{ 200, "{\"access_token\":42}", CLERK_EPROVIDER, REFUSED },
-	{ 200, "{\"access_token\":\"a b\"}", CLERK_EPROVIDER, REFUSED },
-	{ 200, "{\"access_token\":\"a\\nb\"}", CLERK_EPROVIDER, REFUSED },
-	{ 200, "{\"access_token\":\"a\",\"refresh_token\":\"r\\r\"}",
-	  CLERK_EPROVIDER, REFUSED },
-	/* 18: a token type we cannot use as a bearer */
-	{ 200, "{\"access_token\":\"a\",\"token_type\":\"DPoP\"}",
-	  CLERK_EPROVIDER, REFUSED },
-	/* 19-20: malformed JSON, not an object */
-	{ 200, "{\"access_token\":\"a\"", CLERK_EPROVIDER, REFUSED },
-	{ 200, "[\"access_token\"]", CLERK_EPROVIDER, REFUSED },
-	/* 21-24: OAuth errors */
-	{ 400, "{\"error\":\"invalid_grant\",\"error_description\":"
-	  "\"refresh token expired\"}", CLERK_EGRANT, REFUSED },
-	{ 401, "{\"error\":\"invalid_grant\"}", CLERK_EGRANT, REFUSED },
-	{ 401, "{\"error\":\"invalid_client\"}", CLERK_EPROVIDER, REFUSED },
-	{ 400, "{\"error\":\"invalid_request\",\"error_description\":"
-	  "\"code_verifier required\"}", CLERK_EPROVIDER, REFUSED },
-	/* 25-28: not an OAuth error: never EGRANT */
-	{ 500, "<html><body>Internal Server Error</body></html>",
-	  CLERK_EPROVIDER, REFUSED },
-	{ 500, "{\"error\":\"invalid_grant\"}", CLERK_EPROVIDER, REFUSED },
-	{ 200, "{\"error\":\"invalid_grant\"}", CLERK_EPROVIDER, REFUSED },
-	{ 429, "", CLERK_EPROVIDER, REFUSED },
-	/* 29: an error status with tokens is still an error */
-	{ 400, "{\"access_token\":\"a\"}", CLERK_EPROVIDER, REFUSED },
+        /* 0: a full answer */
+        {200,
+         "{\"access_token\":\"at1\",\"token_type\":\"Bearer\","
+         "\"expires_in\":3600,\"refresh_token\":\"rt1\","
+         "\"id_token\":\"h.p.s\",\"scope\":\"openid profile\"}",
+         0, "at1", "rt1", "h.p.s", "Bearer", "openid profile", NOW + 3600},
+        /* 1: no refresh token: the old one stays, scope too */
+        {200,
+         "{\"access_token\":\"at2\",\"token_type\":\"bearer\","
+         "\"expires_in\":60}",
+         0, "at2", "old-refresh", NULL, "bearer", "openid offline_access",
+         NOW + 60},
+        /* 2: null and empty members count as absent */
+        {200,
+         "{\"access_token\":\"at3\",\"refresh_token\":null,"
+         "\"id_token\":\"\",\"expires_in\":null}",
+         0, "at3", "old-refresh", NULL, NULL, "openid offline_access", 0},
+        /* 3: no expires_in: expiry unknown */
+        {200, "{\"access_token\":\"at4\",\"token_type\":\"Bearer\"}", 0, "at4",
+         "old-refresh", NULL, "Bearer", "openid offline_access", 0},
+        /* 4: expires_in as a string, as some providers send it */
+        {200, "{\"access_token\":\"at5\",\"expires_in\":\"120\"}", 0, "at5",
+         "old-refresh", NULL, NULL, "openid offline_access", NOW + 120},
+        /* 5: ten years is the most */
+        {200, "{\"access_token\":\"at6\",\"expires_in\":316224000}", 0, "at6",
+         "old-refresh", NULL, NULL, "openid offline_access", NOW + 316224000},
+        /* 6-11: bad expires_in */
+        {200, "{\"access_token\":\"x\",\"expires_in\":316224001}",
+         CLERK_EPROVIDER, REFUSED},
+        {200, "{\"access_token\":\"x\",\"expires_in\":9007199254740991}",
+         CLERK_EPROVIDER, REFUSED},
+        {200, "{\"access_token\":\"x\",\"expires_in\":1e300}", CLERK_EPROVIDER,
+         REFUSED},
+        {200, "{\"access_token\":\"x\",\"expires_in\":0}", CLERK_EPROVIDER,
+         REFUSED},
+        {200, "{\"access_token\":\"x\",\"expires_in\":-1}", CLERK_EPROVIDER,
+         REFUSED},
+        {200, "{\"access_token\":\"x\",\"expires_in\":\"soon\"}",
+         CLERK_EPROVIDER, REFUSED},
+        /* 12-17: bad or missing access_token */
+        {200, "{\"token_type\":\"Bearer\",\"expires_in\":60}", CLERK_EPROVIDER,
+         REFUSED},
+        {200, "{\"access_token\":\"\"}", CLERK_EPROVIDER, REFUSED},
+        {200, "{\"access_token\":42}", CLERK_EPROVIDER, REFUSED},
+        {200, "{\"access_token\":\"a b\"}", CLERK_EPROVIDER, REFUSED},
+        {200, "{\"access_token\":\"a\\nb\"}", CLERK_EPROVIDER, REFUSED},
+        {200, "{\"access_token\":\"a\",\"refresh_token\":\"r\\r\"}",
+         CLERK_EPROVIDER, REFUSED},
+        /* 18: a token type we cannot use as a bearer */
+        {200, "{\"access_token\":\"a\",\"token_type\":\"DPoP\"}",
+         CLERK_EPROVIDER, REFUSED},
+        /* 19-20: malformed JSON, not an object */
+        {200, "{\"access_token\":\"a\"", CLERK_EPROVIDER, REFUSED},
+        {200, "[\"access_token\"]", CLERK_EPROVIDER, REFUSED},
+        /* 21-24: OAuth errors */
+        {400,
+         "{\"error\":\"invalid_grant\",\"error_description\":"
+         "\"refresh token expired\"}",
+         CLERK_EGRANT, REFUSED},
+        {401, "{\"error\":\"invalid_grant\"}", CLERK_EGRANT, REFUSED},
+        {401, "{\"error\":\"invalid_client\"}", CLERK_EPROVIDER, REFUSED},
+        {400,
+         "{\"error\":\"invalid_request\",\"error_description\":"
+         "\"code_verifier required\"}",
+         CLERK_EPROVIDER, REFUSED},
+        /* 25-28: not an OAuth error: never EGRANT */
+        {500, "<html><body>Internal Server Error</body></html>",
+         CLERK_EPROVIDER, REFUSED},
+        {500, "{\"error\":\"invalid_grant\"}", CLERK_EPROVIDER, REFUSED},
+        {200, "{\"error\":\"invalid_grant\"}", CLERK_EPROVIDER, REFUSED},
+        {429, "", CLERK_EPROVIDER, REFUSED},
+        /* 29: an error status with tokens is still an error */
+        {400, "{\"access_token\":\"a\"}", CLERK_EPROVIDER, REFUSED},
 };
 
 static void
@@ -165,10 +170,10 @@ test_token_responses(void **state)
 
 		old_tokens(&ts);
 		r = oauth_parse_token_response(token_cases[i].status, body,
-					       strlen(body), NOW, &ts);
+		                               strlen(body), NOW, &ts);
 		if (r != token_cases[i].result)
 			fail_msg("token case %zu: %d, expected %d", i, r,
-				 token_cases[i].result);
+			         token_cases[i].result);
 		if (r) {
 			assert_string_equal(ts.access_token, "old-access");
 			assert_string_equal(ts.refresh_token, "old-refresh");
@@ -177,15 +182,14 @@ test_token_responses(void **state)
 			assert_int_equal(ts.expires_at, 5);
 		} else {
 			assert_string_equal(ts.access_token,
-					    token_cases[i].access);
+			                    token_cases[i].access);
 			assert_str_or_null(ts.refresh_token,
-					   token_cases[i].refresh);
+			                   token_cases[i].refresh);
 			assert_str_or_null(ts.id_token, token_cases[i].id);
-			assert_str_or_null(ts.token_type,
-					   token_cases[i].type);
+			assert_str_or_null(ts.token_type, token_cases[i].type);
 			assert_str_or_null(ts.scope, token_cases[i].scope);
 			assert_int_equal(ts.expires_at,
-					 token_cases[i].expires_at);
+			                 token_cases[i].expires_at);
 		}
 		tokenset_release(&ts);
 	}
@@ -207,9 +211,8 @@ test_token_length_bound(void **state)
 			assert_int_equal(strbuf_addch(&body, 'a'), 0);
 		assert_int_equal(strbuf_adds(&body, "\"}"), 0);
 		assert_int_equal(oauth_parse_token_response(200, body.buf,
-							    body.len, NOW,
-							    &ts),
-				 n == 64 * 1024 ? 0 : CLERK_EPROVIDER);
+		                                            body.len, NOW, &ts),
+		                 n == 64 * 1024 ? 0 : CLERK_EPROVIDER);
 		tokenset_release(&ts);
 	}
 	strbuf_release(&body);
@@ -229,25 +232,27 @@ run_parse(void *arg)
 
 	old_tokens(&ts);
 	c->result = oauth_parse_token_response(c->status, c->body,
-					       strlen(c->body), NOW, &ts);
+	                                       strlen(c->body), NOW, &ts);
 	tokenset_release(&ts);
 }
 
 static const struct {
 	long status;
 	const char *body;
-	const char *must;	/* in the message */
+	const char *must; /* in the message */
 } message_cases[] = {
-	{ 400, "{\"error\":\"invalid_grant\",\"error_description\":"
-	  "\"refresh token expired\",\"access_token\":\"SECRET1\"}",
-	  "token request failed: invalid_grant (refresh token expired)" },
-	{ 400, "{\"error\":\"invalid_grant\\u001b[31m\"}",
-	  "invalid_grant?[31m" },
-	{ 200, "{\"access_token\":\"SECRET2\",\"refresh_token\":\"SECRET3\","
-	  "\"expires_in\":-5}", "expires_in" },
-	{ 200, "{\"access_token\":\"SECRET4 x\"}", "access_token" },
-	{ 502, "<html>SECRET5</html>", "HTTP 502" },
-	{ 200, "not json SECRET6", "not a JSON object" },
+        {400,
+         "{\"error\":\"invalid_grant\",\"error_description\":"
+         "\"refresh token expired\",\"access_token\":\"SECRET1\"}",
+         "token request failed: invalid_grant (refresh token expired)"},
+        {400, "{\"error\":\"invalid_grant\\u001b[31m\"}", "invalid_grant?[31m"},
+        {200,
+         "{\"access_token\":\"SECRET2\",\"refresh_token\":\"SECRET3\","
+         "\"expires_in\":-5}",
+         "expires_in"},
+        {200, "{\"access_token\":\"SECRET4 x\"}", "access_token"},
+        {502, "<html>SECRET5</html>", "HTTP 502"},
+        {200, "not json SECRET6", "not a JSON object"},
 };
 
 static void
@@ -257,15 +262,15 @@ test_error_messages(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(message_cases) / sizeof(*message_cases); i++) {
-		struct parse_call c = { message_cases[i].status,
-					message_cases[i].body, 0 };
+		struct parse_call c = {message_cases[i].status,
+		                       message_cases[i].body, 0};
 		const char *text = capture_stderr(run_parse, &c);
 
 		assert_true(c.result < 0);
 		assert_true(str_starts_with(text, "clerk-credential: "));
 		if (!strstr(text, message_cases[i].must))
 			fail_msg("message case %zu: \"%s\" lacks \"%s\"", i,
-				 text, message_cases[i].must);
+			         text, message_cases[i].must);
 		assert_null(strstr(text, "SECRET"));
 		assert_null(strchr(text, '\x1b'));
 	}
@@ -291,46 +296,45 @@ make_jwt(const char *header, const char *payload, const char *sig)
 
 static const struct {
 	const char *iss;
-	const char *aud;	/* raw JSON, or NULL to leave it out */
+	const char *aud; /* raw JSON, or NULL to leave it out */
 	const char *azp;
-	int64_t exp;		/* relative to NOW; NO_EXP leaves it out */
-	const char *nonce;	/* in the token */
+	int64_t exp;       /* relative to NOW; NO_EXP leaves it out */
+	const char *nonce; /* in the token */
 	const char *expect_nonce;
 	int result;
 } claim_cases[] = {
-	/* 0-3: good */
-	{ ISS, "\"client\"", NULL, 300, "n1", "n1", 0 },
-	{ ISS, "\"client\"", NULL, 300, "n1", NULL, 0 },
-	{ ISS, "\"client\"", NULL, 300, NULL, NULL, 0 },
-	{ ISS, "\"client\"", "client", 300, "n1", "n1", 0 },
-	/* 4-5: wrong issuer */
-	{ "https://other.clerk.accounts.dev", "\"client\"", NULL, 300, "n1",
-	  "n1", CLERK_EPROVIDER },
-	{ ISS "/", "\"client\"", NULL, 300, "n1", "n1", CLERK_EPROVIDER },
-	/* 6-7: wrong or missing audience */
-	{ ISS, "\"other\"", NULL, 300, "n1", "n1", CLERK_EPROVIDER },
-	{ ISS, NULL, NULL, 300, "n1", "n1", CLERK_EPROVIDER },
-	/* 8-14: audience arrays and azp */
-	{ ISS, "[\"client\",\"other\"]", "client", 300, "n1", "n1", 0 },
-	{ ISS, "[\"client\"]", NULL, 300, "n1", "n1", 0 },
-	{ ISS, "[\"client\",\"other\"]", NULL, 300, "n1", "n1",
-	  CLERK_EPROVIDER },
-	{ ISS, "[\"client\",\"other\"]", "other", 300, "n1", "n1",
-	  CLERK_EPROVIDER },
-	{ ISS, "[\"other\",\"third\"]", "client", 300, "n1", "n1",
-	  CLERK_EPROVIDER },
-	{ ISS, "[]", NULL, 300, "n1", "n1", CLERK_EPROVIDER },
-	{ ISS, "[\"client\",7]", "client", 300, "n1", "n1", CLERK_EPROVIDER },
-	{ ISS, "\"client\"", "other", 300, "n1", "n1", CLERK_EPROVIDER },
-	{ ISS, "42", NULL, 300, "n1", "n1", CLERK_EPROVIDER },
-	/* 17-20: expiry, with 60 s of skew */
-	{ ISS, "\"client\"", NULL, -30, "n1", "n1", 0 },
-	{ ISS, "\"client\"", NULL, -60, "n1", "n1", CLERK_EPROVIDER },
-	{ ISS, "\"client\"", NULL, -3600, "n1", "n1", CLERK_EPROVIDER },
-	{ ISS, "\"client\"", NULL, NO_EXP, "n1", "n1", CLERK_EPROVIDER },
-	/* 21-22: nonce */
-	{ ISS, "\"client\"", NULL, 300, "n2", "n1", CLERK_EPROVIDER },
-	{ ISS, "\"client\"", NULL, 300, NULL, "n1", CLERK_EPROVIDER },
+        /* 0-3: good */
+        {ISS, "\"client\"", NULL, 300, "n1", "n1", 0},
+        {ISS, "\"client\"", NULL, 300, "n1", NULL, 0},
+        {ISS, "\"client\"", NULL, 300, NULL, NULL, 0},
+        {ISS, "\"client\"", "client", 300, "n1", "n1", 0},
+        /* 4-5: wrong issuer */
+        {"https://other.clerk.accounts.dev", "\"client\"", NULL, 300, "n1",
+         "n1", CLERK_EPROVIDER},
+        {ISS "/", "\"client\"", NULL, 300, "n1", "n1", CLERK_EPROVIDER},
+        /* 6-7: wrong or missing audience */
+        {ISS, "\"other\"", NULL, 300, "n1", "n1", CLERK_EPROVIDER},
+        {ISS, NULL, NULL, 300, "n1", "n1", CLERK_EPROVIDER},
+        /* 8-14: audience arrays and azp */
+        {ISS, "[\"client\",\"other\"]", "client", 300, "n1", "n1", 0},
+        {ISS, "[\"client\"]", NULL, 300, "n1", "n1", 0},
+        {ISS, "[\"client\",\"other\"]", NULL, 300, "n1", "n1", CLERK_EPROVIDER},
+        {ISS, "[\"client\",\"other\"]", "other", 300, "n1", "n1",
+         CLERK_EPROVIDER},
+        {ISS, "[\"other\",\"third\"]", "client", 300, "n1", "n1",
+         CLERK_EPROVIDER},
+        {ISS, "[]", NULL, 300, "n1", "n1", CLERK_EPROVIDER},
+        {ISS, "[\"client\",7]", "client", 300, "n1", "n1", CLERK_EPROVIDER},
+        {ISS, "\"client\"", "other", 300, "n1", "n1", CLERK_EPROVIDER},
+        {ISS, "42", NULL, 300, "n1", "n1", CLERK_EPROVIDER},
+        /* 17-20: expiry, with 60 s of skew */
+        {ISS, "\"client\"", NULL, -30, "n1", "n1", 0},
+        {ISS, "\"client\"", NULL, -60, "n1", "n1", CLERK_EPROVIDER},
+        {ISS, "\"client\"", NULL, -3600, "n1", "n1", CLERK_EPROVIDER},
+        {ISS, "\"client\"", NULL, NO_EXP, "n1", "n1", CLERK_EPROVIDER},
+        /* 21-22: nonce */
+        {ISS, "\"client\"", NULL, 300, "n2", "n1", CLERK_EPROVIDER},
+        {ISS, "\"client\"", NULL, 300, NULL, "n1", CLERK_EPROVIDER},
 };
 
 static char *
@@ -339,26 +343,30 @@ claims_jwt(size_t i)
 	struct strbuf p = STRBUF_INIT;
 	char *jwt;
 
-	assert_int_equal(strbuf_addf(&p, "{\"iss\":\"%s\",\"sub\":\"user_1\","
-				     "\"iat\":%d", claim_cases[i].iss, NOW),
-			 0);
+	assert_int_equal(strbuf_addf(&p,
+	                             "{\"iss\":\"%s\",\"sub\":\"user_1\","
+	                             "\"iat\":%d",
+	                             claim_cases[i].iss, NOW),
+	                 0);
 	if (claim_cases[i].aud)
-		assert_int_equal(strbuf_addf(&p, ",\"aud\":%s",
-					     claim_cases[i].aud), 0);
+		assert_int_equal(
+		        strbuf_addf(&p, ",\"aud\":%s", claim_cases[i].aud), 0);
 	if (claim_cases[i].azp)
-		assert_int_equal(strbuf_addf(&p, ",\"azp\":\"%s\"",
-					     claim_cases[i].azp), 0);
+		assert_int_equal(
+		        strbuf_addf(&p, ",\"azp\":\"%s\"", claim_cases[i].azp),
+		        0);
 	if (claim_cases[i].exp != NO_EXP)
-		assert_int_equal(strbuf_addf(&p, ",\"exp\":%lld",
-					     (long long)(NOW +
-							 claim_cases[i].exp)),
-				 0);
+		assert_int_equal(
+		        strbuf_addf(&p, ",\"exp\":%lld",
+		                    (long long)(NOW + claim_cases[i].exp)),
+		        0);
 	if (claim_cases[i].nonce)
 		assert_int_equal(strbuf_addf(&p, ",\"nonce\":\"%s\"",
-					     claim_cases[i].nonce), 0);
+		                             claim_cases[i].nonce),
+		                 0);
 	assert_int_equal(strbuf_addch(&p, '}'), 0);
 	jwt = make_jwt("{\"alg\":\"RS256\",\"typ\":\"JWT\",\"kid\":\"k1\"}",
-		       p.buf, "c2lnbmF0dXJl");
+	               p.buf, "c2lnbmF0dXJl");
 	strbuf_release(&p);
 	return jwt;
 }
@@ -371,43 +379,43 @@ test_id_token_claims(void **state)
 	(void)state;
 	for (i = 0; i < sizeof(claim_cases) / sizeof(*claim_cases); i++) {
 		char *jwt = claims_jwt(i);
-		int r = oauth_check_id_token_claims(jwt, ISS, "client",
-						    claim_cases[i].expect_nonce,
-						    NOW);
+		int r = oauth_check_id_token_claims(
+		        jwt, ISS, "client", claim_cases[i].expect_nonce, NOW);
 
 		free(jwt);
 		if (r != claim_cases[i].result)
 			fail_msg("claims case %zu: %d, expected %d", i, r,
-				 claim_cases[i].result);
+			         claim_cases[i].result);
 	}
 }
 
 #define GOOD_HEADER "{\"alg\":\"RS256\"}"
-#define GOOD_PAYLOAD "{\"iss\":\"" ISS "\",\"aud\":\"client\"," \
+#define GOOD_PAYLOAD                               \
+	"{\"iss\":\"" ISS "\",\"aud\":\"client\"," \
 	"\"exp\":1700000300}"
 
 static const struct {
-	const char *header;	/* JSON, base64url-encoded by the test */
+	const char *header; /* JSON, base64url-encoded by the test */
 	const char *payload;
 	const char *sig;
-	const char *raw;	/* used as is when set */
+	const char *raw; /* used as is when set */
 	int result;
 } malformed_cases[] = {
-	{ GOOD_HEADER, GOOD_PAYLOAD, "c2ln", NULL, 0 },
-	{ NULL, NULL, NULL, "", CLERK_EPROVIDER },
-	{ NULL, NULL, NULL, "abc", CLERK_EPROVIDER },
-	{ NULL, NULL, NULL, "a.b", CLERK_EPROVIDER },
-	{ NULL, NULL, NULL, "a.b.c.d", CLERK_EPROVIDER },
-	{ NULL, NULL, NULL, "..", CLERK_EPROVIDER },
-	{ NULL, NULL, NULL, "e30.e30.c2ln", CLERK_EPROVIDER },
-	{ NULL, NULL, NULL, "!!!.e30.c2ln", CLERK_EPROVIDER },
-	{ GOOD_HEADER, GOOD_PAYLOAD, "", NULL, CLERK_EPROVIDER },
-	{ "{\"alg\":\"none\"}", GOOD_PAYLOAD, "c2ln", NULL, CLERK_EPROVIDER },
-	{ "{\"typ\":\"JWT\"}", GOOD_PAYLOAD, "c2ln", NULL, CLERK_EPROVIDER },
-	{ "not json", GOOD_PAYLOAD, "c2ln", NULL, CLERK_EPROVIDER },
-	{ GOOD_HEADER, "not json", "c2ln", NULL, CLERK_EPROVIDER },
-	{ GOOD_HEADER, "[1,2]", "c2ln", NULL, CLERK_EPROVIDER },
-	{ GOOD_HEADER, GOOD_PAYLOAD, "c2ln\n", NULL, CLERK_EPROVIDER },
+        {GOOD_HEADER, GOOD_PAYLOAD, "c2ln", NULL, 0},
+        {NULL, NULL, NULL, "", CLERK_EPROVIDER},
+        {NULL, NULL, NULL, "abc", CLERK_EPROVIDER},
+        {NULL, NULL, NULL, "a.b", CLERK_EPROVIDER},
+        {NULL, NULL, NULL, "a.b.c.d", CLERK_EPROVIDER},
+        {NULL, NULL, NULL, "..", CLERK_EPROVIDER},
+        {NULL, NULL, NULL, "e30.e30.c2ln", CLERK_EPROVIDER},
+        {NULL, NULL, NULL, "!!!.e30.c2ln", CLERK_EPROVIDER},
+        {GOOD_HEADER, GOOD_PAYLOAD, "", NULL, CLERK_EPROVIDER},
+        {"{\"alg\":\"none\"}", GOOD_PAYLOAD, "c2ln", NULL, CLERK_EPROVIDER},
+        {"{\"typ\":\"JWT\"}", GOOD_PAYLOAD, "c2ln", NULL, CLERK_EPROVIDER},
+        {"not json", GOOD_PAYLOAD, "c2ln", NULL, CLERK_EPROVIDER},
+        {GOOD_HEADER, "not json", "c2ln", NULL, CLERK_EPROVIDER},
+        {GOOD_HEADER, "[1,2]", "c2ln", NULL, CLERK_EPROVIDER},
+        {GOOD_HEADER, GOOD_PAYLOAD, "c2ln\n", NULL, CLERK_EPROVIDER},
 };
 
 static void
@@ -416,45 +424,48 @@ test_id_token_malformed(void **state)
 	size_t i;
 
 	(void)state;
-	assert_int_equal(oauth_check_id_token_claims(NULL, ISS, "client",
-						     NULL, NOW),
-			 CLERK_EPROVIDER);
+	assert_int_equal(
+	        oauth_check_id_token_claims(NULL, ISS, "client", NULL, NOW),
+	        CLERK_EPROVIDER);
 	for (i = 0; i < sizeof(malformed_cases) / sizeof(*malformed_cases);
 	     i++) {
-		char *jwt = malformed_cases[i].raw ?
-			strdup(malformed_cases[i].raw) :
-			make_jwt(malformed_cases[i].header,
-				 malformed_cases[i].payload,
-				 malformed_cases[i].sig);
+		char *jwt = malformed_cases[i].raw
+		                    ? strdup(malformed_cases[i].raw)
+		                    : make_jwt(malformed_cases[i].header,
+		                               malformed_cases[i].payload,
+		                               malformed_cases[i].sig);
 		int r;
 
 		assert_non_null(jwt);
-		r = oauth_check_id_token_claims(jwt, ISS, "client", NULL,
-						NOW);
+		r = oauth_check_id_token_claims(jwt, ISS, "client", NULL, NOW);
 		free(jwt);
 		if (r != malformed_cases[i].result)
 			fail_msg("malformed case %zu: %d, expected %d", i, r,
-				 malformed_cases[i].result);
+			         malformed_cases[i].result);
 	}
 }
 
 /* --- Requests to the in-process server ------------------------------- */
 
 static const struct httpd_route routes[] = {
-	{ "/token", 200, "Content-Type: application/json\r\n",
-	  "{\"access_token\":\"new-access\",\"token_type\":\"Bearer\","
-	  "\"expires_in\":3600,\"refresh_token\":\"new-refresh\","
-	  "\"id_token\":\"h.p.s\"}", 0, 0 },
-	{ "/token-grant", 400, NULL,
-	  "{\"error\":\"invalid_grant\",\"error_description\":"
-	  "\"grant revoked\"}", 0, 0 },
-	{ "/token-busy", 503, "Retry-After: 30\r\n", "busy", 0, 0 },
-	{ "/userinfo", 200, NULL,
-	  "{\"sub\":\"user_1\",\"email\":\"a@example.com\"} trailing", 0, 0 },
-	{ "/userinfo-html", 200, NULL, "<html></html>", 0, 0 },
-	{ "/userinfo-array", 200, NULL, "[{\"sub\":\"x\"}]", 0, 0 },
-	{ "/userinfo-401", 401, "WWW-Authenticate: Bearer\r\n", "", 0, 0 },
-	{ NULL, 0, NULL, NULL, 0, 0 },
+        {"/token", 200, "Content-Type: application/json\r\n",
+         "{\"access_token\":\"new-access\",\"token_type\":\"Bearer\","
+         "\"expires_in\":3600,\"refresh_token\":\"new-refresh\","
+         "\"id_token\":\"h.p.s\"}",
+         0, 0},
+        {"/token-grant", 400, NULL,
+         "{\"error\":\"invalid_grant\",\"error_description\":"
+         "\"grant revoked\"}",
+         0, 0},
+        {"/token-busy", 503, "Retry-After: 30\r\n", "busy", 0, 0},
+        {"/userinfo", 200, NULL,
+         "{\"sub\":\"user_1\",\"email\":\"a@example.com\"}\n", 0, 0},
+        {"/userinfo-trailing", 200, NULL,
+         "{\"sub\":\"user_1\"} {\"sub\":\"evil\"}", 0, 0},
+        {"/userinfo-html", 200, NULL, "<html></html>", 0, 0},
+        {"/userinfo-array", 200, NULL, "[{\"sub\":\"x\"}]", 0, 0},
+        {"/userinfo-401", 401, "WWW-Authenticate: Bearer\r\n", "", 0, 0},
+        {NULL, 0, NULL, NULL, 0, 0},
 };
 
 static int port;
@@ -480,7 +491,7 @@ teardown_net(void **state)
 
 static void
 provider_at(struct oidc_provider *op, const char *token_path,
-	    const char *userinfo_path)
+            const char *userinfo_path)
 {
 	char url[128];
 
@@ -489,7 +500,7 @@ provider_at(struct oidc_provider *op, const char *token_path,
 	assert_int_equal(str_set(&op->token_endpoint, url), 0);
 	if (userinfo_path) {
 		snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", port,
-			 userinfo_path);
+		         userinfo_path);
 		assert_int_equal(str_set(&op->userinfo_endpoint, url), 0);
 	}
 }
@@ -497,28 +508,29 @@ provider_at(struct oidc_provider *op, const char *token_path,
 static void
 test_exchange_code(void **state)
 {
-	struct config cfg = { .client_id = "my client" };
+	struct config cfg = {.client_id = "my client"};
 	struct oidc_provider op;
 	struct tokenset ts = TOKENSET_INIT;
 
 	(void)state;
 	provider_at(&op, "/token", NULL);
-	assert_int_equal(oauth_exchange_code(&cfg, &op, "co/de+=",
-					     "verifier-~._",
-					     "http://127.0.0.1:4321/callback",
-					     &ts), 0);
+	assert_int_equal(
+	        oauth_exchange_code(&cfg, &op, "co/de+=", "verifier-~._",
+	                            "http://127.0.0.1:4321/callback", &ts),
+	        0);
 	httpd_last_request(req, sizeof(req));
 	assert_true(str_starts_with(req, "POST /token HTTP/1.1\r\n"));
-	assert_non_null(strstr(req, "\r\n\r\ngrant_type=authorization_code"
-			       "&code=co%2Fde%2B%3D"
-			       "&redirect_uri=http%3A%2F%2F127.0.0.1%3A4321"
-			       "%2Fcallback&client_id=my%20client"
-			       "&code_verifier=verifier-~._"));
+	assert_non_null(strstr(req,
+	                       "\r\n\r\ngrant_type=authorization_code"
+	                       "&code=co%2Fde%2B%3D"
+	                       "&redirect_uri=http%3A%2F%2F127.0.0.1%3A4321"
+	                       "%2Fcallback&client_id=my%20client"
+	                       "&code_verifier=verifier-~._"));
 	assert_string_equal(ts.access_token, "new-access");
 	assert_string_equal(ts.refresh_token, "new-refresh");
 	assert_string_equal(ts.id_token, "h.p.s");
 	assert_true(ts.expires_at >= time_now() + 3590 &&
-		    ts.expires_at <= time_now() + 3600);
+	            ts.expires_at <= time_now() + 3600);
 	tokenset_release(&ts);
 	oidc_provider_release(&op);
 }
@@ -526,8 +538,8 @@ test_exchange_code(void **state)
 static void
 test_refresh(void **state)
 {
-	struct config cfg = { .client_id = "client",
-			      .scopes = "openid offline_access" };
+	struct config cfg = {.client_id = "client",
+	                     .scopes = "openid offline_access"};
 	struct oidc_provider op;
 	struct tokenset ts;
 
@@ -536,8 +548,9 @@ test_refresh(void **state)
 	old_tokens(&ts);
 	assert_int_equal(oauth_refresh(&cfg, &op, &ts), 0);
 	httpd_last_request(req, sizeof(req));
-	assert_non_null(strstr(req, "\r\n\r\ngrant_type=refresh_token"
-			       "&refresh_token=old-refresh&client_id=client"));
+	assert_non_null(strstr(req,
+	                       "\r\n\r\ngrant_type=refresh_token"
+	                       "&refresh_token=old-refresh&client_id=client"));
 	assert_null(strstr(req, "scope="));
 	assert_string_equal(ts.access_token, "new-access");
 	assert_string_equal(ts.refresh_token, "new-refresh");
@@ -554,7 +567,7 @@ test_refresh(void **state)
 static void
 test_refresh_invalid_grant(void **state)
 {
-	struct config cfg = { .client_id = "client" };
+	struct config cfg = {.client_id = "client"};
 	struct oidc_provider op;
 	struct tokenset ts;
 
@@ -577,7 +590,7 @@ static void
 run_refresh(void *arg)
 {
 	struct refresh_call *c = arg;
-	struct config cfg = { .client_id = "client" };
+	struct config cfg = {.client_id = "client"};
 	struct tokenset ts;
 
 	old_tokens(&ts);
@@ -589,7 +602,7 @@ static void
 test_refresh_retry_after(void **state)
 {
 	struct oidc_provider op;
-	struct refresh_call c = { &op, 0 };
+	struct refresh_call c = {&op, 0};
 	const char *text;
 
 	(void)state;
@@ -605,14 +618,14 @@ test_refresh_retry_after(void **state)
 static void
 test_refresh_network_failure(void **state)
 {
-	struct config cfg = { .client_id = "client" };
-	struct oidc_provider op = { 0 };
+	struct config cfg = {.client_id = "client"};
+	struct oidc_provider op = {0};
 	struct tokenset ts;
 	char url[64];
 
 	(void)state;
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d/token",
-		 httpd_closed_port());
+	         httpd_closed_port());
 	assert_int_equal(str_set(&op.token_endpoint, url), 0);
 	old_tokens(&ts);
 	assert_int_equal(oauth_refresh(&cfg, &op, &ts), CLERK_ENET);
@@ -622,16 +635,16 @@ test_refresh_network_failure(void **state)
 }
 
 static const struct {
-	const char *path;	/* NULL: no userinfo endpoint */
+	const char *path; /* NULL: no userinfo endpoint */
 	int result;
 	const char *json;
 } userinfo_cases[] = {
-	{ "/userinfo", 0,
-	  "{\"sub\":\"user_1\",\"email\":\"a@example.com\"}" },
-	{ "/userinfo-html", CLERK_EPROVIDER, NULL },
-	{ "/userinfo-array", CLERK_EPROVIDER, NULL },
-	{ "/userinfo-401", CLERK_EPROVIDER, NULL },
-	{ NULL, CLERK_EPROVIDER, NULL },
+        {"/userinfo", 0, "{\"sub\":\"user_1\",\"email\":\"a@example.com\"}"},
+        {"/userinfo-html", CLERK_EPROVIDER, NULL},
+        {"/userinfo-trailing", CLERK_EPROVIDER, NULL},
+        {"/userinfo-array", CLERK_EPROVIDER, NULL},
+        {"/userinfo-401", CLERK_EPROVIDER, NULL},
+        {NULL, CLERK_EPROVIDER, NULL},
 };
 
 static void
@@ -640,8 +653,7 @@ test_userinfo(void **state)
 	size_t i;
 
 	(void)state;
-	for (i = 0; i < sizeof(userinfo_cases) / sizeof(*userinfo_cases);
-	     i++) {
+	for (i = 0; i < sizeof(userinfo_cases) / sizeof(*userinfo_cases); i++) {
 		struct oidc_provider op;
 		char *json = NULL;
 		int r;
@@ -650,13 +662,14 @@ test_userinfo(void **state)
 		r = oauth_userinfo(&op, "the-access-token", &json);
 		if (r != userinfo_cases[i].result)
 			fail_msg("userinfo case %zu: %d, expected %d", i, r,
-				 userinfo_cases[i].result);
+			         userinfo_cases[i].result);
 		if (userinfo_cases[i].json) {
 			assert_string_equal(json, userinfo_cases[i].json);
 			httpd_last_request(req, sizeof(req));
 			assert_true(str_starts_with(req, "GET /userinfo "));
-			assert_non_null(strstr(req, "\r\nAuthorization: "
-					       "Bearer the-access-token\r\n"));
+			assert_non_null(strstr(req,
+			                       "\r\nAuthorization: "
+			                       "Bearer the-access-token\r\n"));
 		} else {
 			assert_null(json);
 		}
@@ -669,19 +682,19 @@ int
 main(void)
 {
 	const struct CMUnitTest parse_tests[] = {
-		cmocka_unit_test(test_token_responses),
-		cmocka_unit_test(test_token_length_bound),
-		cmocka_unit_test(test_error_messages),
-		cmocka_unit_test(test_id_token_claims),
-		cmocka_unit_test(test_id_token_malformed),
+	        cmocka_unit_test(test_token_responses),
+	        cmocka_unit_test(test_token_length_bound),
+	        cmocka_unit_test(test_error_messages),
+	        cmocka_unit_test(test_id_token_claims),
+	        cmocka_unit_test(test_id_token_malformed),
 	};
 	const struct CMUnitTest net_tests[] = {
-		cmocka_unit_test(test_exchange_code),
-		cmocka_unit_test(test_refresh),
-		cmocka_unit_test(test_refresh_invalid_grant),
-		cmocka_unit_test(test_refresh_retry_after),
-		cmocka_unit_test(test_refresh_network_failure),
-		cmocka_unit_test(test_userinfo),
+	        cmocka_unit_test(test_exchange_code),
+	        cmocka_unit_test(test_refresh),
+	        cmocka_unit_test(test_refresh_invalid_grant),
+	        cmocka_unit_test(test_refresh_retry_after),
+	        cmocka_unit_test(test_refresh_network_failure),
+	        cmocka_unit_test(test_userinfo),
 	};
 	int failed;
 

@@ -14,18 +14,18 @@
 
 static const struct {
 	const char *verifier;
-	const char *challenge;	/* NULL: refused */
+	const char *challenge; /* NULL: refused */
 } challenge_cases[] = {
-	/* RFC 7636 Appendix B. */
-	{ "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk",
-	  "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM" },
-	/* 43 characters of the unreserved set other than base64url. */
-	{ "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.~", "" },
-	{ "too-short", NULL },
-	{ "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjX+", NULL },
-	{ "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjX=", NULL },
-	{ "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjX ", NULL },
-	{ "", NULL },
+        /* RFC 7636 Appendix B. */
+        {"dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk",
+         "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"},
+        /* 43 characters of the unreserved set other than base64url. */
+        {"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.~", ""},
+        {"too-short", NULL},
+        {"dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjX+", NULL},
+        {"dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjX=", NULL},
+        {"dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjX ", NULL},
+        {"", NULL},
 };
 
 static void
@@ -94,9 +94,9 @@ test_new_verifier(void **state)
 
 static const struct {
 	size_t nbytes;
-	size_t chars;	/* 0: refused */
+	size_t chars; /* 0: refused */
 } random_cases[] = {
-	{ 16, 22 }, { 32, 43 }, { 64, 86 }, { 0, 0 }, { 65, 0 },
+        {16, 22}, {32, 43}, {64, 86}, {0, 0}, {65, 0},
 };
 
 static void
@@ -118,8 +118,7 @@ test_random_base64url(void **state)
 			assert_int_equal(r, 0);
 			assert_int_equal(a.len, 1 + random_cases[i].chars);
 			assert_true(b64url_alphabet(a.buf));
-			r = crypto_random_base64url(random_cases[i].nbytes,
-						    &b);
+			r = crypto_random_base64url(random_cases[i].nbytes, &b);
 			assert_int_equal(r, 0);
 			assert_string_not_equal(a.buf + 1, b.buf);
 		}
@@ -133,10 +132,10 @@ test_sha256(void **state)
 {
 	/* FIPS 180-2 example "abc". */
 	static const unsigned char abc[32] = {
-		0xba, 0x78, 0x16, 0xbf, 0x8f, 0x01, 0xcf, 0xea,
-		0x41, 0x41, 0x40, 0xde, 0x5d, 0xae, 0x22, 0x23,
-		0xb0, 0x03, 0x61, 0xa3, 0x96, 0x17, 0x7a, 0x9c,
-		0xb4, 0x10, 0xff, 0x61, 0xf2, 0x00, 0x15, 0xad,
+	        0xba, 0x78, 0x16, 0xbf, 0x8f, 0x01, 0xcf, 0xea,
+	        0x41, 0x41, 0x40, 0xde, 0x5d, 0xae, 0x22, 0x23,
+	        0xb0, 0x03, 0x61, 0xa3, 0x96, 0x17, 0x7a, 0x9c,
+	        0xb4, 0x10, 0xff, 0x61, 0xf2, 0x00, 0x15, 0xad,
 	};
 	unsigned char out[32];
 
@@ -149,11 +148,11 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_challenge_table),
-		cmocka_unit_test(test_challenge_max_length),
-		cmocka_unit_test(test_new_verifier),
-		cmocka_unit_test(test_random_base64url),
-		cmocka_unit_test(test_sha256),
+	        cmocka_unit_test(test_challenge_table),
+	        cmocka_unit_test(test_challenge_max_length),
+	        cmocka_unit_test(test_new_verifier),
+	        cmocka_unit_test(test_random_base64url),
+	        cmocka_unit_test(test_sha256),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
