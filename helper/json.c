@@ -34,9 +34,23 @@ struct json *
 json_parse(const char *text, size_t len)
 {
 	json_init();
+	const char *end = NULL;
+	cJSON *doc;
+
 	if (!text || len > JSON_MAX_INPUT)
 		return NULL;
-	return (struct json *)cJSON_ParseWithLength(text, len);
+	doc = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+	if (!doc)
+		return NULL;
+	/* One value and nothing after it but white space. */
+	while (end && end < text + len &&
+	       (*end == ' ' || *end == '\t' || *end == '\n' || *end == '\r'))
+		end++;
+	if (end != text + len) {
+		cJSON_Delete(doc);
+		return NULL;
+	}
+	return (struct json *)doc;
 }
 
 void

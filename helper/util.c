@@ -156,6 +156,7 @@ strbuf_grow(struct strbuf *sb, size_t extra)
 	} else if (!(nb = realloc(sb->buf, alloc))) {
 		return CLERK_ENOMEM;
 	}
+	nb[sb->len] = '\0';
 	sb->buf = nb;
 	sb->alloc = alloc;
 	return 0;
