@@ -6,6 +6,7 @@
 
 static bool verbose;
 static bool quiet;
+static bool silent;
 
 void
 log_set_verbose(bool on)
@@ -25,12 +26,20 @@ log_set_quiet(bool on)
 	quiet = on;
 }
 
-static void
+void
+log_set_silent(bool on)
+{
+	silent = on;
+}
+
+static void __attribute__((format(printf, 2, 0)))
 log_v(const char *tag, const char *fmt, va_list ap)
 {
 	char line[2048];
 	int n;
 
+	if (silent)
+		return;
 	/* One write per line, so lines of concurrent helpers do not mix. */
 	n = snprintf(line, sizeof(line), "clerk-credential: %s", tag);
 	if (n < 0 || (size_t)n >= sizeof(line))

@@ -13,6 +13,8 @@
 void log_set_verbose(bool on);
 bool log_is_verbose(void);
 void log_set_quiet(bool on);
+/* Nothing at all on stderr, errors included (fuzzing only). */
+void log_set_silent(bool on);
 
 /* Always printed. */
 void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
