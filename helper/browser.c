@@ -41,8 +41,8 @@
 
 extern char **environ;
 
-#define BROWSER_MAX_LEN 4096	/* longest $BROWSER taken */
-#define BROWSER_MAX_CMDS 8	/* commands in a colon-separated $BROWSER */
+#define BROWSER_MAX_LEN  4096 /* longest $BROWSER taken */
+#define BROWSER_MAX_CMDS 8    /* commands in a colon-separated $BROWSER */
 
 #ifdef __APPLE__
 #define BROWSER_DEFAULT "open"
@@ -70,7 +70,7 @@ argv_free(char **argv)
 /* Append word @w (@n bytes), "%s" replaced by @url and "%%" by '%'. */
 static int
 word_add(struct strbuf *sb, const char *w, size_t n, const char *url,
-	 bool *used)
+         bool *used)
 {
 	size_t i;
 	int r = 0;
@@ -136,26 +136,26 @@ argv_build(const char *s, size_t len, const char *url, char ***out)
 static int
 commands_build(const char *url, char **cmds[BROWSER_MAX_CMDS + 1])
 {
-	const char *env = getenv("BROWSER"), *p, *colon;
+	const char *env = getenv("BROWSER"), *p, *end, *next;
 	size_t n = 0, len;
 	int r = 0;
 
 	if (env && strlen(env) > BROWSER_MAX_LEN) {
 		log_error("cannot start the browser: BROWSER is longer than "
-			  "%d bytes (shorten it, or open the URL yourself)",
-			  BROWSER_MAX_LEN);
+		          "%d bytes (shorten it, or open the URL yourself)",
+		          BROWSER_MAX_LEN);
 		return CLERK_EIO;
 	}
-	for (p = env; p && *p && !r && n < BROWSER_MAX_CMDS; p = colon) {
-		colon = strchr(p, ':');
-		len = colon ? (size_t)(colon - p) : strlen(p);
+	for (p = env; p && *p && !r && n < BROWSER_MAX_CMDS; p = next) {
+		end = strchr(p, ':');
+		len = end ? (size_t)(end - p) : strlen(p);
+		next = end ? end + 1 : p + len;
 		if ((r = argv_build(p, len, url, &cmds[n])) == 0 && cmds[n])
 			n++;
-		colon = colon ? colon + 1 : p + len;
 	}
 	if (!r && n == 0)
 		r = argv_build(BROWSER_DEFAULT, strlen(BROWSER_DEFAULT), url,
-			       &cmds[0]);
+		               &cmds[0]);
 	return r;
 }
 
@@ -174,11 +174,10 @@ spawn_init(struct spawn *sp)
 	}
 	e = 0;
 	for (fd = 0; fd < 3 && !e; fd++)
-		e = posix_spawn_file_actions_addopen(&sp->fa, fd, "/dev/null",
-						     fd ? O_WRONLY : O_RDONLY,
-						     0);
+		e = posix_spawn_file_actions_addopen(
+		        &sp->fa, fd, "/dev/null", fd ? O_WRONLY : O_RDONLY, 0);
 #if defined(__GLIBC__) && \
-	(__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
+        (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
 	/* A lock file descriptor kept by the browser would hold the lock. */
 	if (!e)
 		e = posix_spawn_file_actions_addclosefrom_np(&sp->fa, 3);
@@ -226,8 +225,8 @@ spawn_first(char **cmds[], const struct spawn *sp)
 	size_t i;
 
 	for (i = 0; cmds[i]; i++) {
-		e = posix_spawnp(&pid, cmds[i][0], &sp->fa, &sp->attr,
-				 cmds[i], environ);
+		e = posix_spawnp(&pid, cmds[i][0], &sp->fa, &sp->attr, cmds[i],
+		                 environ);
 		if (e == 0)
 			return 0;
 	}
@@ -254,7 +253,7 @@ intermediate_reap(pid_t pid)
 int
 browser_open(const char *url)
 {
-	char **cmds[BROWSER_MAX_CMDS + 1] = { 0 };
+	char **cmds[BROWSER_MAX_CMDS + 1] = {0};
 	struct spawn sp;
 	bool sp_ok = false;
 	pid_t pid;
@@ -274,8 +273,8 @@ browser_open(const char *url)
 		goto out;
 	}
 	log_error("cannot start the browser (%s): %s (set BROWSER to a "
-		  "browser command, or open the URL yourself)", cmds[0][0],
-		  strerror(e));
+	          "browser command, or open the URL yourself)",
+	          cmds[0][0], strerror(e));
 	r = CLERK_EIO;
 out:
 	if (sp_ok)

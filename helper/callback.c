@@ -106,8 +106,8 @@ static bool
 version_ok(const char *v, size_t n)
 {
 	/* HTTP/1.0 and HTTP/1.1; HTTP/0.9 has no version, HTTP/2 no text. */
-	return n == 8 && memcmp(v, "HTTP/1.", 7) == 0 &&
-	       v[7] >= '0' && v[7] <= '9';
+	return n == 8 && memcmp(v, "HTTP/1.", 7) == 0 && v[7] >= '0' &&
+	       v[7] <= '9';
 }
 
 static enum http_parse
@@ -170,7 +170,7 @@ parse_header(const char *p, size_t n, struct http_request *req)
 enum http_parse
 http_request_parse(const char *buf, size_t len, struct http_request *out)
 {
-	struct http_request req = { 0 };
+	struct http_request req = {0};
 	const char *p = buf, *end, *line;
 	size_t scan, head_len, n;
 	enum http_parse r;
@@ -179,8 +179,8 @@ http_request_parse(const char *buf, size_t len, struct http_request *out)
 	if (!head_find(buf, scan, &head_len)) {
 		if (head_start_bad(buf, scan))
 			return HTTP_PARSE_BAD;
-		return len < CALLBACK_MAX_REQUEST ?
-		       HTTP_PARSE_MORE : HTTP_PARSE_TOO_BIG;
+		return len < CALLBACK_MAX_REQUEST ? HTTP_PARSE_MORE
+		                                  : HTTP_PARSE_TOO_BIG;
 	}
 	end = buf + head_len;
 	n = line_take(&p, end, &line);
@@ -210,15 +210,15 @@ http_request_release(struct http_request *req)
 int
 callback_parse_query(const char *query, struct callback_params *out)
 {
-	struct callback_params cb = { 0 };
+	struct callback_params cb = {0};
 	int r = 0;
 
 	if (query && ((r = query_get(query, "code", &cb.code)) ||
-		      (r = query_get(query, "state", &cb.state)) ||
-		      (r = query_get(query, "iss", &cb.iss)) ||
-		      (r = query_get(query, "error", &cb.error)) ||
-		      (r = query_get(query, "error_description",
-				     &cb.error_description))))
+	              (r = query_get(query, "state", &cb.state)) ||
+	              (r = query_get(query, "iss", &cb.iss)) ||
+	              (r = query_get(query, "error", &cb.error)) ||
+	              (r = query_get(query, "error_description",
+	                             &cb.error_description))))
 		goto out;
 	*out = cb;
 	memset(&cb, 0, sizeof(cb));

@@ -31,13 +31,18 @@ void http_request_release(struct http_request *req);
  * Parse the request head in the first @len bytes of @buf (which need
  * not be NUL-terminated). Lines end in CRLF or LF; the head ends with an
  * empty line. Header names are case-insensitive; a second Host header is
- * HTTP_PARSE_BAD; a body is ignored.
+ * HTTP_PARSE_BAD; a body is ignored. Only origin-form targets ("/...")
+ * and HTTP/1.x are taken. A head not ended within CALLBACK_MAX_REQUEST
+ * bytes is HTTP_PARSE_TOO_BIG; bytes that cannot start a request line
+ * are HTTP_PARSE_BAD before the head is complete. *@out is set only on
+ * HTTP_PARSE_OK (release it with http_request_release()); running out
+ * of memory is reported as HTTP_PARSE_BAD.
  */
 enum http_parse http_request_parse(const char *buf, size_t len,
 				   struct http_request *out);
 
 struct callback_params {
-	char *code;		/* secret */
+	char *code;		/* secret: wiped on release */
 	char *state;
 	char *iss;
 	char *error;
@@ -47,8 +52,9 @@ struct callback_params {
 void callback_params_release(struct callback_params *cb);
 
 /*
- * Decode the callback query. A parameter given twice is CLERK_EPROTO;
- * values stay NULL when absent.
+ * Decode the callback query (NULL: none). A parameter given twice, a bad
+ * %-escape or an escaped NUL is CLERK_EPROTO; values stay NULL when
+ * absent; '+' is a space. *@out is set only on success.
  */
 int callback_parse_query(const char *query, struct callback_params *out);
 

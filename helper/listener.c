@@ -41,22 +41,22 @@
 #include "log.h"
 #include "util.h"
 
-#define IDLE_MS ((int64_t)LISTENER_IDLE_SECONDS * 1000)
-#define FLUSH_MS 2000	/* the final answer may take this long to leave */
-#define LINGER_MS 2000	/* read what a client still sends after the answer */
+#define IDLE_MS   ((int64_t)LISTENER_IDLE_SECONDS * 1000)
+#define FLUSH_MS  2000 /* the final answer may take this long to leave */
+#define LINGER_MS 2000 /* read what a client still sends after the answer */
 
 enum conn_state {
 	CONN_FREE,
-	CONN_READ,	/* reading a request head */
-	CONN_WRITE,	/* writing the answer */
-	CONN_LINGER,	/* answer sent, write side shut: drain, then close */
+	CONN_READ,   /* reading a request head */
+	CONN_WRITE,  /* writing the answer */
+	CONN_LINGER, /* answer sent, write side shut: drain, then close */
 };
 
 struct conn {
 	int fd;
 	enum conn_state state;
-	int64_t deadline;	/* monotonic ms: past it, dropped */
-	int64_t since;		/* monotonic ms of the last activity */
+	int64_t deadline; /* monotonic ms: past it, dropped */
+	int64_t since;    /* monotonic ms of the last activity */
 	char *out;
 	size_t outlen, outoff;
 	size_t inlen;
@@ -81,64 +81,63 @@ struct wait {
 };
 
 static const char page_head[] =
-	"<!DOCTYPE html>\n"
-	"<html lang=\"en\">\n"
-	"<head>\n"
-	"<meta charset=\"utf-8\">\n"
-	"<meta name=\"viewport\" "
-	"content=\"width=device-width, initial-scale=1\">\n"
-	"<title>Clerk sign-in</title>\n"
-	"<style>\n"
-	":root{color-scheme:light dark}\n"
-	"body{margin:0;padding:2rem 1rem;background:#f4f5f7;color:#1f2328;"
-	"font:16px/1.5 system-ui,-apple-system,\"Segoe UI\",sans-serif}\n"
-	"main{max-width:32rem;margin:0 auto;padding:1.5rem;"
-	"border-radius:12px;background:#fff;overflow-wrap:anywhere;"
-	"box-shadow:0 1px 3px rgba(0,0,0,.15)}\n"
-	"h1{margin:0 0 .75rem;font-size:1.25rem}\n"
-	"p{margin:.5rem 0}\n"
-	"code{font:.95em ui-monospace,monospace}\n"
-	".ok{color:#1a7f37;font-weight:600}\n"
-	".bad{color:#cf222e;font-weight:600}\n"
-	"@media (prefers-color-scheme:dark){"
-	"body{background:#0d1117;color:#e6edf3}"
-	"main{background:#161b22;box-shadow:none;border:1px solid #30363d}"
-	".ok{color:#3fb950}.bad{color:#f85149}}\n"
-	"</style>\n"
-	"</head>\n"
-	"<body>\n"
-	"<main>\n"
-	"<h1>Clerk sign-in</h1>\n";
+        "<!DOCTYPE html>\n"
+        "<html lang=\"en\">\n"
+        "<head>\n"
+        "<meta charset=\"utf-8\">\n"
+        "<meta name=\"viewport\" "
+        "content=\"width=device-width, initial-scale=1\">\n"
+        "<title>Clerk sign-in</title>\n"
+        "<style>\n"
+        ":root{color-scheme:light dark}\n"
+        "body{margin:0;padding:2rem 1rem;background:#f4f5f7;color:#1f2328;"
+        "font:16px/1.5 system-ui,-apple-system,\"Segoe UI\",sans-serif}\n"
+        "main{max-width:32rem;margin:0 auto;padding:1.5rem;"
+        "border-radius:12px;background:#fff;overflow-wrap:anywhere;"
+        "box-shadow:0 1px 3px rgba(0,0,0,.15)}\n"
+        "h1{margin:0 0 .75rem;font-size:1.25rem}\n"
+        "p{margin:.5rem 0}\n"
+        "code{font:.95em ui-monospace,monospace}\n"
+        ".ok{color:#1a7f37;font-weight:600}\n"
+        ".bad{color:#cf222e;font-weight:600}\n"
+        "@media (prefers-color-scheme:dark){"
+        "body{background:#0d1117;color:#e6edf3}"
+        "main{background:#161b22;box-shadow:none;border:1px solid #30363d}"
+        ".ok{color:#3fb950}.bad{color:#f85149}}\n"
+        "</style>\n"
+        "</head>\n"
+        "<body>\n"
+        "<main>\n"
+        "<h1>Clerk sign-in</h1>\n";
 
-static const char page_tail[] =
-	"</main>\n"
-	"</body>\n"
-	"</html>\n";
+static const char page_tail[] = "</main>\n"
+                                "</body>\n"
+                                "</html>\n";
 
-#define PAGE_SUCCESS \
+#define PAGE_SUCCESS                                                       \
 	"<p class=\"ok\">Signed in. You can close this tab and return to " \
 	"the terminal.</p>\n"
-#define PAGE_STALE \
+#define PAGE_STALE                                                      \
 	"<p class=\"bad\">This sign-in link is stale or not from this " \
-	"helper.</p>\n" \
+	"helper.</p>\n"                                                 \
+	"<p>If you are signing in, use the newest link the terminal "   \
+	"printed.</p>\n"
+#define PAGE_MALFORMED                                                \
+	"<p class=\"bad\">This sign-in answer is malformed.</p>\n"    \
 	"<p>If you are signing in, use the newest link the terminal " \
 	"printed.</p>\n"
-#define PAGE_MALFORMED \
-	"<p class=\"bad\">This sign-in answer is malformed.</p>\n" \
-	"<p>If you are signing in, use the newest link the terminal " \
-	"printed.</p>\n"
-#define PAGE_ISS \
+#define PAGE_ISS                                                             \
 	"<p class=\"bad\">Sign-in failed: the answer did not come from the " \
-	"expected provider.</p>\n" \
+	"expected provider.</p>\n"                                           \
 	"<p>Return to the terminal for details.</p>\n"
-#define PAGE_NO_CODE \
+#define PAGE_NO_CODE                                                       \
 	"<p class=\"bad\">Sign-in failed: the provider's answer holds no " \
-	"code.</p>\n" \
+	"code.</p>\n"                                                      \
 	"<p>Return to the terminal for details.</p>\n"
 #define PAGE_BAD_REQUEST "<p class=\"bad\">Bad request.</p>\n"
-#define PAGE_NOT_FOUND "<p class=\"bad\">Not found.</p>\n"
-#define PAGE_METHOD "<p class=\"bad\">Method not allowed.</p>\n"
-#define PAGE_TOO_BIG "<p class=\"bad\">Request too large.</p>\n"
+#define PAGE_NOT_FOUND   "<p class=\"bad\">Not found.</p>\n"
+#define PAGE_METHOD      "<p class=\"bad\">Method not allowed.</p>\n"
+#define PAGE_TOO_BIG     "<p class=\"bad\">Request too large.</p>\n"
 
 static int64_t
 now_ms(void)
@@ -153,12 +152,18 @@ static const char *
 status_reason(int status)
 {
 	switch (status) {
-	case 200: return "OK";
-	case 400: return "Bad Request";
-	case 404: return "Not Found";
-	case 405: return "Method Not Allowed";
-	case 431: return "Request Header Fields Too Large";
-	default: return "Error";
+	case 200:
+		return "OK";
+	case 400:
+		return "Bad Request";
+	case 404:
+		return "Not Found";
+	case 405:
+		return "Method Not Allowed";
+	case 431:
+		return "Request Header Fields Too Large";
+	default:
+		return "Error";
 	}
 }
 
@@ -169,12 +174,24 @@ html_escape(struct strbuf *sb, const char *s)
 
 	for (; *s && !r; s++) {
 		switch (*s) {
-		case '&': r = strbuf_adds(sb, "&amp;"); break;
-		case '<': r = strbuf_adds(sb, "&lt;"); break;
-		case '>': r = strbuf_adds(sb, "&gt;"); break;
-		case '"': r = strbuf_adds(sb, "&quot;"); break;
-		case '\'': r = strbuf_adds(sb, "&#39;"); break;
-		default: r = strbuf_addch(sb, *s); break;
+		case '&':
+			r = strbuf_adds(sb, "&amp;");
+			break;
+		case '<':
+			r = strbuf_adds(sb, "&lt;");
+			break;
+		case '>':
+			r = strbuf_adds(sb, "&gt;");
+			break;
+		case '"':
+			r = strbuf_adds(sb, "&quot;");
+			break;
+		case '\'':
+			r = strbuf_adds(sb, "&#39;");
+			break;
+		default:
+			r = strbuf_addch(sb, *s);
+			break;
 		}
 	}
 	return r;
@@ -217,7 +234,7 @@ conn_send(struct conn *c)
 
 	while (c->outoff < c->outlen) {
 		n = send(c->fd, c->out + c->outoff, c->outlen - c->outoff,
-			 MSG_NOSIGNAL | MSG_DONTWAIT);
+		         MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
@@ -245,27 +262,28 @@ static int
 reply_build(struct strbuf *sb, int status, const char *body)
 {
 	size_t blen = body ? sizeof(page_head) - 1 + strlen(body) +
-			     sizeof(page_tail) - 1 : 0;
+	                              sizeof(page_tail) - 1
+	                   : 0;
 
 	if (strbuf_addf(sb,
-			"HTTP/1.1 %d %s\r\n"
-			"Content-Type: text/html; charset=utf-8\r\n"
-			"Content-Length: %zu\r\n"
-			"Connection: close\r\n"
-			"Cache-Control: no-store\r\n"
-			"Referrer-Policy: no-referrer\r\n"
-			"X-Content-Type-Options: nosniff\r\n"
-			"Content-Security-Policy: default-src 'none'; "
-			"style-src 'unsafe-inline'; img-src data:; "
-			"base-uri 'none'; form-action 'none'; "
-			"frame-ancestors 'none'\r\n"
-			"%s"
-			"\r\n",
-			status, status_reason(status), blen,
-			status == 405 ? "Allow: GET\r\n" : ""))
+	                "HTTP/1.1 %d %s\r\n"
+	                "Content-Type: text/html; charset=utf-8\r\n"
+	                "Content-Length: %zu\r\n"
+	                "Connection: close\r\n"
+	                "Cache-Control: no-store\r\n"
+	                "Referrer-Policy: no-referrer\r\n"
+	                "X-Content-Type-Options: nosniff\r\n"
+	                "Content-Security-Policy: default-src 'none'; "
+	                "style-src 'unsafe-inline'; img-src data:; "
+	                "base-uri 'none'; form-action 'none'; "
+	                "frame-ancestors 'none'\r\n"
+	                "%s"
+	                "\r\n",
+	                status, status_reason(status), blen,
+	                status == 405 ? "Allow: GET\r\n" : ""))
 		return CLERK_ENOMEM;
 	if (body && (strbuf_adds(sb, page_head) || strbuf_adds(sb, body) ||
-		     strbuf_adds(sb, page_tail)))
+	             strbuf_adds(sb, page_tail)))
 		return CLERK_ENOMEM;
 	return 0;
 }
@@ -313,18 +331,17 @@ callback_error(struct conn *c, struct wait *w, struct callback_params *cb)
 	char err[80], desc[240];
 
 	log_error("sign-in %s: %s%s%s%s",
-		  denied ? "refused by the provider" :
-		  "failed: the provider answered",
-		  log_clean(cb->error, err, sizeof(err)),
-		  cb->error_description ? " (" : "",
-		  log_clean(cb->error_description, desc, sizeof(desc)),
-		  cb->error_description ? ")" : "");
-	if (strbuf_adds(&page, denied ?
-			"<p class=\"bad\">Sign-in was refused.</p>\n" :
-			"<p class=\"bad\">Sign-in failed.</p>\n") ||
+	          denied ? "refused by the provider"
+	                 : "failed: the provider answered",
+	          log_clean(cb->error, err, sizeof(err)),
+	          cb->error_description ? " (" : "",
+	          log_clean(cb->error_description, desc, sizeof(desc)),
+	          cb->error_description ? ")" : "");
+	if (strbuf_adds(&page,
+	                denied ? "<p class=\"bad\">Sign-in was refused.</p>\n"
+	                       : "<p class=\"bad\">Sign-in failed.</p>\n") ||
 	    strbuf_adds(&page, "<p>The provider answered <code>") ||
-	    html_escape(&page, cb->error) ||
-	    strbuf_adds(&page, "</code>") ||
+	    html_escape(&page, cb->error) || strbuf_adds(&page, "</code>") ||
 	    (cb->error_description &&
 	     (strbuf_adds(&page, ": ") ||
 	      html_escape(&page, cb->error_description))) ||
@@ -349,15 +366,16 @@ callback_check_iss(const struct callback_params *cb, const struct wait *w)
 
 	if (!cb->iss && w->iss_required) {
 		log_error("sign-in answer refused: it carries no issuer, "
-			  "though the provider says it sends one (RFC 9207; "
-			  "run `clerk-credential login` to try again)");
+		          "though the provider says it sends one (RFC 9207; "
+		          "run `clerk-credential login` to try again)");
 		return CLERK_EPROVIDER;
 	}
 	if (cb->iss && w->iss && strcmp(cb->iss, w->iss) != 0) {
 		log_error("sign-in answer refused: it comes from issuer %s, "
-			  "not %s (check --issuer; another provider may be "
-			  "answering)", log_clean(cb->iss, got, sizeof(got)),
-			  log_clean(w->iss, want, sizeof(want)));
+		          "not %s (check --issuer; another provider may be "
+		          "answering)",
+		          log_clean(cb->iss, got, sizeof(got)),
+		          log_clean(w->iss, want, sizeof(want)));
 		return CLERK_EPROVIDER;
 	}
 	return 0;
@@ -366,16 +384,16 @@ callback_check_iss(const struct callback_params *cb, const struct wait *w)
 static void
 answer_callback(struct conn *c, const char *query, struct wait *w)
 {
-	struct callback_params cb = { 0 };
+	struct callback_params cb = {0};
 	int r;
 
 	if (callback_parse_query(query, &cb)) {
 		log_warn("ignored a malformed sign-in answer (a parameter "
-			 "repeated or badly escaped); still waiting");
+		         "repeated or badly escaped); still waiting");
 		conn_reply(c, 400, PAGE_MALFORMED);
 	} else if (!cb.state || !str_ct_equal(cb.state, w->state)) {
 		log_warn("ignored a sign-in answer for another sign-in "
-			 "(a stale or foreign link); still waiting");
+		         "(a stale or foreign link); still waiting");
 		conn_reply(c, 400, PAGE_STALE);
 	} else if ((r = callback_check_iss(&cb, w))) {
 		conn_reply(c, 200, PAGE_ISS);
@@ -384,8 +402,8 @@ answer_callback(struct conn *c, const char *query, struct wait *w)
 		callback_error(c, w, &cb);
 	} else if (!cb.code || !*cb.code) {
 		log_error("sign-in answer refused: it carries neither a code "
-			  "nor an error (run `clerk-credential login` to try "
-			  "again)");
+		          "nor an error (run `clerk-credential login` to try "
+		          "again)");
 		conn_reply(c, 200, PAGE_NO_CODE);
 		wait_finish(w, c, CLERK_EPROTO);
 	} else {
@@ -416,12 +434,12 @@ host_is(const char *host, const char *name, int port)
 
 static void
 answer_request(struct listener *l, struct conn *c,
-	       const struct http_request *req, struct wait *w)
+               const struct http_request *req, struct wait *w)
 {
 	int status;
 
 	if (!req->host || !(host_is(req->host, "127.0.0.1", l->port) ||
-			    host_is(req->host, "localhost", l->port)))
+	                    host_is(req->host, "localhost", l->port)))
 		status = 400;
 	else if (strcmp(req->method, "GET") != 0)
 		status = 405;
@@ -430,28 +448,36 @@ answer_request(struct listener *l, struct conn *c,
 	else
 		status = 0;
 	log_debug("loopback listener: %s %.100s: %d", req->method, req->path,
-		  status ? status : 200);
+	          status ? status : 200);
 	switch (status) {
-	case 400: conn_reply(c, 400, PAGE_BAD_REQUEST); break;
-	case 405: conn_reply(c, 405, PAGE_METHOD); break;
-	case 404:
-		conn_reply(c, 404, strcmp(req->path, "/favicon.ico") == 0 ?
-			   NULL : PAGE_NOT_FOUND);
+	case 400:
+		conn_reply(c, 400, PAGE_BAD_REQUEST);
 		break;
-	default: answer_callback(c, req->query, w); break;
+	case 405:
+		conn_reply(c, 405, PAGE_METHOD);
+		break;
+	case 404:
+		conn_reply(c, 404,
+		           strcmp(req->path, "/favicon.ico") == 0
+		                   ? NULL
+		                   : PAGE_NOT_FOUND);
+		break;
+	default:
+		answer_callback(c, req->query, w);
+		break;
 	}
 }
 
 static void
 conn_recv(struct listener *l, struct conn *c, struct wait *w)
 {
-	struct http_request req = { 0 };
+	struct http_request req = {0};
 	ssize_t n;
 
 	/* The parser says TOO_BIG before the buffer is full: room > 0. */
 	n = recv(c->fd, c->in + c->inlen, sizeof(c->in) - c->inlen, 0);
-	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK ||
-		      errno == EINTR))
+	if (n < 0 &&
+	    (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
 		return;
 	if (n <= 0) {
 		conn_close(c);
@@ -461,10 +487,17 @@ conn_recv(struct listener *l, struct conn *c, struct wait *w)
 	c->since = now_ms();
 	c->deadline = c->since + IDLE_MS;
 	switch (http_request_parse(c->in, c->inlen, &req)) {
-	case HTTP_PARSE_MORE: break;
-	case HTTP_PARSE_TOO_BIG: conn_reply(c, 431, PAGE_TOO_BIG); break;
-	case HTTP_PARSE_BAD: conn_reply(c, 400, PAGE_BAD_REQUEST); break;
-	case HTTP_PARSE_OK: answer_request(l, c, &req, w); break;
+	case HTTP_PARSE_MORE:
+		break;
+	case HTTP_PARSE_TOO_BIG:
+		conn_reply(c, 431, PAGE_TOO_BIG);
+		break;
+	case HTTP_PARSE_BAD:
+		conn_reply(c, 400, PAGE_BAD_REQUEST);
+		break;
+	case HTTP_PARSE_OK:
+		answer_request(l, c, &req, w);
+		break;
 	}
 	http_request_release(&req);
 }
@@ -476,8 +509,8 @@ conn_drain(struct conn *c)
 	char buf[1024];
 	ssize_t n = recv(c->fd, buf, sizeof(buf), 0);
 
-	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK ||
-		      errno == EINTR))
+	if (n < 0 &&
+	    (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
 		return;
 	if (n > 0)
 		secret_wipe(buf, (size_t)n);
@@ -495,10 +528,17 @@ conn_event(struct listener *l, struct conn *c, short ev, struct wait *w)
 		return;
 	}
 	switch (c->state) {
-	case CONN_READ: conn_recv(l, c, w); break;
-	case CONN_WRITE: conn_send(c); break;
-	case CONN_LINGER: conn_drain(c); break;
-	case CONN_FREE: break;
+	case CONN_READ:
+		conn_recv(l, c, w);
+		break;
+	case CONN_WRITE:
+		conn_send(c);
+		break;
+	case CONN_LINGER:
+		conn_drain(c);
+		break;
+	case CONN_FREE:
+		break;
 	}
 }
 
@@ -511,8 +551,10 @@ static struct conn *
 conn_slot(struct listener *l)
 {
 	static const int rank[] = {
-		[CONN_FREE] = -1, [CONN_LINGER] = 0, [CONN_READ] = 1,
-		[CONN_WRITE] = 3,
+	        [CONN_FREE] = -1,
+	        [CONN_LINGER] = 0,
+	        [CONN_READ] = 1,
+	        [CONN_WRITE] = 3,
 	};
 	struct conn *c, *victim = NULL;
 	int best = INT_MAX, rk;
@@ -529,7 +571,8 @@ conn_slot(struct listener *l)
 		}
 	}
 	log_debug("loopback listener: %d connections open, dropping the "
-		  "oldest idle one", LISTENER_MAX_CONNECTIONS);
+	          "oldest idle one",
+	          LISTENER_MAX_CONNECTIONS);
 	conn_close(victim);
 	return victim;
 }
@@ -549,8 +592,8 @@ listener_accept(struct listener *l)
 			return 0;
 		if (fd < 0) {
 			log_error("loopback listener failed: accept: %s "
-				  "(run `clerk-credential login` to try again)",
-				  strerror(errno));
+			          "(run `clerk-credential login` to try again)",
+			          strerror(errno));
 			return CLERK_EIO;
 		}
 		c = conn_slot(l);
@@ -577,19 +620,19 @@ conns_expire(struct listener *l, int64_t now)
 /* Fill @pfd (the listening socket first); the number of connections. */
 static int
 poll_setup(struct listener *l, struct pollfd *pfd, struct conn **map,
-	   int64_t *wake)
+           int64_t *wake)
 {
 	struct conn *c;
 	int i, n = 0;
 
-	pfd[0] = (struct pollfd){ .fd = l->fd, .events = POLLIN };
+	pfd[0] = (struct pollfd){.fd = l->fd, .events = POLLIN};
 	for (i = 0; i < LISTENER_MAX_CONNECTIONS; i++) {
 		c = &l->conns[i];
 		if (c->state == CONN_FREE)
 			continue;
 		pfd[n + 1] = (struct pollfd){
-			.fd = c->fd,
-			.events = c->state == CONN_WRITE ? POLLOUT : POLLIN,
+		        .fd = c->fd,
+		        .events = c->state == CONN_WRITE ? POLLOUT : POLLIN,
 		};
 		map[n++] = c;
 		if (c->deadline < *wake)
@@ -603,7 +646,7 @@ static void
 conn_flush(struct conn *c)
 {
 	int64_t end = now_ms() + FLUSH_MS, now;
-	struct pollfd p = { .fd = c->fd, .events = POLLOUT };
+	struct pollfd p = {.fd = c->fd, .events = POLLOUT};
 
 	while (c->state == CONN_WRITE && (now = now_ms()) < end) {
 		if (poll(&p, 1, (int)(end - now)) < 0 && errno != EINTR)
@@ -616,14 +659,16 @@ conn_flush(struct conn *c)
 
 int
 listener_wait(struct listener *l, const char *expected_state,
-	      const char *expected_iss, bool iss_required, int timeout_s,
-	      struct callback_params *out)
+              const char *expected_iss, bool iss_required, int timeout_s,
+              struct callback_params *out)
 {
 	struct pollfd pfd[LISTENER_MAX_CONNECTIONS + 1];
 	struct conn *map[LISTENER_MAX_CONNECTIONS];
 	struct wait w = {
-		.state = expected_state, .iss = expected_iss,
-		.iss_required = iss_required, .out = out,
+	        .state = expected_state,
+	        .iss = expected_iss,
+	        .iss_required = iss_required,
+	        .out = out,
 	};
 	int64_t deadline, now, wake;
 	int i, n, r;
@@ -638,9 +683,9 @@ listener_wait(struct listener *l, const char *expected_state,
 		conns_expire(l, now);
 		if (now >= deadline) {
 			log_error("sign-in timed out after %d s: no answer "
-				  "from the browser (run `clerk-credential "
-				  "login` to try again, or raise --timeout)",
-				  timeout_s);
+			          "from the browser (run `clerk-credential "
+			          "login` to try again, or raise --timeout)",
+			          timeout_s);
 			r = CLERK_ETIMEOUT;
 			goto out;
 		}
@@ -652,8 +697,8 @@ listener_wait(struct listener *l, const char *expected_state,
 			if (errno == EINTR)
 				continue;
 			log_error("loopback listener failed: poll: %s (run "
-				  "`clerk-credential login` to try again)",
-				  strerror(errno));
+			          "`clerk-credential login` to try again)",
+			          strerror(errno));
 			r = CLERK_EIO;
 			goto out;
 		}
@@ -671,49 +716,61 @@ out:
 	return r;
 }
 
+/* A listening socket on 127.0.0.1:@port, or -1 with errno set. */
+static int
+socket_listen(int port, int *bound_port)
+{
+	struct sockaddr_in sa = {0};
+	socklen_t salen = sizeof(sa);
+	int one = 1, fd, e;
+
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((uint16_t)port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+	    bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    listen(fd, LISTENER_MAX_CONNECTIONS) < 0 ||
+	    getsockname(fd, (struct sockaddr *)&sa, &salen) < 0) {
+		e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	*bound_port = ntohs(sa.sin_port);
+	return fd;
+}
+
 int
 listener_open(int port, struct listener **out, int *bound_port)
 {
-	struct sockaddr_in sa = { 0 };
-	socklen_t salen = sizeof(sa);
+	const char *hint = "choose another --callback-port, or 0 for any";
 	struct listener *l;
-	int one = 1, r = CLERK_EIO;
 	size_t i;
 
 	if (port < 0 || port > 65535) {
 		log_error("cannot listen on port %d: not a port number (use "
-			  "1 to 65535, or 0 for any free port)", port);
+		          "1 to 65535, or 0 for any free port)",
+		          port);
 		return CLERK_ECONFIG;
 	}
 	if (!(l = calloc(1, sizeof(*l))))
 		return CLERK_ENOMEM;
-	l->fd = -1;
 	for (i = 0; i < LISTENER_MAX_CONNECTIONS; i++)
 		l->conns[i].fd = -1;
-	sa.sin_family = AF_INET;
-	sa.sin_port = htons((uint16_t)port);
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if ((l->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK |
-			    SOCK_CLOEXEC, 0)) < 0 ||
-	    setsockopt(l->fd, SOL_SOCKET, SO_REUSEADDR, &one,
-		       sizeof(one)) < 0 ||
-	    bind(l->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    listen(l->fd, LISTENER_MAX_CONNECTIONS) < 0 ||
-	    getsockname(l->fd, (struct sockaddr *)&sa, &salen) < 0) {
+	if ((l->fd = socket_listen(port, &l->port)) < 0) {
+		if (!port)
+			hint = "check the loopback interface";
 		log_error("cannot listen on 127.0.0.1:%d: %s (%s)", port,
-			  strerror(errno), port ?
-			  "choose another --callback-port, or 0 for any free "
-			  "port" : "check the loopback interface");
-		goto out;
+		          strerror(errno), hint);
+		secret_free(l);
+		return CLERK_EIO;
 	}
-	l->port = ntohs(sa.sin_port);
 	*bound_port = l->port;
 	*out = l;
-	l = NULL;
-	r = 0;
-out:
-	listener_close(l);
-	return r;
+	return 0;
 }
 
 void

@@ -4,9 +4,11 @@
  *
  * It listens on 127.0.0.1 only and serves many connections at once with
  * poll(): browsers pre-connect, keep connections alive and ask for
- * /favicon.ico. Every response closes its connection. A request over 8 KiB,
- * with a Host other than 127.0.0.1:<port> or localhost:<port>, or a
- * connection idle for LISTENER_IDLE_SECONDS is dropped. Only
+ * /favicon.ico. Every response closes its connection. A request over 8 KiB
+ * (431) or with a Host other than 127.0.0.1:<port> or localhost:<port>
+ * (400, against DNS rebinding) is refused and closed; a connection idle
+ * for LISTENER_IDLE_SECONDS is dropped silently; past
+ * LISTENER_MAX_CONNECTIONS the oldest idle connection makes room. Only
  * "GET /callback" whose state equals the expected one (constant-time)
  * ends the wait; a wrong state gets a 400 page and the wait goes on.
  * Responses are a small self-contained HTML page with
@@ -32,16 +34,22 @@ struct listener;
 int listener_open(int port, struct listener **out, int *bound_port);
 
 /*
- * Wait up to @timeout_s seconds for the callback. On success @out holds
- * the callback parameters and the browser was answered:
- * - with code: 0 (the caller checks iss via @expected_iss below);
+ * Wait up to @timeout_s seconds (at least 1) for the callback. Requests
+ * for another path get 404, other methods 405, a malformed query or a
+ * wrong or missing state 400, and the wait goes on. A callback with the
+ * expected state ends it, its page answered (flushed for up to 2 s):
+ * - the issuer is checked first, for error answers too (RFC 9207):
+ *   @expected_iss, when non-NULL and the callback carries iss, must
+ *   equal it; with @iss_required a missing iss fails too. Either way
+ *   CLERK_EPROVIDER, @out left empty;
  * - with error=...: CLERK_EDENIED for access_denied, else
- *   CLERK_EPROVIDER; @out->error and error_description are set and the
- *   page shows them escaped.
- * @expected_iss: when non-NULL and the callback carries iss, it must
- * equal it (else the page shows an error and CLERK_EPROVIDER); when
- * @iss_required is true a missing iss is CLERK_EPROVIDER too (RFC 9207).
- * CLERK_ETIMEOUT when the time runs out (message says so).
+ *   CLERK_EPROVIDER; @out->state, error and error_description are set
+ *   (a code beside an error is dropped) and the page shows them escaped;
+ * - with neither code nor error (or an empty code): CLERK_EPROTO;
+ * - with code: 0, and @out holds the parameters (the caller owns them
+ *   and releases them with callback_params_release()).
+ * Each failure is reported on stderr. CLERK_ETIMEOUT when the time runs
+ * out (the message says so), CLERK_EIO when the socket fails.
  */
 int listener_wait(struct listener *l, const char *expected_state,
 		  const char *expected_iss, bool iss_required, int timeout_s,

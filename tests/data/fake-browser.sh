@@ -6,6 +6,7 @@
 #   fd0=<target>     where descriptors 0, 1 and 2 point (/dev/null wanted)
 #   fd1=<target>
 #   fd2=<target>
+#   fds=<list>       every descriptor it has open, blank-separated
 #   pid=<pid>        its process id, parent and session
 #   ppid=<pid>
 #   sid=<sid>
@@ -19,6 +20,7 @@ log=${FAKE_BROWSER_LOG:?FAKE_BROWSER_LOG is not set}
 fd0=$(readlink "/proc/$$/fd/0")
 fd1=$(readlink "/proc/$$/fd/1")
 fd2=$(readlink "/proc/$$/fd/2")
+fds=$(ls "/proc/$$/fd" | tr '\n' ' ')
 read -r _pid _comm _state ppid _pgrp sid _rest < "/proc/$$/stat"
 
 {
@@ -26,6 +28,7 @@ read -r _pid _comm _state ppid _pgrp sid _rest < "/proc/$$/stat"
 		printf 'arg=%s\n' "$a"
 	done
 	printf 'fd0=%s\nfd1=%s\nfd2=%s\n' "$fd0" "$fd1" "$fd2"
+	printf 'fds= %s\n' "$fds"
 	printf 'pid=%s\nppid=%s\nsid=%s\n' "$$" "$ppid" "$sid"
 	printf 'via=%s\n' "${FAKE_BROWSER_VIA:-}"
 	printf 'end\n'

@@ -3,6 +3,7 @@
  * thread that plays the browser with plain sockets, as browsers do:
  * idle pre-connections, /favicon.ico, stray and hostile requests, then
  * the callback. Only the main thread asserts; the browser thread records.
+ * Link with -Wl,--wrap=send (see __wrap_send below) and -lpthread.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -27,10 +28,10 @@
 #include "error.h"
 #include "listener.h"
 
-#define STATE "St4te-of-this-sign-in_x"
+#define STATE     "St4te-of-this-sign-in_x"
 #define MAX_STEPS 32
-#define MAX_RESP 16384
-#define MAX_REQ (3 * CALLBACK_MAX_REQUEST)
+#define MAX_RESP  65536
+#define MAX_REQ   (3 * CALLBACK_MAX_REQUEST)
 
 #define SUCCESS_TEXT \
 	"Signed in. You can close this tab and return to the terminal."
@@ -38,15 +39,16 @@
 
 /*
  * One request of the browser. In @req, "{port}" becomes the listener's
- * port, "{state}" the expected state and "{pad}" a header of @pad bytes.
+ * port, "{state}" the expected state, "{pad}" a header of @pad bytes and
+ * "{quotes}" @pad double quotes.
  */
 struct step {
 	const char *name;
 	const char *req;
 	size_t pad;
 	int want_status;
-	const char *want_text;	/* in the response, or NULL */
-	const char *not_text;	/* not in the response, or NULL */
+	const char *want_text; /* in the response, or NULL */
+	const char *not_text;  /* not in the response, or NULL */
 };
 
 /* The browser thread: what it does and what it saw. */
@@ -54,17 +56,48 @@ struct browser {
 	int port;
 	const struct step *steps;
 	size_t nsteps;
-	bool extra_conns;	/* idle, partial and never-reading sockets */
-	bool slow_last;		/* send the last request in small pieces */
-	bool measure_idle;	/* first time how long an idle socket lives */
-	bool crowd;		/* first fill every slot with idle sockets */
+	bool extra_conns;  /* idle, partial and never-reading sockets */
+	bool slow_last;    /* send the last request in small pieces */
+	bool measure_idle; /* first time how long an idle socket lives */
+	bool crowd;        /* first fill every slot with idle sockets */
 
 	char *resp[MAX_STEPS];
 	int64_t idle_ms;
-	bool idle_silent;	/* the idle socket got no byte */
-	bool oldest_dropped;	/* crowd: the first idle socket was closed */
-	bool next_kept;		/* crowd: the second one was not */
+	bool idle_silent;    /* the idle socket got no byte */
+	bool oldest_dropped; /* crowd: the first idle socket was closed */
+	bool next_kept;      /* crowd: the second one was not */
 };
+
+/*
+ * The listener's send() comes here (the test is linked with
+ * -Wl,--wrap=send). With @throttle set, a call from the main thread (the
+ * listener's) fails with EAGAIN every other time and writes at most 100
+ * bytes otherwise, as a socket with a full buffer would: answers then go
+ * out in pieces through POLLOUT and the final flush. Loopback sockets
+ * take megabytes at once, so nothing else gets there. Linked without
+ * the option, __real_send is NULL and that test is skipped.
+ */
+ssize_t __real_send(int fd, const void *buf, size_t len, int flags)
+        __attribute__((weak));
+ssize_t __wrap_send(int fd, const void *buf, size_t len, int flags);
+
+static bool throttle;
+static unsigned long throttle_calls;
+static pthread_t main_thread;
+
+ssize_t
+__wrap_send(int fd, const void *buf, size_t len, int flags)
+{
+	if (throttle && pthread_equal(pthread_self(), main_thread)) {
+		if (throttle_calls++ % 2 == 0) {
+			errno = EAGAIN;
+			return -1;
+		}
+		if (len > 100)
+			len = 100;
+	}
+	return __real_send(fd, buf, len, flags);
+}
 
 static int64_t
 mono_ms(void)
@@ -78,7 +111,7 @@ mono_ms(void)
 static void
 sleep_ms(long ms)
 {
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
 
 	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
 		;
@@ -87,8 +120,8 @@ sleep_ms(long ms)
 static int
 client_connect(int port)
 {
-	struct sockaddr_in sa = { 0 };
-	struct timeval tv = { 5, 0 };
+	struct sockaddr_in sa = {0};
+	struct timeval tv = {5, 0};
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
 	if (fd < 0)
@@ -162,6 +195,11 @@ fill(char *out, const char *tmpl, int port, size_t pad)
 			memcpy(out + len, STATE, sizeof(STATE) - 1);
 			len += sizeof(STATE) - 1;
 			tmpl += 7;
+		} else if (strncmp(tmpl, "{quotes}", 8) == 0) {
+			n = pad < MAX_REQ - len - 64 ? pad : MAX_REQ - len - 64;
+			memset(out + len, '"', n);
+			len += n;
+			tmpl += 8;
 		} else if (strncmp(tmpl, "{pad}", 5) == 0) {
 			n = pad < MAX_REQ - len - 64 ? pad : MAX_REQ - len - 64;
 			memcpy(out + len, "X-Pad: ", 7);
@@ -196,7 +234,7 @@ static void
 browser_idle(struct browser *b)
 {
 	int fd = client_connect(b->port);
-	struct timeval tv = { 3 * LISTENER_IDLE_SECONDS, 0 };
+	struct timeval tv = {3 * LISTENER_IDLE_SECONDS, 0};
 	int64_t t0 = mono_ms();
 	char c;
 
@@ -212,7 +250,7 @@ static void *
 browser_run(void *arg)
 {
 	struct browser *b = arg;
-	int crowd[LISTENER_MAX_CONNECTIONS], extra[3] = { -1, -1, -1 };
+	int crowd[LISTENER_MAX_CONNECTIONS], extra[3] = {-1, -1, -1};
 	char *req = malloc(MAX_REQ + 1);
 	struct pollfd p;
 	size_t i, len;
@@ -227,28 +265,30 @@ browser_run(void *arg)
 	if (b->crowd)
 		sleep_ms(300);
 	if (b->extra_conns) {
-		/* A pre-connection, a half request, a reader that never reads. */
+		/* Pre-connection, half request, a reader that never reads */
 		extra[0] = client_connect(b->port);
 		extra[1] = client_connect(b->port);
 		extra[2] = client_connect(b->port);
 		len = fill(req, "GET /callback?state=", b->port, 0);
 		send_all(extra[1], req, len, len);
-		len = fill(req, "GET /callback?code=x&state=old HTTP/1.1\r\n"
-			   "Host: 127.0.0.1:{port}\r\n\r\n", b->port, 0);
+		len = fill(req,
+		           "GET /callback?code=x&state=old HTTP/1.1\r\n"
+		           "Host: 127.0.0.1:{port}\r\n\r\n",
+		           b->port, 0);
 		send_all(extra[2], req, len, len);
 	}
 	for (i = 0; i < b->nsteps; i++) {
 		len = fill(req, b->steps[i].req, b->port, b->steps[i].pad);
-		b->resp[i] = exchange(b->port, req, len,
-				      b->slow_last && i + 1 == b->nsteps ?
-				      7 : len);
+		b->resp[i] =
+		        exchange(b->port, req, len,
+		                 b->slow_last && i + 1 == b->nsteps ? 7 : len);
 	}
 	if (b->crowd) {
-		p = (struct pollfd){ .fd = crowd[0], .events = POLLIN };
-		b->oldest_dropped = poll(&p, 1, 2000) == 1 &&
-				    recv(crowd[0], &c, 1, 0) == 0;
+		p = (struct pollfd){.fd = crowd[0], .events = POLLIN};
+		b->oldest_dropped =
+		        poll(&p, 1, 2000) == 1 && recv(crowd[0], &c, 1, 0) == 0;
 		b->next_kept = recv(crowd[1], &c, 1, MSG_DONTWAIT) < 0 &&
-			       errno == EAGAIN;
+		               errno == EAGAIN;
 		for (i = 0; i < LISTENER_MAX_CONNECTIONS; i++)
 			if (crowd[i] >= 0)
 				close(crowd[i]);
@@ -283,8 +323,7 @@ resp_status(const char *resp)
 {
 	if (strncmp(resp, "HTTP/1.1 ", 9) != 0 || strlen(resp) < 12)
 		return -1;
-	return (resp[9] - '0') * 100 + (resp[10] - '0') * 10 +
-	       (resp[11] - '0');
+	return (resp[9] - '0') * 100 + (resp[10] - '0') * 10 + (resp[11] - '0');
 }
 
 /* Every answer carries these, and a Content-Length that is right. */
@@ -292,14 +331,14 @@ static void
 assert_headers(const char *name, const char *resp)
 {
 	static const char *const want[] = {
-		"\r\nContent-Type: text/html; charset=utf-8\r\n",
-		"\r\nConnection: close\r\n",
-		"\r\nCache-Control: no-store\r\n",
-		"\r\nReferrer-Policy: no-referrer\r\n",
-		"\r\nX-Content-Type-Options: nosniff\r\n",
-		"\r\nContent-Security-Policy: default-src 'none'; "
-		"style-src 'unsafe-inline'; img-src data:; base-uri 'none'; "
-		"form-action 'none'; frame-ancestors 'none'\r\n",
+	        "\r\nContent-Type: text/html; charset=utf-8\r\n",
+	        "\r\nConnection: close\r\n",
+	        "\r\nCache-Control: no-store\r\n",
+	        "\r\nReferrer-Policy: no-referrer\r\n",
+	        "\r\nX-Content-Type-Options: nosniff\r\n",
+	        "\r\nContent-Security-Policy: default-src 'none'; "
+	        "style-src 'unsafe-inline'; img-src data:; base-uri 'none'; "
+	        "form-action 'none'; frame-ancestors 'none'\r\n",
 	};
 	const char *body = resp_body(resp), *cl;
 	char expect[64];
@@ -311,11 +350,11 @@ assert_headers(const char *name, const char *resp)
 		if (!strstr(resp, want[i]))
 			fail_msg("%s: answer lacks %s", name, want[i] + 2);
 	snprintf(expect, sizeof(expect), "\r\nContent-Length: %zu\r\n",
-		 strlen(body));
+	         strlen(body));
 	cl = strstr(resp, expect);
 	if (!cl || cl > body)
 		fail_msg("%s: wrong Content-Length (body %zu bytes)", name,
-			 strlen(body));
+		         strlen(body));
 }
 
 static void
@@ -325,7 +364,7 @@ assert_step(const struct step *s, const char *resp)
 		fail_msg("%s: no answer", s->name);
 	if (resp_status(resp) != s->want_status)
 		fail_msg("%s: status %d, want %d", s->name, resp_status(resp),
-			 s->want_status);
+		         s->want_status);
 	assert_headers(s->name, resp);
 	if (s->want_text && !strstr(resp, s->want_text))
 		fail_msg("%s: answer lacks \"%s\"", s->name, s->want_text);
@@ -355,76 +394,93 @@ run_listener(struct browser *b, struct run *run)
 	assert_int_equal(pthread_create(&th, NULL, browser_run, b), 0);
 	t0 = mono_ms();
 	run->rc = listener_wait(l, STATE, run->iss, run->iss_required,
-				run->timeout_s, &run->out);
+	                        run->timeout_s, &run->out);
 	run->ms = mono_ms() - t0;
 	/* Joined before closing: the thread looks at sockets still open. */
 	pthread_join(th, NULL);
 	listener_close(l);
 }
 
-#define HOST "Host: 127.0.0.1:{port}\r\n"
+#define HOST        "Host: 127.0.0.1:{port}\r\n"
 #define CALLBACK(q) "GET /callback?" q " HTTP/1.1\r\n" HOST "\r\n"
 
 static const struct step probes[] = {
-	{ "favicon", "GET /favicon.ico HTTP/1.1\r\n" HOST
-	  "Accept: image/*\r\n\r\n", 0, 404, "Content-Length: 0\r\n", NULL },
-	{ "root on localhost", "GET / HTTP/1.1\r\n"
-	  "Host: localhost:{port}\r\n\r\n", 0, 404, "Not found", NULL },
-	{ "callback with a slash", "GET /callback/?code=x&state={state} "
-	  "HTTP/1.1\r\n" HOST "\r\n", 0, 404, NULL, NULL },
-	{ "wrong state", CALLBACK("code=x&state=wrong"), 0, 400, STALE_TEXT,
-	  NULL },
-	{ "no state", CALLBACK("code=x"), 0, 400, STALE_TEXT, NULL },
-	{ "state with more", CALLBACK("code=x&state={state}x"), 0, 400,
-	  STALE_TEXT, NULL },
-	{ "state cut short", CALLBACK("code=x&state=St4te-of-this-sign-in_"),
-	  0, 400, STALE_TEXT, NULL },
-	{ "empty state", CALLBACK("code=x&state="), 0, 400, STALE_TEXT,
-	  NULL },
-	{ "duplicate state", CALLBACK("code=x&state={state}&state={state}"),
-	  0, 400, "malformed", NULL },
-	{ "bad escape", CALLBACK("code=%zz&state={state}"), 0, 400,
-	  "malformed", NULL },
-	{ "foreign host, right state",
-	  "GET /callback?code=x&state={state} HTTP/1.1\r\n"
-	  "Host: rebound.example:{port}\r\n\r\n", 0, 400, "Bad request",
-	  NULL },
-	{ "wrong port", "GET /callback?code=x&state={state} HTTP/1.1\r\n"
-	  "Host: 127.0.0.1:1\r\n\r\n", 0, 400, "Bad request", NULL },
-	{ "host without port", "GET /callback?code=x&state={state} "
-	  "HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", 0, 400, NULL, NULL },
-	{ "ipv6 host", "GET /callback?code=x&state={state} HTTP/1.1\r\n"
-	  "Host: [::1]:{port}\r\n\r\n", 0, 400, NULL, NULL },
-	{ "no host", "GET /callback?code=x&state={state} HTTP/1.0\r\n\r\n",
-	  0, 400, NULL, NULL },
-	{ "two hosts", "GET /callback?code=x&state={state} HTTP/1.1\r\n"
-	  HOST "Host: evil.example\r\n\r\n", 0, 400, NULL, NULL },
-	{ "post", "POST /callback HTTP/1.1\r\n" HOST
-	  "Content-Type: application/x-www-form-urlencoded\r\n"
-	  "Content-Length: 20\r\n\r\ncode=x&state={state}", 0, 405,
-	  "\r\nAllow: GET\r\n", NULL },
-	{ "head", "HEAD /callback?code=x&state={state} HTTP/1.1\r\n" HOST
-	  "\r\n", 0, 405, NULL, NULL },
-	{ "bad request line", "BLAH\r\n\r\n", 0, 400, NULL, NULL },
-	{ "tls handshake", "\x16\x03\x01\x02\x31\x01\x7f\x01\xfc\x03\x03",
-	  0, 400, NULL, NULL },
-	{ "oversized", "GET /callback?code=x&state={state} HTTP/1.1\r\n"
-	  HOST "{pad}\r\n", CALLBACK_MAX_REQUEST + 800, 431, NULL, NULL },
-	{ "oversized without end", "GET /callback?state={state} HTTP/1.1\r\n"
-	  "{pad}", 2 * CALLBACK_MAX_REQUEST, 431, NULL, NULL },
-	{ "right callback", CALLBACK("code=c0de+x%2By&state={state}"), 0,
-	  200, SUCCESS_TEXT, "c0de" },
+        {"favicon",
+         "GET /favicon.ico HTTP/1.1\r\n" HOST "Accept: image/*\r\n\r\n", 0, 404,
+         "Content-Length: 0\r\n", NULL},
+        {"root on localhost",
+         "GET / HTTP/1.1\r\n"
+         "Host: localhost:{port}\r\n\r\n",
+         0, 404, "Not found", NULL},
+        {"callback with a slash",
+         "GET /callback/?code=x&state={state} "
+         "HTTP/1.1\r\n" HOST "\r\n",
+         0, 404, NULL, NULL},
+        {"wrong state", CALLBACK("code=x&state=wrong"), 0, 400, STALE_TEXT,
+         NULL},
+        {"no state", CALLBACK("code=x"), 0, 400, STALE_TEXT, NULL},
+        {"state with more", CALLBACK("code=x&state={state}x"), 0, 400,
+         STALE_TEXT, NULL},
+        {"state cut short", CALLBACK("code=x&state=St4te-of-this-sign-in_"), 0,
+         400, STALE_TEXT, NULL},
+        {"empty state", CALLBACK("code=x&state="), 0, 400, STALE_TEXT, NULL},
+        {"duplicate state", CALLBACK("code=x&state={state}&state={state}"), 0,
+         400, "malformed", NULL},
+        {"bad escape", CALLBACK("code=%zz&state={state}"), 0, 400, "malformed",
+         NULL},
+        {"foreign host, right state",
+         "GET /callback?code=x&state={state} HTTP/1.1\r\n"
+         "Host: rebound.example:{port}\r\n\r\n",
+         0, 400, "Bad request", NULL},
+        {"wrong port",
+         "GET /callback?code=x&state={state} HTTP/1.1\r\n"
+         "Host: 127.0.0.1:1\r\n\r\n",
+         0, 400, "Bad request", NULL},
+        {"host without port",
+         "GET /callback?code=x&state={state} "
+         "HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+         0, 400, NULL, NULL},
+        {"ipv6 host",
+         "GET /callback?code=x&state={state} HTTP/1.1\r\n"
+         "Host: [::1]:{port}\r\n\r\n",
+         0, 400, NULL, NULL},
+        {"no host", "GET /callback?code=x&state={state} HTTP/1.0\r\n\r\n", 0,
+         400, NULL, NULL},
+        {"two hosts",
+         "GET /callback?code=x&state={state} HTTP/1.1\r\n" HOST
+         "Host: evil.example\r\n\r\n",
+         0, 400, NULL, NULL},
+        {"post",
+         "POST /callback HTTP/1.1\r\n" HOST
+         "Content-Type: application/x-www-form-urlencoded\r\n"
+         "Content-Length: 20\r\n\r\ncode=x&state={state}",
+         0, 405, "\r\nAllow: GET\r\n", NULL},
+        {"head", "HEAD /callback?code=x&state={state} HTTP/1.1\r\n" HOST "\r\n",
+         0, 405, NULL, NULL},
+        {"bad request line", "BLAH\r\n\r\n", 0, 400, NULL, NULL},
+        {"tls handshake", "\x16\x03\x01\x02\x31\x01\x7f\x01\xfc\x03\x03", 0,
+         400, NULL, NULL},
+        {"oversized",
+         "GET /callback?code=x&state={state} HTTP/1.1\r\n" HOST "{pad}\r\n",
+         CALLBACK_MAX_REQUEST + 800, 431, NULL, NULL},
+        {"oversized without end",
+         "GET /callback?state={state} HTTP/1.1\r\n"
+         "{pad}",
+         2 * CALLBACK_MAX_REQUEST, 431, NULL, NULL},
+        {"right callback", CALLBACK("code=c0de+x%2By&state={state}"), 0, 200,
+         SUCCESS_TEXT, "c0de"},
 };
 
 static void
 test_serves_many_then_callback(void **state)
 {
 	struct browser b = {
-		.steps = probes,
-		.nsteps = sizeof(probes) / sizeof(probes[0]),
-		.extra_conns = true, .slow_last = true,
+	        .steps = probes,
+	        .nsteps = sizeof(probes) / sizeof(probes[0]),
+	        .extra_conns = true,
+	        .slow_last = true,
 	};
-	struct run run = { .timeout_s = 20 };
+	struct run run = {.timeout_s = 20};
 	const char *last;
 	size_t i;
 
@@ -457,56 +513,51 @@ struct final_case {
 	const char *code, *error, *error_description;
 };
 
-#define ISS "http://127.0.0.1:9/issuer"
-#define ISS_Q "http%3A%2F%2F127.0.0.1%3A9%2Fissuer"
+#define ISS      "http://127.0.0.1:9/issuer"
+#define ISS_Q    "http%3A%2F%2F127.0.0.1%3A9%2Fissuer"
 #define SCRIPT_Q "%3Cscript%3Ealert(1)%3C%2Fscript%3E+%26+%22q%22"
 
 static const struct final_case finals[] = {
-	{ "code", CALLBACK("code=abc&state={state}"), NULL, false, 0,
-	  SUCCESS_TEXT, NULL, "abc", NULL, NULL },
-	{ "code, localhost in Host",
-	  "GET /callback?state={state}&code=abc HTTP/1.1\r\n"
-	  "Host: LocalHost:{port}\r\n\r\n", NULL, false, 0, SUCCESS_TEXT,
-	  NULL, "abc", NULL, NULL },
-	{ "iss matches and is required",
-	  CALLBACK("code=abc&state={state}&iss=" ISS_Q), ISS, true, 0,
-	  SUCCESS_TEXT, NULL, "abc", NULL, NULL },
-	{ "iss absent, not required", CALLBACK("code=abc&state={state}"),
-	  ISS, false, 0, SUCCESS_TEXT, NULL, "abc", NULL, NULL },
-	{ "iss present, none expected",
-	  CALLBACK("code=abc&state={state}&iss=x"), NULL, false, 0,
-	  SUCCESS_TEXT, NULL, "abc", NULL, NULL },
-	{ "access_denied, script escaped",
-	  CALLBACK("error=access_denied&error_description=" SCRIPT_Q
-		   "&state={state}&iss=" ISS_Q), ISS, true, CLERK_EDENIED,
-	  "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;q&quot;",
-	  "<script>", NULL, "access_denied",
-	  "<script>alert(1)</script> & \"q\"" },
-	{ "other error", CALLBACK("error=server_error&state={state}"), NULL,
-	  false, CLERK_EPROVIDER, "server_error", NULL, NULL, "server_error",
-	  NULL },
-	{ "markup in the error code",
-	  CALLBACK("error=%3Cb%3Ex&state={state}"), NULL, false,
-	  CLERK_EPROVIDER, "&lt;b&gt;x", "<b>", NULL, "<b>x", NULL },
-	{ "error wins over a code",
-	  CALLBACK("code=abc&error=access_denied&state={state}"), NULL,
-	  false, CLERK_EDENIED, "access_denied", NULL, NULL,
-	  "access_denied", NULL },
-	{ "iss mismatch",
-	  CALLBACK("code=abc&state={state}&iss=http%3A%2F%2Fevil.example"),
-	  ISS, false, CLERK_EPROVIDER, "expected provider", NULL, NULL,
-	  NULL, NULL },
-	{ "iss mismatch on an error answer",
-	  CALLBACK("error=access_denied&state={state}&iss=http%3A%2F%2Fx"),
-	  ISS, true, CLERK_EPROVIDER, "expected provider", NULL, NULL, NULL,
-	  NULL },
-	{ "iss required but missing", CALLBACK("code=abc&state={state}"),
-	  ISS, true, CLERK_EPROVIDER, "expected provider", NULL, NULL, NULL,
-	  NULL },
-	{ "neither code nor error", CALLBACK("state={state}"), NULL, false,
-	  CLERK_EPROTO, "no code", NULL, NULL, NULL, NULL },
-	{ "empty code", CALLBACK("code=&state={state}"), NULL, false,
-	  CLERK_EPROTO, "no code", NULL, NULL, NULL, NULL },
+        {"code", CALLBACK("code=abc&state={state}"), NULL, false, 0,
+         SUCCESS_TEXT, NULL, "abc", NULL, NULL},
+        {"code, localhost in Host",
+         "GET /callback?state={state}&code=abc HTTP/1.1\r\n"
+         "Host: LocalHost:{port}\r\n\r\n",
+         NULL, false, 0, SUCCESS_TEXT, NULL, "abc", NULL, NULL},
+        {"iss matches and is required",
+         CALLBACK("code=abc&state={state}&iss=" ISS_Q), ISS, true, 0,
+         SUCCESS_TEXT, NULL, "abc", NULL, NULL},
+        {"iss absent, not required", CALLBACK("code=abc&state={state}"), ISS,
+         false, 0, SUCCESS_TEXT, NULL, "abc", NULL, NULL},
+        {"iss present, none expected", CALLBACK("code=abc&state={state}&iss=x"),
+         NULL, false, 0, SUCCESS_TEXT, NULL, "abc", NULL, NULL},
+        {"access_denied, script escaped",
+         CALLBACK("error=access_denied&error_description=" SCRIPT_Q
+                  "&state={state}&iss=" ISS_Q),
+         ISS, true, CLERK_EDENIED,
+         "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;q&quot;",
+         "<script>", NULL, "access_denied",
+         "<script>alert(1)</script> & \"q\""},
+        {"other error", CALLBACK("error=server_error&state={state}"), NULL,
+         false, CLERK_EPROVIDER, "server_error", NULL, NULL, "server_error",
+         NULL},
+        {"markup in the error code", CALLBACK("error=%3Cb%3Ex&state={state}"),
+         NULL, false, CLERK_EPROVIDER, "&lt;b&gt;x", "<b>", NULL, "<b>x", NULL},
+        {"error wins over a code",
+         CALLBACK("code=abc&error=access_denied&state={state}"), NULL, false,
+         CLERK_EDENIED, "access_denied", NULL, NULL, "access_denied", NULL},
+        {"iss mismatch",
+         CALLBACK("code=abc&state={state}&iss=http%3A%2F%2Fevil.example"), ISS,
+         false, CLERK_EPROVIDER, "expected provider", NULL, NULL, NULL, NULL},
+        {"iss mismatch on an error answer",
+         CALLBACK("error=access_denied&state={state}&iss=http%3A%2F%2Fx"), ISS,
+         true, CLERK_EPROVIDER, "expected provider", NULL, NULL, NULL, NULL},
+        {"iss required but missing", CALLBACK("code=abc&state={state}"), ISS,
+         true, CLERK_EPROVIDER, "expected provider", NULL, NULL, NULL, NULL},
+        {"neither code nor error", CALLBACK("state={state}"), NULL, false,
+         CLERK_EPROTO, "no code", NULL, NULL, NULL, NULL},
+        {"empty code", CALLBACK("code=&state={state}"), NULL, false,
+         CLERK_EPROTO, "no code", NULL, NULL, NULL, NULL},
 };
 
 static void
@@ -516,7 +567,7 @@ assert_str_or_null(const char *name, const char *got, const char *want)
 		fail_msg("%s: got \"%s\", want NULL", name, got);
 	if (want && (!got || strcmp(got, want) != 0))
 		fail_msg("%s: got \"%s\", want \"%s\"", name,
-			 got ? got : "(null)", want);
+		         got ? got : "(null)", want);
 }
 
 static void
@@ -527,32 +578,65 @@ test_final_table(void **state)
 	(void)state;
 	for (i = 0; i < sizeof(finals) / sizeof(finals[0]); i++) {
 		const struct final_case *f = &finals[i];
-		struct step s = { f->name, f->req, 0, 200, f->want_text,
-				  f->not_text };
-		struct browser b = { .steps = &s, .nsteps = 1 };
+		struct step s = {f->name, f->req,       0,
+		                 200,     f->want_text, f->not_text};
+		struct browser b = {.steps = &s, .nsteps = 1};
 		struct run run = {
-			.iss = f->iss, .iss_required = f->iss_required,
-			.timeout_s = 10,
+		        .iss = f->iss,
+		        .iss_required = f->iss_required,
+		        .timeout_s = 10,
 		};
 
 		run_listener(&b, &run);
 		if (run.rc != f->want_rc)
 			fail_msg("%s: got %d, want %d", f->name, run.rc,
-				 f->want_rc);
+			         f->want_rc);
 		assert_step(&s, b.resp[0]);
 		assert_str_or_null(f->name, run.out.code, f->code);
 		assert_str_or_null(f->name, run.out.error, f->error);
 		assert_str_or_null(f->name, run.out.error_description,
-				   f->error_description);
+		                   f->error_description);
 		callback_params_release(&run.out);
 		browser_release(&b);
 	}
 }
 
+/* Every answer leaves whole when the socket takes it in pieces. */
+static void
+test_answers_in_pieces(void **state)
+{
+	static const struct step s = {
+	        "long error page",
+	        CALLBACK("error=access_denied&state={state}"
+	                 "&error_description={quotes}"),
+	        7000,
+	        200,
+	        "&quot;&quot;&quot;",
+	        NULL,
+	};
+	struct browser b = {.steps = &s, .nsteps = 1};
+	struct run run = {.timeout_s = 10};
+
+	if (!__real_send) {
+		print_message("not linked with -Wl,--wrap=send\n");
+		skip();
+	}
+	throttle = true;
+	test_serves_many_then_callback(state);
+	run_listener(&b, &run);
+	throttle = false;
+	assert_true(throttle_calls > 100);
+	assert_int_equal(run.rc, CLERK_EDENIED);
+	assert_step(&s, b.resp[0]);
+	assert_true(strlen(resp_body(b.resp[0])) > 7000 * 6);
+	callback_params_release(&run.out);
+	browser_release(&b);
+}
+
 static void
 test_timeout(void **state)
 {
-	struct callback_params out = { 0 };
+	struct callback_params out = {0};
 	struct listener *l = NULL;
 	int port, idle, rc;
 	int64_t t0, ms;
@@ -576,11 +660,15 @@ static void
 test_idle_dropped(void **state)
 {
 	static const struct step s = {
-		"callback after idle", CALLBACK("code=abc&state={state}"), 0,
-		200, SUCCESS_TEXT, NULL,
+	        "callback after idle",
+	        CALLBACK("code=abc&state={state}"),
+	        0,
+	        200,
+	        SUCCESS_TEXT,
+	        NULL,
 	};
-	struct browser b = { .steps = &s, .nsteps = 1, .measure_idle = true };
-	struct run run = { .timeout_s = 4 * LISTENER_IDLE_SECONDS };
+	struct browser b = {.steps = &s, .nsteps = 1, .measure_idle = true};
+	struct run run = {.timeout_s = 4 * LISTENER_IDLE_SECONDS};
 
 	(void)state;
 	run_listener(&b, &run);
@@ -597,11 +685,15 @@ static void
 test_full_drops_oldest_idle(void **state)
 {
 	static const struct step s = {
-		"callback on a full listener",
-		CALLBACK("code=abc&state={state}"), 0, 200, SUCCESS_TEXT, NULL,
+	        "callback on a full listener",
+	        CALLBACK("code=abc&state={state}"),
+	        0,
+	        200,
+	        SUCCESS_TEXT,
+	        NULL,
 	};
-	struct browser b = { .steps = &s, .nsteps = 1, .crowd = true };
-	struct run run = { .timeout_s = 10 };
+	struct browser b = {.steps = &s, .nsteps = 1, .crowd = true};
+	struct run run = {.timeout_s = 10};
 
 	(void)state;
 	run_listener(&b, &run);
@@ -634,13 +726,15 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_serves_many_then_callback),
-		cmocka_unit_test(test_final_table),
-		cmocka_unit_test(test_timeout),
-		cmocka_unit_test(test_full_drops_oldest_idle),
-		cmocka_unit_test(test_open_errors),
-		cmocka_unit_test(test_idle_dropped),
+	        cmocka_unit_test(test_serves_many_then_callback),
+	        cmocka_unit_test(test_final_table),
+	        cmocka_unit_test(test_answers_in_pieces),
+	        cmocka_unit_test(test_timeout),
+	        cmocka_unit_test(test_full_drops_oldest_idle),
+	        cmocka_unit_test(test_open_errors),
+	        cmocka_unit_test(test_idle_dropped),
 	};
 
+	main_thread = pthread_self();
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
