@@ -506,6 +506,30 @@ class Sandbox:
                     start_new_session=True), out, err))
         return procs
 
+    def wait_helpers(self, procs, timeout, abort_if=None):
+        """Wait for helpers from spawn_helpers; [(exit, stdout, stderr)].
+
+        When abort_if() turns true first (e.g. a second browser launch),
+        the helpers still running are killed and AssertionError is raised
+        with abort_if's value.
+        """
+        deadline = time.monotonic() + timeout
+        try:
+            while any(p.poll() is None for p, _, _ in procs):
+                reason = abort_if() if abort_if else None
+                if reason:
+                    raise AssertionError(reason)
+                if time.monotonic() >= deadline:
+                    raise AssertionError("helpers still running after %d s" % timeout)
+                time.sleep(0.05)
+        finally:
+            for p, _, _ in procs:
+                if p.poll() is None:
+                    p.kill()
+                    p.wait(5)
+        return [(p.returncode, Path(out).read_text(), Path(err).read_text())
+                for p, out, err in procs]
+
     def cleanup(self):
         self.kill_browsers()
         shutil.rmtree(self.dir, ignore_errors=True)

@@ -11,7 +11,6 @@ Run: CLERK_CREDENTIAL=/path/to/build/clerk-credential python3 tests/integration/
 """
 
 import contextlib
-import os
 import sys
 import tempfile
 import time
@@ -55,7 +54,7 @@ class ProviderCase(unittest.TestCase):
         def finish():
             # Let the headless browser close before the next test starts.
             with contextlib.suppress(AssertionError):
-                sb.wait_browsers_done(timeout=30)
+                sb.wait_browsers_done(timeout=15)
             sb.cleanup()
         self.addCleanup(finish)
         return sb
@@ -324,18 +323,13 @@ class TestConcurrency(ProviderCase):
         sb = self.sandbox(HEADLESS_USER_DELAY_MS=1000)
         mark = self.provider.mark()
         procs = sb.spawn_helpers(16, "get", REQUEST)
-        passwords = set()
-        failures = []
-        for proc, out, err in procs:
-            try:
-                code = proc.wait(SIGN_IN_TIMEOUT)
-            except Exception:
-                proc.kill()
-                raise
-            text = Path(out).read_text()
-            if code != 0:
-                failures.append("exit %s: %s" % (code, Path(err).read_text()))
-            passwords.add(h.kv_dict(text).get("password"))
+
+        def second_browser():
+            n = len(sb.browser_launches())
+            return "%d browser launches for one sign-in" % n if n > 1 else None
+        results = sb.wait_helpers(procs, SIGN_IN_TIMEOUT, abort_if=second_browser)
+        failures = ["exit %s: %s" % (code, err) for code, _, err in results if code]
+        passwords = {h.kv_dict(out).get("password") for _, out, _ in results}
         self.assertEqual(failures, [], self.context(sb))
         self.assertEqual(len(passwords), 1, "different answers: %d" % len(passwords))
         self.assertTrue(next(iter(passwords)))
@@ -384,11 +378,13 @@ class TestRefresh(ProviderCase):
                    what="the token to come within 33 s of expiry")
         mark = self.provider.mark()
         procs = sb.spawn_helpers(16, "get", REQUEST, ["--refresh-margin=35"])
-        passwords, failures = set(), []
-        for proc, out, err in procs:
-            if proc.wait(60) != 0:
-                failures.append("exit %s: %s" % (proc.returncode, Path(err).read_text()))
-            passwords.add(h.kv_dict(Path(out).read_text()).get("password"))
+
+        def second_refresh():
+            n = len(self.provider.token_requests(mark))
+            return "%d token requests for one refresh" % n if n > 1 else None
+        results = sb.wait_helpers(procs, 60, abort_if=second_refresh)
+        failures = ["exit %s: %s" % (code, err) for code, _, err in results if code]
+        passwords = {h.kv_dict(out).get("password") for _, out, _ in results}
         self.assertEqual(failures, [], self.context(sb))
         self.assertEqual(len(passwords), 1, "different answers: %d" % len(passwords))
         new = passwords.pop()
@@ -447,6 +443,30 @@ class TestGitClone(ProviderCase):
         self.assertEqual(sb.browser_launches(), [])
 
 
+class TimedResult(unittest.TextTestResult):
+    """Verbose results with each test's wall time."""
+
+    def startTest(self, test):
+        self._started = time.monotonic()
+        super().startTest(test)
+
+    def _took(self):
+        if self.showAll:
+            self.stream.write("(%.1f s) " % (time.monotonic() - self._started))
+
+    def addSuccess(self, test):
+        self._took()
+        super().addSuccess(test)
+
+    def addFailure(self, test, err):
+        self._took()
+        super().addFailure(test, err)
+
+    def addError(self, test, err):
+        self._took()
+        super().addError(test, err)
+
+
 def main():
     try:
         h.check_prerequisites()
@@ -455,7 +475,8 @@ def main():
         print("test_git.py: %s" % exc, file=sys.stderr)
         print("0 passed, 1 failed")
         return 1
-    prog = unittest.main(module=__name__, exit=False, verbosity=2)
+    runner = unittest.TextTestRunner(verbosity=2, resultclass=TimedResult)
+    prog = unittest.main(module=__name__, exit=False, testRunner=runner)
     res = prog.result
     failed = len(res.failures) + len(res.errors) + len(res.unexpectedSuccesses)
     passed = res.testsRun - failed - len(res.skipped)

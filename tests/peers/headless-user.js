@@ -16,6 +16,8 @@
 //   HEADLESS_USER_LOGIN     login name (default alice); any password works
 //   HEADLESS_USER_PRELUDE   comma list of preconnect, favicon, wrong-state: stray
 //                           requests to the redirect_uri origin before signing in
+//                           (preconnect, a silent TCP connection held open to
+//                           the end, always goes first; the others in order)
 //   HEADLESS_USER_DELAY_MS  sleep this long before starting
 //   HEADLESS_USER_CHROMIUM  browser binary (default /usr/bin/chromium)
 
@@ -48,6 +50,13 @@ const mode = env.HEADLESS_USER_MODE || 'login';
 const login = env.HEADLESS_USER_LOGIN || 'alice';
 const logFile = env.HEADLESS_USER_LOG;
 const t0 = Date.now();
+
+// Error messages name URLs; their query strings carry state, challenge or
+// code, which never go to the log.
+function scrub(message) {
+  return String(message).split('\n')[0]
+    .replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^\s?#]*)[?#]\S*/gi, '$1?…');
+}
 
 function record(obj) {
   if (!logFile) return;
@@ -133,12 +142,12 @@ async function preludeFavicon(context, origin) {
     try {
       await page.goto(href, { timeout: 10_000 });
     } catch (err) {
-      error = err.message.split('\n')[0];
+      error = scrub(err.message);
     }
     await sleep(100);
     return status !== null ? { status } : { status, error };
   } catch (err) {
-    return { status, error: err.message.split('\n')[0] };
+    return { status, error: scrub(err.message) };
   } finally {
     await page.close().catch(() => {});
   }
@@ -175,6 +184,10 @@ async function runPrelude(context, target) {
     for (const name of wanted) results[name] = { error: 'no redirect_uri in URL' };
     return results;
   }
+  // The silent connection goes first whatever the order, so that a listener
+  // that serves one connection at a time is stuck on it, as it would be
+  // behind a browser's speculative connection.
+  wanted.sort((a, b) => (b === 'preconnect') - (a === 'preconnect'));
   for (const name of wanted) {
     switch (name) {
       case 'preconnect':
@@ -195,16 +208,46 @@ async function runPrelude(context, target) {
 
 // --- the sign-in itself ---
 
+// Set by the DevTools listener when a document is answered 204/205: the page
+// then stays where it was and no load event follows.
+let noContentSeen = () => {};
+
 // Runs action and waits for the main frame to load the next document
-// (redirect chains end in one load).
+// (redirect chains end in one load; so do error pages).
 async function act(page, action) {
+  const noContent = new Promise((resolve) => { noContentSeen = resolve; });
   const loaded = page.waitForEvent('load', { timeout: STEP_TIMEOUT_MS });
+  loaded.catch(() => {});
   await action();
-  await loaded;
+  await Promise.race([loaded, noContent]);
 }
 
-function onCallback(page, redirectOrigin) {
-  const url = parseUrl(page.url());
+// Navigates to url; an answer with an error status and no body, or with no
+// content at all, is still an answer (the callback may end that way), not a
+// failure of the user.
+async function visit(page, url) {
+  await act(page, () => page.goto(url, { timeout: STEP_TIMEOUT_MS, waitUntil: 'commit' })
+    .catch((err) => {
+      if (!/ERR_HTTP_RESPONSE_CODE_FAILURE|ERR_ABORTED/.test(err.message)) throw err;
+    }));
+}
+
+// The URL of the document shown. Chromium replaces a document answered with
+// an error status and no body by chrome-error://chromewebdata/, and keeps the
+// old page on 204/205; the URL that was answered is then the last document
+// response seen.
+function currentUrl(page, ctx) {
+  const shown = page.url();
+  if (ctx.lastDoc.url && (shown.startsWith('chrome-error:')
+      || ctx.lastDoc.status === 204 || ctx.lastDoc.status === 205)) {
+    return parseUrl(ctx.lastDoc.url);
+  }
+  return parseUrl(shown);
+}
+
+function onCallback(page, ctx) {
+  const url = currentUrl(page, ctx);
+  const redirectOrigin = ctx.redirect;
   if (!url) return false;
   if (redirectOrigin) {
     return url.origin === redirectOrigin.origin
@@ -225,12 +268,11 @@ async function pageText(page) {
 // One step of whatever page the provider shows. Returns true when the flow
 // reached its end (callback page, device success page or an error page).
 async function step(page, ctx) {
-  const url = parseUrl(page.url());
-  if (onCallback(page, ctx.redirect)) return true;
+  const url = currentUrl(page, ctx);
+  if (onCallback(page, ctx)) return true;
   if (url && url.pathname.startsWith('/interaction/') && ctx.wantDeny) {
     const uid = url.pathname.split('/')[2];
-    await act(page, () => page.goto(`${url.origin}/interaction/${uid}/abort`,
-      { timeout: STEP_TIMEOUT_MS, waitUntil: 'commit' }));
+    await visit(page, `${url.origin}/interaction/${uid}/abort`);
     return false;
   }
   if (await page.locator('input[name=login]').count()) {
@@ -257,14 +299,15 @@ async function step(page, ctx) {
   return true;
 }
 
-function describeEnd(page, ctx, status, text) {
-  const url = parseUrl(page.url());
+function describeEnd(page, ctx, text) {
+  const url = currentUrl(page, ctx);
   const out = {
-    final_status: status,
+    final_status: ctx.lastDoc.status,
     final_path: url ? url.pathname : null,
-    text,
+    // After 204/205 the page shown is the previous one.
+    text: ctx.lastDoc.status === 204 || ctx.lastDoc.status === 205 ? '' : text,
   };
-  if (onCallback(page, ctx.redirect)) {
+  if (onCallback(page, ctx)) {
     out.callback_params = [...url.searchParams.keys()];
     const error = url.searchParams.get('error');
     if (error) out.callback_error = error;
@@ -290,41 +333,51 @@ async function signIn(target) {
     headless: true,
     args: CHROMIUM_ARGS,
     timeout: STEP_TIMEOUT_MS,
+    // Our own SIGTERM handler closes the browser, removes the profile and
+    // logs the end; playwright's would exit first.
+    handleSIGTERM: false,
+    handleSIGINT: false,
+    handleSIGHUP: false,
   });
   cleanups.push(async () => context.close());
+  const browserUpMs = Date.now() - t0;
 
   const ctx = {
     redirect: parseUrl(target.searchParams.get('redirect_uri') || ''),
     wantDeny: mode === 'deny',
     device: mode === 'device',
+    lastDoc: { url: null, status: null },
   };
   const prelude = await runPrelude(context, target);
 
   const page = context.pages()[0] || await context.newPage();
-  let lastStatus = null;
-  page.on('response', (resp) => {
-    if (resp.request().isNavigationRequest() && resp.frame() === page.mainFrame()) {
-      lastStatus = resp.status();
+  // Statuses from the DevTools protocol: playwright reports none for a
+  // document answered with an error status and no body.
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Network.enable');
+  cdp.on('Network.responseReceived', (ev) => {
+    if (ev.type === 'Document') {
+      ctx.lastDoc = { url: ev.response.url, status: ev.response.status };
+      if (ev.response.status === 204 || ev.response.status === 205) noContentSeen();
     }
   });
 
   let end;
   try {
-    await act(page, () => page.goto(target.href,
-      { timeout: STEP_TIMEOUT_MS, waitUntil: 'commit' }));
+    await visit(page, target.href);
     for (let i = 0; i < 10; i++) {
       if (await step(page, ctx)) break;
     }
-    end = describeEnd(page, ctx, lastStatus, await pageText(page));
+    end = describeEnd(page, ctx, await pageText(page));
   } catch (err) {
     end = {
       result: 'error',
-      error: err.message.split('\n')[0],
-      final_status: lastStatus,
+      error: scrub(err.message),
+      final_status: ctx.lastDoc.status,
       text: await pageText(page),
     };
   }
-  return { ...end, prelude };
+  return { ...end, prelude, browser_up_ms: browserUpMs, signed_in_ms: Date.now() - t0 };
 }
 
 async function main() {
@@ -352,4 +405,4 @@ async function main() {
 }
 
 process.on('SIGTERM', () => finish({ result: 'error', error: 'SIGTERM' }));
-main().catch((err) => finish({ result: 'error', error: String(err && err.message) }));
+main().catch((err) => finish({ result: 'error', error: scrub(err && err.message) }));
