@@ -1,0 +1,282 @@
+/*
+ * The docker credential-helper protocol (SPEC 5), as
+ * github.com/docker/docker-credential-helpers defines it: the action in
+ * argv, the request on stdin, the answer or an error text on stdout, and
+ * exit status 1 for every error.
+ *
+ * MUST: answer get only for hosts of the host list, else the exact
+ * not-found text; never keep a credential docker hands over (store
+ * accepts only our own token, which is stored already). MUST NOT: print
+ * anything on stdout but the answer or the error text.
+ */
+#include "protocols.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "gitcmd.h"
+#include "json.h"
+#include "log.h"
+#include "session.h"
+#include "util.h"
+
+#ifndef CLERK_VERSION
+#define CLERK_VERSION "0.0.0"
+#endif
+
+#define DOCKER_NAME "docker-credential-clerk"
+/* docker-credential-helpers' texts: docker matches the first exactly. */
+#define NOT_FOUND    "credentials not found in native keychain"
+#define MISSING_URL  "no credentials server URL"
+#define MISSING_USER "no credentials username"
+
+/* Print @msg and a newline on stdout; return @r (an error). */
+static int
+reply_error(const char *msg, int r)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	if (strbuf_adds(&sb, msg) == 0 && strbuf_addch(&sb, '\n') == 0)
+		(void)out_write(sb.buf, sb.len);
+	strbuf_release(&sb);
+	return r;
+}
+
+static int
+reply_failure(int r)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	if (strbuf_addf(&sb, "clerk-credential: %s", proto_error_text(r)))
+		return r;
+	reply_error(sb.buf, r);
+	strbuf_release(&sb);
+	return r;
+}
+
+/* get and erase: the server URL on stdin, as docker's helpers read it. */
+static int
+read_server_url(char **url)
+{
+	char *in = NULL;
+	size_t len = 0;
+	int r;
+
+	if ((r = proto_read_stdin(PROTO_MAX_INPUT, &in, &len)))
+		return reply_error("clerk-credential: cannot read the server "
+		                   "URL on stdin",
+		                   r);
+	if (docker_input_join(in, len) == 0) {
+		secret_free(in);
+		return reply_error(MISSING_URL, CLERK_EPROTO);
+	}
+	*url = in;
+	return 0;
+}
+
+/* The host rule for a docker server URL: host, host:port, https://… */
+static bool
+server_allowed(const struct config *cfg, const char *url)
+{
+	struct server_ref s;
+
+	if (server_ref_parse(url, false, &s)) {
+		log_debug("'%s' is not a registry address; passing", url);
+		return false;
+	}
+	return proto_allowed(cfg, &s);
+}
+
+static int
+docker_get(struct config *cfg)
+{
+	struct json *doc = NULL;
+	char *url = NULL, *token = NULL;
+	int64_t exp = 0;
+	int r;
+
+	if ((r = read_server_url(&url)))
+		return r;
+	if (!server_allowed(cfg, url)) {
+		r = reply_error(NOT_FOUND, CLERK_ENOTFOUND);
+		goto out;
+	}
+	if ((r = config_require(cfg)) || (r = proto_token(cfg, &token, &exp))) {
+		reply_failure(r);
+		goto out;
+	}
+	/* ServerURL is the request as read, as docker's helpers answer. */
+	if (!(doc = json_new_object()) ||
+	    json_add_string(doc, "ServerURL", url) ||
+	    json_add_string(doc, "Username", cfg->username) ||
+	    json_add_string(doc, "Secret", token))
+		r = CLERK_ENOMEM;
+	else
+		r = proto_print_json(doc);
+out:
+	json_free(doc);
+	secret_free(token);
+	secret_free(url);
+	return r;
+}
+
+static int
+docker_store(struct config *cfg)
+{
+	struct docker_creds c = DOCKER_CREDS_INIT;
+	char *in = NULL;
+	size_t len = 0;
+	int r;
+
+	if ((r = proto_read_stdin(PROTO_MAX_INPUT, &in, &len)))
+		return reply_error("clerk-credential: cannot read the "
+		                   "credentials on stdin",
+		                   r);
+	if ((r = docker_creds_parse(in, len, &c))) {
+		r = reply_error("clerk-credential: the credentials on stdin "
+		                "are not a JSON object of strings",
+		                r);
+		goto out;
+	}
+	if (!c.server_url || !c.username) {
+		r = reply_error(c.server_url ? MISSING_USER : MISSING_URL,
+		                CLERK_EPROTO);
+		goto out;
+	}
+	if (!server_allowed(cfg, c.server_url)) {
+		r = reply_error(
+		        "clerk-credential: not storing credentials for "
+		        "a host outside the host list (clerk-credential "
+		        "keeps no credentials but its own)",
+		        CLERK_EPROTO);
+		goto out;
+	}
+	if ((r = config_require(cfg))) {
+		reply_failure(r);
+		goto out;
+	}
+	if (!proto_is_ours(cfg, c.secret)) {
+		r = reply_error("clerk-credential: not storing a credential it "
+		                "did not issue (sign in with `clerk-credential "
+		                "login`; docker login is not needed)",
+		                CLERK_EPROTO);
+		goto out;
+	}
+	log_debug("store: the credential is ours, stored already");
+out:
+	docker_creds_release(&c);
+	secret_free(in);
+	return r;
+}
+
+static int
+docker_erase(struct config *cfg)
+{
+	char *url = NULL;
+	int r;
+
+	if ((r = read_server_url(&url)))
+		return r;
+	if (!server_allowed(cfg, url)) {
+		r = reply_error(NOT_FOUND, CLERK_ENOTFOUND);
+		goto out;
+	}
+	if ((r = config_require(cfg))) {
+		reply_failure(r);
+		goto out;
+	}
+	if (!proto_signed_in(cfg)) {
+		r = reply_error(NOT_FOUND, CLERK_ENOTFOUND);
+		goto out;
+	}
+	/* One sign-in serves every registry: erase is a logout. */
+	if ((r = session_logout(cfg)))
+		reply_failure(r);
+out:
+	secret_free(url);
+	return r;
+}
+
+static int
+host_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* {"host": "username"} for the exact hosts of the list, in byte order. */
+static int
+docker_list(struct config *cfg)
+{
+	const char **hosts = NULL;
+	struct json *doc = json_new_object();
+	size_t i, n = 0;
+	int r = 0;
+
+	if (!doc)
+		return CLERK_ENOMEM;
+	if (cfg->nhosts && proto_signed_in(cfg)) {
+		if (!(hosts = calloc(cfg->nhosts, sizeof(*hosts)))) {
+			r = CLERK_ENOMEM;
+			goto out;
+		}
+		for (i = 0; i < cfg->nhosts; i++)
+			if (!strchr(cfg->hosts[i], '*'))
+				hosts[n++] = cfg->hosts[i];
+		qsort(hosts, n, sizeof(*hosts), host_cmp);
+	}
+	for (i = 0; !r && i < n; i++)
+		if (i == 0 || strcmp(hosts[i], hosts[i - 1]) != 0)
+			r = json_add_string(doc, hosts[i], cfg->username);
+	if (!r)
+		r = proto_print_json(doc);
+out:
+	free(hosts);
+	json_free(doc);
+	return r;
+}
+
+static int
+docker_version(struct config *cfg)
+{
+	static const char text[] =
+	        DOCKER_NAME " (clerk-credential) " CLERK_VERSION "\n";
+
+	(void)cfg;
+	return out_write(text, sizeof(text) - 1);
+}
+
+static const struct {
+	const char *name;
+	int (*run)(struct config *cfg);
+} actions[] = {
+        {"store", docker_store},     {"get", docker_get},
+        {"erase", docker_erase},     {"list", docker_list},
+        {"version", docker_version},
+};
+
+int
+dockercmd_run(struct config *cfg)
+{
+	struct strbuf sb = STRBUF_INIT;
+	size_t i;
+	int r = CLERK_EPROTO;
+
+	if (cfg->nargs != 1)
+		return reply_error("Usage: " DOCKER_NAME
+		                   " <store|get|erase|list|version>",
+		                   CLERK_EPROTO);
+	for (i = 0; i < sizeof(actions) / sizeof(actions[0]); i++) {
+		if (strcmp(cfg->args[0], actions[i].name) == 0) {
+			r = actions[i].run(cfg);
+			/* docker's helpers know one failure status: 1. */
+			return r == CLERK_ECONFIG ? CLERK_EPROTO : r;
+		}
+	}
+	if (strbuf_addf(&sb, "Unknown credential action `%s`", cfg->args[0]) ==
+	    0)
+		reply_error(sb.buf, r);
+	strbuf_release(&sb);
+	return r;
+}

@@ -1,0 +1,183 @@
+/* See protocols.h: what the protocol commands share. */
+#include "protocols.h"
+
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cache.h"
+#include "error.h"
+#include "gitcmd.h"
+#include "json.h"
+#include "log.h"
+#include "session.h"
+#include "store.h"
+#include "util.h"
+
+bool
+proto_allowed(const struct config *cfg, const struct server_ref *s)
+{
+	if (cfg->nhosts == 0) {
+		log_info(
+		        "no host may receive a token yet: name one with "
+		        "--host=HOST, CLERK_CREDENTIAL_HOSTS or \"hosts\" in "
+		        "the config file (or run `clerk-credential configure`)");
+		return false;
+	}
+	if (!config_host_allowed(cfg, s->scheme, s->host)) {
+		log_debug("host '%s' over %s is not in the host list; passing",
+		          s->host, s->scheme);
+		return false;
+	}
+	log_debug("host '%s' matches the host list", s->host);
+	return true;
+}
+
+int
+proto_token(const struct config *cfg, char **token, int64_t *expires_at)
+{
+	int r = session_cached_token(cfg, token, expires_at);
+
+	if (r == CLERK_ENOTFOUND)
+		r = session_token(cfg, token, expires_at);
+	return r;
+}
+
+/* The stored token set of this profile; CLERK_ENOTFOUND when none. */
+static int
+stored_tokens(const struct config *cfg, struct tokenset *ts)
+{
+	struct store *st = NULL;
+	int r;
+
+	if (!cfg->issuer || !cfg->client_id)
+		return CLERK_ENOTFOUND;
+	if ((r = store_open(cfg, &st)))
+		return r;
+	r = store_load(st, ts);
+	store_close(st);
+	return r;
+}
+
+bool
+proto_is_ours(const struct config *cfg, const char *secret)
+{
+	struct tokenset ts = TOKENSET_INIT;
+	char *cached = NULL;
+	int64_t exp;
+	bool ours = false;
+
+	if (!secret || !cfg->issuer || !cfg->client_id)
+		return false;
+	if (cache_read(cfg, &cached, &exp) == 0)
+		ours = str_ct_equal(cached, secret);
+	if (!ours && stored_tokens(cfg, &ts) == 0 && ts.access_token)
+		ours = str_ct_equal(ts.access_token, secret);
+	secret_free(cached);
+	tokenset_release(&ts);
+	return ours;
+}
+
+bool
+proto_signed_in(const struct config *cfg)
+{
+	struct tokenset ts = TOKENSET_INIT;
+	char *cached = NULL;
+	int64_t exp;
+	bool in = false;
+
+	if (!cfg->issuer || !cfg->client_id)
+		return false;
+	if (cache_read(cfg, &cached, &exp) == 0)
+		in = true;
+	else if (stored_tokens(cfg, &ts) == 0)
+		in = ts.access_token || ts.refresh_token;
+	secret_free(cached);
+	tokenset_release(&ts);
+	return in;
+}
+
+const char *
+proto_error_text(int r)
+{
+	switch (r) {
+	case CLERK_ENOINTERACT:
+		return "not signed in, and sign-in is disabled here (run "
+		       "`clerk-credential login` first)";
+	case CLERK_EDENIED:
+		return "sign-in refused";
+	case CLERK_ETIMEOUT:
+		return "sign-in timed out";
+	case CLERK_ECONFIG:
+		return "configuration error (see `clerk-credential status`)";
+	case CLERK_ENET:
+		return "cannot reach the identity provider";
+	case CLERK_EPROVIDER:
+	case CLERK_EGRANT:
+		return "the identity provider refused (run `clerk-credential "
+		       "login`)";
+	case CLERK_EPERM:
+		return "unsafe permissions on a token file (see stderr)";
+	default:
+		return "cannot get a token (run with --verbose for details)";
+	}
+}
+
+int
+proto_read_stdin(size_t max, char **out, size_t *len)
+{
+	struct strbuf sb = STRBUF_INIT_SECRET;
+	char buf[4096];
+	ssize_t n;
+	int r = 0;
+
+	if (isatty(STDIN_FILENO))
+		log_info("reading the request from the terminal; end it with "
+		         "Ctrl-D");
+	sb.max = max;
+	for (;;) {
+		n = read(STDIN_FILENO, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			log_error("cannot read the request: %s",
+			          strerror(errno));
+			r = CLERK_EIO;
+			break;
+		}
+		if (n == 0)
+			break;
+		if ((r = strbuf_add(&sb, buf, (size_t)n))) {
+			if (r == CLERK_EPROTO)
+				log_error("the request is longer than %zu "
+				          "bytes; refusing it",
+				          max);
+			break;
+		}
+	}
+	secret_wipe(buf, sizeof(buf));
+	if (!r) {
+		*len = sb.len;
+		r = strbuf_detach(&sb, out);
+	}
+	strbuf_release(&sb);
+	return r;
+}
+
+int
+proto_print_json(const struct json *doc)
+{
+	struct strbuf sb = STRBUF_INIT_SECRET;
+	char *text = NULL;
+	int r;
+
+	if (!doc)
+		return CLERK_ENOMEM;
+	if ((r = json_print(doc, false, &text)) == 0 &&
+	    (r = strbuf_adds(&sb, text)) == 0 &&
+	    (r = strbuf_addch(&sb, '\n')) == 0)
+		r = out_write(sb.buf, sb.len);
+	secret_free(text);
+	strbuf_release(&sb);
+	return r;
+}

@@ -1,0 +1,81 @@
+/*
+ * The other tools' protocols (SPEC 5, 6) and `configure` (SPEC 2): one
+ * entry point per command of main(), and what they share.
+ *
+ * Each entry point reads cfg->args from the action on: main() drops the
+ * command name, so `clerk-credential docker get` and the alias
+ * `docker-credential-clerk get` both arrive with args[0] == "get".
+ *
+ * MUST (every protocol): answer only for hosts of the host list (SPEC 3)
+ * and otherwise give the protocol's own "not found" answer; look at the
+ * runtime cache before anything else, so a cache hit never loads the
+ * network module; write nothing on stdout but the protocol's answer.
+ *
+ * Example (a protocol's get):
+ *	struct server_ref s;
+ *	if (server_ref_parse(url, true, &s) || !proto_allowed(cfg, &s))
+ *		return not_found();
+ *	if ((r = config_require(cfg)) ||
+ *	    (r = proto_token(cfg, &token, &exp)))
+ *		return r;
+ */
+#ifndef CLERK_PROTOCOLS_H
+#define CLERK_PROTOCOLS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "protoparse.h"
+
+struct json;
+
+/* docker get|store|erase|list|version (dockercmd.c). */
+int dockercmd_run(struct config *cfg);
+/* kubectl: an ExecCredential for KUBERNETES_EXEC_INFO (kubecmd.c). */
+int kubecmd_run(struct config *cfg);
+/* bazel get (bazelcmd.c). */
+int bazelcmd_run(struct config *cfg);
+/* terraform get|store|forget HOST (tfcmd.c). */
+int tfcmd_run(struct config *cfg);
+/* cargo --cargo-plugin: the credential-provider loop (cargocmd.c). */
+int cargocmd_run(struct config *cfg);
+/* configure|unconfigure git URL | docker REGISTRY (configure.c). */
+int configure_run(struct config *cfg);
+int unconfigure_run(struct config *cfg);
+
+/* --- shared by the commands (protocmd.c) --- */
+
+/*
+ * The host rule for @s. Logs why not at debug level, and says once on
+ * stderr how to set a host list when there is none.
+ */
+bool proto_allowed(const struct config *cfg, const struct server_ref *s);
+
+/*
+ * A valid access token: the runtime cache, else the whole session
+ * (refresh, or sign-in when interactive). Free *@token with secret_free.
+ */
+int proto_token(const struct config *cfg, char **token, int64_t *expires_at);
+
+/* True when @secret is this profile's access token. Never the network. */
+bool proto_is_ours(const struct config *cfg, const char *secret);
+
+/* True when this profile holds tokens (cached or stored). */
+bool proto_signed_in(const struct config *cfg);
+
+/* A short line for a protocol's own error channel about result @r. */
+const char *proto_error_text(int r);
+
+/*
+ * Read stdin to EOF, at most @max bytes, into a new NUL-terminated buffer
+ * (free with secret_free: it may hold a token). CLERK_EPROTO with a
+ * message when there is more.
+ */
+int proto_read_stdin(size_t max, char **out, size_t *len);
+
+/* Print @doc compactly and a newline on stdout. */
+int proto_print_json(const struct json *doc);
+
+#endif
