@@ -11,25 +11,18 @@
 #include "paths.h"
 #include "util.h"
 
-#define CACHE_MAGIC "clerk-credential-cache 1"
+#define CACHE_MAGIC    "clerk-credential-cache 1"
 #define CACHE_MAX_FILE (128 * 1024)
 
 static int
 cache_path(const struct config *cfg, int create, char **out)
 {
-	char *dir = NULL, *key = NULL;
-	struct strbuf sb = STRBUF_INIT;
+	char *dir = NULL;
 	int r;
 
-	if ((r = paths_runtime_dir(&dir, create)) ||
-	    (r = config_key(cfg, &key)) ||
-	    (r = strbuf_addf(&sb, "%s/%s.token", dir, key)))
-		goto out;
-	r = strbuf_detach(&sb, out);
-out:
-	strbuf_release(&sb);
+	if ((r = paths_runtime_dir(&dir, create)) == 0)
+		r = config_key_path(cfg, dir, "", ".token", out);
 	free(dir);
-	free(key);
 	return r;
 }
 
@@ -70,8 +63,7 @@ cache_read(const struct config *cfg, char **token, int64_t *expires_at)
 	    strcmp(line[1], cfg->issuer) || strcmp(line[2], cfg->client_id) ||
 	    strcmp(line[3], cfg->profile) ||
 	    parse_int64(line[4], 0, INT64_MAX, &exp) || !line[5][0]) {
-		log_debug("runtime cache %s does not match; ignoring it",
-			  path);
+		log_debug("runtime cache %s does not match; ignoring it", path);
 		goto out;
 	}
 	if (!(*token = strdup(line[5]))) {
@@ -98,8 +90,8 @@ cache_write(const struct config *cfg, const char *token, int64_t expires_at)
 		return CLERK_EPROTO;
 	if ((r = cache_path(cfg, 1, &path)) ||
 	    (r = strbuf_addf(&sb, CACHE_MAGIC "\n%s\n%s\n%s\n%lld\n%s\n",
-			     cfg->issuer, cfg->client_id, cfg->profile,
-			     (long long)expires_at, token)))
+	                     cfg->issuer, cfg->client_id, cfg->profile,
+	                     (long long)expires_at, token)))
 		goto out;
 	r = file_write_atomic(path, sb.buf, sb.len, 0600);
 out:
@@ -123,7 +115,7 @@ cache_drop(const struct config *cfg, const char *only_if)
 			return r;
 		if (!str_ct_equal(cached, only_if)) {
 			log_debug("erase names an older token; the cached "
-				  "one stays");
+			          "one stays");
 			secret_free(cached);
 			return 0;
 		}

@@ -25,7 +25,7 @@ int cache_read(const struct config *cfg, char **token, int64_t *expires_at);
 
 /* Replace the cached token. */
 int cache_write(const struct config *cfg, const char *token,
-		int64_t expires_at);
+                int64_t expires_at);
 
 /*
  * Remove the cached token; with @only_if non-NULL only when the cached

@@ -12,17 +12,17 @@
 #define CALLBACK_MAX_REQUEST 8192
 
 enum http_parse {
-	HTTP_PARSE_OK = 0,	/* a whole request head was read */
-	HTTP_PARSE_MORE = 1,	/* need more bytes */
-	HTTP_PARSE_BAD = -1,	/* malformed */
-	HTTP_PARSE_TOO_BIG = -2,	/* over CALLBACK_MAX_REQUEST */
+	HTTP_PARSE_OK = 0,       /* a whole request head was read */
+	HTTP_PARSE_MORE = 1,     /* need more bytes */
+	HTTP_PARSE_BAD = -1,     /* malformed */
+	HTTP_PARSE_TOO_BIG = -2, /* over CALLBACK_MAX_REQUEST */
 };
 
 struct http_request {
-	char *method;	/* "GET" */
-	char *path;	/* "/callback" (before '?') */
-	char *query;	/* after '?', or NULL */
-	char *host;	/* Host header value, or NULL */
+	char *method; /* "GET" */
+	char *path;   /* "/callback" (before '?') */
+	char *query;  /* after '?', or NULL */
+	char *host;   /* Host header value, or NULL */
 };
 
 void http_request_release(struct http_request *req);
@@ -39,10 +39,10 @@ void http_request_release(struct http_request *req);
  * of memory is reported as HTTP_PARSE_BAD.
  */
 enum http_parse http_request_parse(const char *buf, size_t len,
-				   struct http_request *out);
+                                   struct http_request *out);
 
 struct callback_params {
-	char *code;		/* secret: wiped on release */
+	char *code; /* secret: wiped on release */
 	char *state;
 	char *iss;
 	char *error;

@@ -14,65 +14,90 @@
 
 #include "error.h"
 #include "fileio.h"
+#include "help.h"
 #include "json.h"
 #include "log.h"
 #include "paths.h"
 #include "util.h"
 
-#define CONFIG_MAX_FILE (4 * 1024 * 1024)
+#define CONFIG_MAX_FILE  (4 * 1024 * 1024)
 #define CONFIG_MAX_HOSTS 100000
-#define HOST_MAX 261
+#define HOST_MAX         261
 
 enum opt_id {
-	OPT_ISSUER = 1000, OPT_CLIENT_ID, OPT_SCOPES, OPT_HOST, OPT_PROFILE,
-	OPT_STORAGE, OPT_CALLBACK_PORT, OPT_USERNAME, OPT_TIMEOUT,
-	OPT_REFRESH_MARGIN, OPT_NON_INTERACTIVE, OPT_VERBOSE, OPT_QUIET,
-	OPT_CONFIG, OPT_HELP, OPT_VERSION,
+	OPT_ISSUER = 1000,
+	OPT_CLIENT_ID,
+	OPT_SCOPES,
+	OPT_HOST,
+	OPT_PROFILE,
+	OPT_STORAGE,
+	OPT_CALLBACK_PORT,
+	OPT_USERNAME,
+	OPT_TIMEOUT,
+	OPT_REFRESH_MARGIN,
+	OPT_NON_INTERACTIVE,
+	OPT_VERBOSE,
+	OPT_QUIET,
+	OPT_CONFIG,
+	OPT_HELP,
+	OPT_VERSION,
+	OPT_FLOW,
+	OPT_ALL,
+	OPT_CARGO_PLUGIN,
+	OPT_JSON,
 };
 
 struct opt_desc {
 	const char *name;
 	int has_arg;
 	enum opt_id id;
-	const char *arg;	/* metavariable, or NULL */
-	const char *env;	/* environment variable, or NULL */
-	const char *file_key;	/* config file key, or NULL */
+	const char *arg;      /* metavariable, or NULL */
+	const char *env;      /* environment variable, or NULL */
+	const char *file_key; /* config file key, or NULL */
 	const char *help;
 };
 
 static const struct opt_desc opt_table[] = {
-	{ "issuer", 1, OPT_ISSUER, "URL", "CLERK_ISSUER", "issuer",
-	  "OIDC issuer (Clerk Frontend API URL)" },
-	{ "client-id", 1, OPT_CLIENT_ID, "ID", "CLERK_OAUTH_CLIENT_ID",
-	  "client_id", "OAuth application client id" },
-	{ "scopes", 1, OPT_SCOPES, "\"S1 S2\"", "CLERK_SCOPES", "scopes",
-	  "scopes (default: " CONFIG_DEFAULT_SCOPES ")" },
-	{ "host", 1, OPT_HOST, "PATTERN", "CLERK_CREDENTIAL_HOSTS", "hosts",
-	  "host that may receive the token; repeatable; *.example.com" },
-	{ "profile", 1, OPT_PROFILE, "NAME", "CLERK_PROFILE", NULL,
-	  "independent token set (default: default)" },
-	{ "storage", 1, OPT_STORAGE, "KIND", "CLERK_CREDENTIAL_STORAGE",
-	  "storage", "auto, keyring, file or memory (default: auto)" },
-	{ "callback-port", 1, OPT_CALLBACK_PORT, "N", "CLERK_CALLBACK_PORT",
-	  "callback_port", "fixed loopback port for sign-in (0: any)" },
-	{ "username", 1, OPT_USERNAME, "NAME", NULL, "username",
-	  "username handed to git and docker (default: oauth2)" },
-	{ "timeout", 1, OPT_TIMEOUT, "SECONDS", NULL, "timeout",
-	  "how long a sign-in may wait (default: 300)" },
-	{ "refresh-margin", 1, OPT_REFRESH_MARGIN, "SECONDS", NULL,
-	  "refresh_margin", "refresh this long before expiry (default: 30)" },
-	{ "non-interactive", 0, OPT_NON_INTERACTIVE, NULL,
-	  "CLERK_CREDENTIAL_INTERACTIVE", "interactive",
-	  "never start a sign-in; fail instead" },
-	{ "verbose", 0, OPT_VERBOSE, NULL, "CLERK_CREDENTIAL_DEBUG", NULL,
-	  "trace each step on stderr (secrets redacted)" },
-	{ "quiet", 0, OPT_QUIET, NULL, NULL, NULL,
-	  "print nothing on stderr but errors" },
-	{ "config", 1, OPT_CONFIG, "FILE", NULL, NULL,
-	  "config file (default: $XDG_CONFIG_HOME/clerk-credential/"
-	  "config.json)" },
-	{ "help", 0, OPT_HELP, NULL, NULL, NULL, "show this help" },
-	{ "version", 0, OPT_VERSION, NULL, NULL, NULL, "show the version" },
+        {"issuer", 1, OPT_ISSUER, "URL", "CLERK_ISSUER", "issuer",
+         "OIDC issuer (Clerk Frontend API URL)"},
+        {"client-id", 1, OPT_CLIENT_ID, "ID", "CLERK_OAUTH_CLIENT_ID",
+         "client_id", "OAuth application client id"},
+        {"scopes", 1, OPT_SCOPES, "\"S1 S2\"", "CLERK_SCOPES", "scopes",
+         "scopes (default: " CONFIG_DEFAULT_SCOPES ")"},
+        {"host", 1, OPT_HOST, "PATTERN", "CLERK_CREDENTIAL_HOSTS", "hosts",
+         "host that may receive the token; repeatable; *.example.com"},
+        {"profile", 1, OPT_PROFILE, "NAME", "CLERK_PROFILE", NULL,
+         "independent token set (default: default)"},
+        {"storage", 1, OPT_STORAGE, "KIND", "CLERK_CREDENTIAL_STORAGE",
+         "storage", "auto, keyring, file or memory (default: auto)"},
+        {"callback-port", 1, OPT_CALLBACK_PORT, "N", "CLERK_CALLBACK_PORT",
+         "callback_port", "fixed loopback port for sign-in (0: any)"},
+        {"username", 1, OPT_USERNAME, "NAME", NULL, "username",
+         "username handed to git and docker (default: oauth2)"},
+        {"timeout", 1, OPT_TIMEOUT, "SECONDS", NULL, "timeout",
+         "how long a sign-in may wait (default: 300)"},
+        {"refresh-margin", 1, OPT_REFRESH_MARGIN, "SECONDS", NULL,
+         "refresh_margin", "refresh this long before expiry (default: 30)"},
+        {"flow", 1, OPT_FLOW, "KIND", "CLERK_CREDENTIAL_FLOW", "flow",
+         "sign-in: auto, browser, device or paste (default: auto)"},
+        {"non-interactive", 0, OPT_NON_INTERACTIVE, NULL,
+         "CLERK_CREDENTIAL_INTERACTIVE", "interactive",
+         "never start a sign-in; fail instead"},
+        {"verbose", 0, OPT_VERBOSE, NULL, "CLERK_CREDENTIAL_DEBUG", NULL,
+         "trace each step on stderr (secrets redacted)"},
+        {"quiet", 0, OPT_QUIET, NULL, NULL, NULL,
+         "print nothing on stderr but errors"},
+        {"config", 1, OPT_CONFIG, "FILE", NULL, NULL,
+         "config file (default: $XDG_CONFIG_HOME/clerk-credential/"
+         "config.json)"},
+        {"all", 0, OPT_ALL, NULL, NULL, NULL,
+         "with logout: sign out of every profile"},
+        {"cargo-plugin", 0, OPT_CARGO_PLUGIN, NULL, NULL, NULL,
+         "speak Cargo's credential-provider protocol (cargo adds it)"},
+        {"json", 0, OPT_JSON, NULL, NULL, NULL,
+         "with status and whoami: print JSON for scripts"},
+        {"help", 0, OPT_HELP, NULL, NULL, NULL, "show this help"},
+        {"version", 0, OPT_VERSION, NULL, NULL, NULL, "show the version"},
 };
 
 #define NOPTS (sizeof(opt_table) / sizeof(opt_table[0]))
@@ -131,10 +156,33 @@ config_source_name(enum config_source src)
 const char *
 config_storage_name(enum storage_kind kind)
 {
-	static const char *const names[] = { "auto", "keyring", "file",
-					     "memory" };
+	static const char *const names[] = {"auto", "keyring", "file",
+	                                    "memory"};
 
 	return names[kind];
+}
+
+const char *
+config_flow_name(enum signin_flow flow)
+{
+	static const char *const names[] = {"auto", "browser", "device",
+	                                    "paste"};
+
+	return names[flow];
+}
+
+static int
+flow_parse(const char *s, enum signin_flow *out)
+{
+	enum signin_flow f;
+
+	for (f = FLOW_AUTO; f <= FLOW_PASTE; f++) {
+		if (strcmp(s, config_flow_name(f)) == 0) {
+			*out = f;
+			return 0;
+		}
+	}
+	return -1;
 }
 
 static int
@@ -196,8 +244,9 @@ hosts_add(struct config *cfg, const char *pattern, const char *where)
 
 	if (!host_pattern_valid(pattern)) {
 		log_error("%s: invalid host pattern '%s' (expected a host "
-			  "name such as git.example.com or *.example.com, "
-			  "optionally with :port)", where, pattern);
+		          "name such as git.example.com or *.example.com, "
+		          "optionally with :port)",
+		          where, pattern);
 		return CLERK_ECONFIG;
 	}
 	if (cfg->nhosts >= CONFIG_MAX_HOSTS) {
@@ -235,14 +284,14 @@ hosts_add_list(struct config *cfg, const char *list, const char *where)
 
 static int
 int_parse(const char *s, int64_t min, int64_t max, const char *what,
-	  const char *where, int *out)
+          const char *where, int *out)
 {
 	int64_t v;
 
 	if (parse_int64(s, min, max, &v)) {
 		log_error("%s: %s must be a whole number from %lld to %lld, "
-			  "not '%s'", where, what, (long long)min,
-			  (long long)max, s);
+		          "not '%s'",
+		          where, what, (long long)min, (long long)max, s);
 		return CLERK_ECONFIG;
 	}
 	*out = (int)v;
@@ -252,7 +301,7 @@ int_parse(const char *s, int64_t min, int64_t max, const char *what,
 /* Apply one string value of option @id from @src. */
 static int
 config_set(struct config *cfg, enum opt_id id, const char *val,
-	   enum config_source src, const char *where)
+           enum config_source src, const char *where)
 {
 	switch (id) {
 	case OPT_ISSUER:
@@ -267,7 +316,7 @@ config_set(struct config *cfg, enum opt_id id, const char *val,
 	case OPT_HOST:
 		cfg->src_hosts = src;
 		return src == SRC_ENV ? hosts_add_list(cfg, val, where)
-				      : hosts_add(cfg, val, where);
+		                      : hosts_add(cfg, val, where);
 	case OPT_PROFILE:
 		cfg->src_profile = src;
 		return str_set(&cfg->profile, val);
@@ -276,23 +325,32 @@ config_set(struct config *cfg, enum opt_id id, const char *val,
 		if (storage_parse(val, &cfg->storage) == 0)
 			return 0;
 		log_error("%s: storage must be auto, keyring, file or memory, "
-			  "not '%s'", where, val);
+		          "not '%s'",
+		          where, val);
+		return CLERK_ECONFIG;
+	case OPT_FLOW:
+		cfg->src_flow = src;
+		if (flow_parse(val, &cfg->flow) == 0)
+			return 0;
+		log_error("%s: flow must be auto, browser, device or paste, "
+		          "not '%s'",
+		          where, val);
 		return CLERK_ECONFIG;
 	case OPT_CALLBACK_PORT:
 		cfg->src_callback_port = src;
 		return int_parse(val, 0, 65535, "the callback port", where,
-				 &cfg->callback_port);
+		                 &cfg->callback_port);
 	case OPT_USERNAME:
 		cfg->src_username = src;
 		return str_set(&cfg->username, val);
 	case OPT_TIMEOUT:
 		cfg->src_timeout = src;
 		return int_parse(val, 1, 86400, "the timeout", where,
-				 &cfg->timeout);
+		                 &cfg->timeout);
 	case OPT_REFRESH_MARGIN:
 		cfg->src_refresh_margin = src;
 		return int_parse(val, 0, 86400, "the refresh margin", where,
-				 &cfg->refresh_margin);
+		                 &cfg->refresh_margin);
 	default:
 		return CLERK_EINTERNAL;
 	}
@@ -319,9 +377,37 @@ config_path_set(struct config *cfg, const char *path)
 	return str_set(&cfg->config_path, path);
 }
 
+/* "unknown option '--hots' (did you mean '--host'?)" */
+static void
+option_unknown(const char *arg)
+{
+	const char *names[NOPTS], *near = NULL;
+	char word[HELP_MAX_WORD + 1];
+	size_t i, n = strlen(arg);
+
+	/* Never echo a value: "--x=VALUE" is named by "--x" alone. */
+	if (str_starts_with(arg, "--")) {
+		n = strcspn(arg + 2, "=");
+		if (n < sizeof(word)) {
+			memcpy(word, arg + 2, n);
+			word[n] = '\0';
+			for (i = 0; i < NOPTS; i++)
+				names[i] = opt_table[i].name;
+			near = help_closest(word, names, NOPTS);
+		}
+	}
+	if (str_starts_with(arg, "--"))
+		n += 2;
+	if (near)
+		log_error("unknown option '%.*s' (did you mean '--%s'?)",
+		          (int)n, arg, near);
+	else
+		log_error("unknown option '%.*s' (see --help)", (int)n, arg);
+}
+
 int
-config_parse_args(struct config *cfg, int argc, char **argv,
-		  bool *want_help, bool *want_version)
+config_parse_args(struct config *cfg, int argc, char **argv, bool *want_help,
+                  bool *want_version)
 {
 	struct option longopts[NOPTS + 1];
 	char where[64];
@@ -339,8 +425,8 @@ config_parse_args(struct config *cfg, int argc, char **argv,
 	opterr = 0;
 	optind = 1;
 	/* GNU permutation: options may stand before or after the command. */
-	while (!r && (c = getopt_long(argc, argv, ":h", longopts, NULL)) !=
-			     -1) {
+	while (!r &&
+	       (c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'h':
 		case OPT_HELP:
@@ -355,6 +441,15 @@ config_parse_args(struct config *cfg, int argc, char **argv,
 		case OPT_QUIET:
 			cfg->quiet = true;
 			break;
+		case OPT_ALL:
+			cfg->all = true;
+			break;
+		case OPT_CARGO_PLUGIN:
+			cfg->cargo_plugin = true;
+			break;
+		case OPT_JSON:
+			cfg->json = true;
+			break;
 		case OPT_NON_INTERACTIVE:
 			cfg->interactive = false;
 			cfg->src_interactive = SRC_OPTION;
@@ -364,19 +459,18 @@ config_parse_args(struct config *cfg, int argc, char **argv,
 			break;
 		case ':':
 			log_error("option '%s' needs a value (see --help)",
-				  argv[optind - 1]);
+			          argv[optind - 1]);
 			r = CLERK_ECONFIG;
 			break;
 		case '?':
-			log_error("unknown option '%s' (see --help)",
-				  argv[optind - 1]);
+			option_unknown(argv[optind - 1]);
 			r = CLERK_ECONFIG;
 			break;
 		default:
 			snprintf(where, sizeof(where), "option --%s",
-				 opt_by_id(c)->name);
-			r = config_set(cfg, (enum opt_id)c, optarg,
-				       SRC_OPTION, where);
+			         opt_by_id(c)->name);
+			r = config_set(cfg, (enum opt_id)c, optarg, SRC_OPTION,
+			               where);
 		}
 	}
 	cfg->args = argv + optind;
@@ -410,6 +504,8 @@ src_of(struct config *cfg, enum opt_id id)
 		return &cfg->src_refresh_margin;
 	case OPT_NON_INTERACTIVE:
 		return &cfg->src_interactive;
+	case OPT_FLOW:
+		return &cfg->src_flow;
 	default:
 		return NULL;
 	}
@@ -419,7 +515,7 @@ static bool
 env_false(const char *v)
 {
 	return v && (!strcmp(v, "0") || !strcasecmp(v, "false") ||
-		     !strcasecmp(v, "no") || !strcasecmp(v, "off"));
+	             !strcasecmp(v, "no") || !strcasecmp(v, "off"));
 }
 
 static int
@@ -476,10 +572,11 @@ kind_expected(enum opt_id id)
 }
 
 static int
-file_value(struct config *cfg, const struct opt_desc *d,
-	   const struct json *val, const char *path)
+file_value(struct config *cfg, const struct opt_desc *d, const struct json *val,
+           const char *path)
 {
 	char where[512], num[32];
+	const struct json *item;
 	const char *str;
 	int64_t n;
 	size_t i;
@@ -492,13 +589,14 @@ file_value(struct config *cfg, const struct opt_desc *d,
 		if (!json_is_array(val))
 			goto wrong;
 		cfg->src_hosts = SRC_FILE;
-		for (i = 0; i < json_array_size(val); i++) {
-			str = json_string_value(json_array_item(val, i));
-			if (!str) {
+		/* Walk the list: indexing a cJSON array is linear, so a loop
+		 * over indices is quadratic in the number of hosts. */
+		item = json_array_item(val, 0);
+		for (i = 0; item; i++, item = json_next_member(item)) {
+			if (!(str = json_string_value(item))) {
 				log_error("%s: entry %zu is %s, expected a "
-					  "host pattern string", where, i + 1,
-					  json_type_name(json_array_item(val,
-									 i)));
+				          "host pattern string",
+				          where, i + 1, json_type_name(item));
 				return CLERK_ECONFIG;
 			}
 			if ((r = hosts_add(cfg, str, where)))
@@ -518,7 +616,8 @@ file_value(struct config *cfg, const struct opt_desc *d,
 			if (strcmp(json_type_name(val), "a number"))
 				goto wrong;
 			log_error("%s: expected a whole number, found a "
-				  "fraction or a huge number", where);
+			          "fraction or a huge number",
+			          where);
 			return CLERK_ECONFIG;
 		}
 		snprintf(num, sizeof(num), "%lld", (long long)n);
@@ -530,7 +629,7 @@ file_value(struct config *cfg, const struct opt_desc *d,
 	}
 wrong:
 	log_error("%s: expected %s, found %s", where, kind_expected(d->id),
-		  json_type_name(val));
+	          json_type_name(val));
 	return CLERK_ECONFIG;
 }
 
@@ -549,7 +648,7 @@ opt_by_file_key(const char *key)
 /* Apply the members of @obj that no higher source has set. */
 static int
 file_apply(struct config *cfg, const struct json *obj, const char *path,
-	   const char *section, bool top)
+           const char *section, bool top)
 {
 	const struct json *m;
 	int r;
@@ -562,12 +661,12 @@ file_apply(struct config *cfg, const struct json *obj, const char *path,
 			continue;
 		if (!d) {
 			log_error("%s: unknown key '%s'%s%s (expected one of "
-				  "issuer, client_id, scopes, hosts, storage, "
-				  "callback_port, username, timeout, "
-				  "refresh_margin, interactive%s)", path, key,
-				  section ? " in profile " : "",
-				  section ? section : "",
-				  top ? ", profiles" : "");
+			          "issuer, client_id, scopes, hosts, storage, "
+			          "callback_port, username, timeout, "
+			          "refresh_margin, interactive, flow%s)",
+			          path, key, section ? " in profile " : "",
+			          section ? section : "",
+			          top ? ", profiles" : "");
 			return CLERK_ECONFIG;
 		}
 		/* Options, environment and the profile section win. */
@@ -596,30 +695,30 @@ config_load_file(struct config *cfg, const char *profile)
 		return 0;
 	if (r == CLERK_ENOTFOUND)
 		log_error("%s: no such file (given with --config)",
-			  cfg->config_path);
+		          cfg->config_path);
 	if (r)
 		return r == CLERK_ENOTFOUND ? CLERK_ECONFIG : r;
 	log_debug("reading config file %s", cfg->config_path);
 	doc = json_parse(text, len);
 	if (!json_is_object(doc)) {
 		log_error("%s: not a JSON object (expected {\"issuer\": …, "
-			  "\"client_id\": …, \"hosts\": […]})",
-			  cfg->config_path);
+		          "\"client_id\": …, \"hosts\": […]})",
+		          cfg->config_path);
 		r = CLERK_ECONFIG;
 		goto out;
 	}
 	profiles = json_get(doc, "profiles");
 	if (profiles && !json_is_object(profiles)) {
 		log_error("%s: key 'profiles': expected an object of profile "
-			  "names, found %s", cfg->config_path,
-			  json_type_name(profiles));
+		          "names, found %s",
+		          cfg->config_path, json_type_name(profiles));
 		r = CLERK_ECONFIG;
 		goto out;
 	}
 	section = json_get(profiles, profile);
 	if (section && !json_is_object(section)) {
 		log_error("%s: profile '%s': expected an object, found %s",
-			  cfg->config_path, profile, json_type_name(section));
+		          cfg->config_path, profile, json_type_name(section));
 		r = CLERK_ECONFIG;
 		goto out;
 	}
@@ -641,7 +740,7 @@ profile_name_valid(const char *p)
 	if (n == 0 || n > 64 || p[0] == '.' || p[0] == '-')
 		return false;
 	return strspn(p, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-			 "0123456789._-") == n;
+	                 "0123456789._-") == n;
 }
 
 static int
@@ -669,7 +768,7 @@ config_defaults(struct config *cfg)
 			cfg->issuer[--n] = '\0';
 		if (n == 0) {
 			log_error("the issuer (from %s) is empty",
-				  config_source_name(cfg->src_issuer));
+			          config_source_name(cfg->src_issuer));
 			return CLERK_ECONFIG;
 		}
 	}
@@ -688,8 +787,8 @@ config_load(struct config *cfg)
 		return r;
 	if (!profile_name_valid(cfg->profile)) {
 		log_error("invalid profile name '%s' (from %s): use up to 64 "
-			  "letters, digits, '.', '_' or '-'", cfg->profile,
-			  config_source_name(cfg->src_profile));
+		          "letters, digits, '.', '_' or '-'",
+		          cfg->profile, config_source_name(cfg->src_profile));
 		return CLERK_ECONFIG;
 	}
 	if ((r = config_load_file(cfg, cfg->profile)))
@@ -706,15 +805,15 @@ config_require(const struct config *cfg)
 {
 	if (!cfg->issuer) {
 		log_error("no issuer configured (set CLERK_ISSUER, pass "
-			  "--issuer, or add \"issuer\" to %s)",
-			  cfg->config_path ? cfg->config_path : "the config");
+		          "--issuer, or add \"issuer\" to %s)",
+		          cfg->config_path ? cfg->config_path : "the config");
 		return CLERK_ECONFIG;
 	}
 	if (!cfg->client_id) {
 		log_error("no OAuth client id configured (set "
-			  "CLERK_OAUTH_CLIENT_ID, pass --client-id, or add "
-			  "\"client_id\" to %s)",
-			  cfg->config_path ? cfg->config_path : "the config");
+		          "CLERK_OAUTH_CLIENT_ID, pass --client-id, or add "
+		          "\"client_id\" to %s)",
+		          cfg->config_path ? cfg->config_path : "the config");
 		return CLERK_ECONFIG;
 	}
 	return 0;
@@ -751,7 +850,7 @@ host_pattern_match(const char *pattern, const char *host)
 		return false;
 	if (plen > 2 && pattern[0] == '*' && pattern[1] == '.') {
 		/* "*.example.com" matches a.example.com, a.b.example.com. */
-		size_t slen = plen - 1;	/* ".example.com" */
+		size_t slen = plen - 1; /* ".example.com" */
 
 		return hlen > slen &&
 		       strncasecmp(host + hlen - slen, pattern + 1, slen) == 0;
@@ -773,16 +872,16 @@ host_is_loopback(const char *host)
 
 bool
 config_host_allowed(const struct config *cfg, const char *protocol,
-		    const char *host)
+                    const char *host)
 {
 	size_t i;
 
 	if (!host || !*host)
 		return false;
 	/* A bearer token never travels in clear text off this machine. */
-	if (!protocol || (strcmp(protocol, "https") != 0 &&
-			  !(strcmp(protocol, "http") == 0 &&
-			    host_is_loopback(host))))
+	if (!protocol ||
+	    (strcmp(protocol, "https") != 0 &&
+	     !(strcmp(protocol, "http") == 0 && host_is_loopback(host))))
 		return false;
 	for (i = 0; i < cfg->nhosts; i++)
 		if (host_pattern_match(cfg->hosts[i], host))
@@ -800,11 +899,28 @@ config_key(const struct config *cfg, char **out)
 	h = hash_fnv1a64(cfg->issuer ? cfg->issuer : "", h);
 	h = hash_fnv1a64("\n", h);
 	h = hash_fnv1a64(cfg->client_id ? cfg->client_id : "", h);
-	r = strbuf_addf(&sb, "%s-%016llx", cfg->profile,
-			(unsigned long long)h);
+	r = strbuf_addf(&sb, "%s-%016llx", cfg->profile, (unsigned long long)h);
 	if (!r)
 		r = strbuf_detach(&sb, out);
 	strbuf_release(&sb);
+	return r;
+}
+
+int
+config_key_path(const struct config *cfg, const char *dir, const char *prefix,
+                const char *suffix, char **out)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char *key = NULL;
+	int r;
+
+	if ((r = config_key(cfg, &key)) ||
+	    (r = strbuf_addf(&sb, "%s/%s%s%s", dir, prefix, key, suffix)))
+		goto out;
+	r = strbuf_detach(&sb, out);
+out:
+	strbuf_release(&sb);
+	free(key);
 	return r;
 }
 
@@ -818,7 +934,7 @@ config_print_options_help(void)
 		const struct opt_desc *d = &opt_table[i];
 
 		snprintf(left, sizeof(left), "--%s%s%s", d->name,
-			 d->arg ? " " : "", d->arg ? d->arg : "");
+		         d->arg ? " " : "", d->arg ? d->arg : "");
 		printf("  %-26s %s", left, d->help);
 		if (d->env)
 			printf(" [%s]", d->env);

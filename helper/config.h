@@ -26,6 +26,14 @@ enum storage_kind {
 	STORAGE_MEMORY,
 };
 
+/* How a sign-in reaches the user (SPEC 7; see flow.h). */
+enum signin_flow {
+	FLOW_AUTO, /* browser when one is here, else device, else paste */
+	FLOW_BROWSER,
+	FLOW_DEVICE,
+	FLOW_PASTE,
+};
+
 enum config_source {
 	SRC_DEFAULT,
 	SRC_OPTION,
@@ -34,35 +42,39 @@ enum config_source {
 };
 
 struct config {
-	char *issuer;		/* no trailing slash */
+	char *issuer; /* no trailing slash */
 	char *client_id;
-	char *scopes;		/* space-separated */
-	char **hosts;		/* host patterns, NULL-terminated */
+	char *scopes; /* space-separated */
+	char **hosts; /* host patterns, NULL-terminated */
 	size_t nhosts;
 	char *profile;
 	enum storage_kind storage;
-	int callback_port;	/* 0: any */
+	enum signin_flow flow;
+	int callback_port; /* 0: any */
 	char *username;
-	int timeout;		/* seconds a sign-in or lock wait may take */
-	int refresh_margin;	/* seconds before expiry to refresh */
+	int timeout;        /* seconds a sign-in or lock wait may take */
+	int refresh_margin; /* seconds before expiry to refresh */
 	bool interactive;
 	bool verbose;
 	bool quiet;
-	char *config_path;	/* file in use (may not exist) */
+	bool all;          /* --all: logout signs out of every profile */
+	bool cargo_plugin; /* --cargo-plugin: run by cargo (SPEC 6) */
+	bool json;         /* --json: status and whoami print JSON */
+	char *config_path; /* file in use (may not exist) */
 
 	enum config_source src_issuer, src_client_id, src_scopes, src_hosts,
-		src_profile, src_storage, src_callback_port, src_username,
-		src_timeout, src_refresh_margin, src_interactive;
+	        src_profile, src_storage, src_callback_port, src_username,
+	        src_timeout, src_refresh_margin, src_interactive, src_flow;
 
 	/* Positional arguments left after the options (not owned). */
 	char **args;
 	int nargs;
 };
 
-#define CONFIG_DEFAULT_SCOPES "profile email openid offline_access"
-#define CONFIG_DEFAULT_PROFILE "default"
-#define CONFIG_DEFAULT_USERNAME "oauth2"
-#define CONFIG_DEFAULT_TIMEOUT 300
+#define CONFIG_DEFAULT_SCOPES         "profile email openid offline_access"
+#define CONFIG_DEFAULT_PROFILE        "default"
+#define CONFIG_DEFAULT_USERNAME       "oauth2"
+#define CONFIG_DEFAULT_TIMEOUT        300
 #define CONFIG_DEFAULT_REFRESH_MARGIN 30
 
 void config_init(struct config *cfg);
@@ -75,7 +87,7 @@ void config_release(struct config *cfg);
  * with a message.
  */
 int config_parse_args(struct config *cfg, int argc, char **argv,
-		      bool *want_help, bool *want_version);
+                      bool *want_help, bool *want_version);
 
 /*
  * Fill what options did not set from the environment, then from the
@@ -90,13 +102,14 @@ int config_require(const struct config *cfg);
 /* "option", "environment", "config file", "default". */
 const char *config_source_name(enum config_source src);
 const char *config_storage_name(enum storage_kind kind);
+const char *config_flow_name(enum signin_flow flow);
 
 /*
  * True when the host list allows @host (which may carry ":port") for
  * @protocol ("https"; "http" only for loopback hosts). See SPEC 3.
  */
 bool config_host_allowed(const struct config *cfg, const char *protocol,
-			 const char *host);
+                         const char *host);
 
 /* True when @pattern matches @host (exact or "*.suffix", any case). */
 bool host_pattern_match(const char *pattern, const char *host);
@@ -106,6 +119,10 @@ bool host_pattern_match(const char *pattern, const char *host);
  * used to name the lock, runtime cache and discovery cache files.
  */
 int config_key(const struct config *cfg, char **out);
+
+/* "<dir>/<prefix><key><suffix>", the key as above. */
+int config_key_path(const struct config *cfg, const char *dir,
+                    const char *prefix, const char *suffix, char **out);
 
 /* Usage text of the options (for --help). */
 void config_print_options_help(void);

@@ -57,18 +57,6 @@ text_ok(const char *s, size_t max, bool space)
 	return n > 0;
 }
 
-/* A copy of provider text @s fit for a message (NULL gives ""). */
-static const char *
-printable(const char *s, char *buf, size_t size)
-{
-	size_t i;
-
-	for (i = 0; s && s[i] && i + 1 < size; i++)
-		buf[i] = s[i] >= 0x20 && s[i] < 0x7f ? s[i] : '?';
-	buf[i] = '\0';
-	return buf;
-}
-
 /* A URL to show: bounded and allowed by the HTTP policy. */
 static bool
 uri_ok(const char *uri)
@@ -113,8 +101,8 @@ report_refusal(long status, const struct json *doc)
 		          "start it: %s%s%s%s (check that the OAuth "
 		          "application allows the device grant, or use "
 		          "--flow paste)",
-		          printable(err, e, sizeof(e)), desc ? " (" : "",
-		          printable(desc, d, sizeof(d)), desc ? ")" : "");
+		          str_printable(err, e, sizeof(e)), desc ? " (" : "",
+		          str_printable(desc, d, sizeof(d)), desc ? ")" : "");
 	else
 		log_error("device sign-in failed: HTTP %ld from the device "
 		          "authorization endpoint (try again later, or use "
@@ -327,7 +315,7 @@ poll_answer(const struct http_response *resp, const struct device_auth *da,
 	char uc[DEVICE_MAX_USER_CODE + 1];
 	int r;
 
-	printable(da->user_code, uc, sizeof(uc));
+	str_printable(da->user_code, uc, sizeof(uc));
 	switch (device_poll_classify(resp->status, resp->body, resp->len)) {
 	case DEVICE_POLL_PENDING:
 		return 1;
@@ -387,7 +375,7 @@ report_timeout(const struct config *cfg, const struct device_auth *da,
 {
 	char uc[DEVICE_MAX_USER_CODE + 1];
 
-	printable(da->user_code, uc, sizeof(uc));
+	str_printable(da->user_code, uc, sizeof(uc));
 	if (wait_s < cfg->timeout)
 		log_error("sign-in failed: the code %s expired after %d s "
 		          "without being confirmed (run `clerk-credential "

@@ -40,21 +40,6 @@ oidc_provider_release(struct oidc_provider *p)
 	memset(p, 0, sizeof(*p));
 }
 
-/* A copy of @s fit for a terminal: controls and non-ASCII as '?'. */
-static const char *
-printable(const char *s, char *buf, size_t size)
-{
-	size_t i;
-
-	for (i = 0; s[i] && i + 1 < size; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		buf[i] = (c < 0x20 || c >= 0x7f) ? '?' : (char)c;
-	}
-	buf[i] = '\0';
-	return buf;
-}
-
 /* An issuer we can work with: allowed URL, no query, no fragment. */
 static int
 check_issuer(const char *issuer)
@@ -67,7 +52,8 @@ check_issuer(const char *issuer)
 	log_error("issuer %s is not usable: it must be an https URL (http "
 	          "only on 127.0.0.1, [::1] or localhost) without query or "
 	          "fragment (check --issuer)",
-	          issuer ? printable(issuer, shown, sizeof(shown)) : "(none)");
+	          issuer ? str_printable(issuer, shown, sizeof(shown))
+	                 : "(none)");
 	return CLERK_ECONFIG;
 }
 
@@ -179,7 +165,7 @@ check_doc_issuer(const struct json *doc, const char *issuer, bool report)
 		log_error("discovery document names issuer \"%s\", not the "
 		          "configured \"%s\" (set --issuer to exactly the "
 		          "provider's issuer)",
-		          printable(iss, shown, sizeof(shown)), issuer);
+		          str_printable(iss, shown, sizeof(shown)), issuer);
 	return CLERK_EPROVIDER;
 }
 
@@ -258,20 +244,11 @@ discovery_fallback(const char *issuer, struct oidc_provider *out)
 static int
 cache_path(const struct config *cfg, char **out)
 {
-	char *dir = NULL, *key = NULL, *name = NULL;
-	struct strbuf sb = STRBUF_INIT;
+	char *dir = NULL;
 	int r;
 
-	if ((r = config_key(cfg, &key)) || (r = paths_state_dir(&dir)))
-		goto out;
-	if ((r = strbuf_addf(&sb, "discovery-%s.json", key)) ||
-	    (r = strbuf_detach(&sb, &name)))
-		goto out;
-	r = paths_join(dir, name, out);
-out:
-	strbuf_release(&sb);
-	free(name);
-	free(key);
+	if ((r = paths_state_dir(&dir)) == 0)
+		r = config_key_path(cfg, dir, "discovery-", ".json", out);
 	free(dir);
 	return r;
 }

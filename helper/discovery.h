@@ -15,12 +15,12 @@ struct oidc_provider {
 	char *issuer;
 	char *authorization_endpoint;
 	char *token_endpoint;
-	char *userinfo_endpoint;	/* or NULL */
-	char *revocation_endpoint;	/* or NULL */
-	char *jwks_uri;			/* or NULL */
+	char *userinfo_endpoint;             /* or NULL */
+	char *revocation_endpoint;           /* or NULL */
+	char *jwks_uri;                      /* or NULL */
 	char *device_authorization_endpoint; /* or NULL */
-	bool iss_parameter_supported;	/* RFC 9207 */
-	bool from_fallback;		/* Clerk's fixed paths were used */
+	bool iss_parameter_supported;        /* RFC 9207 */
+	bool from_fallback;                  /* Clerk's fixed paths were used */
 };
 
 void oidc_provider_release(struct oidc_provider *p);
@@ -32,7 +32,7 @@ void oidc_provider_release(struct oidc_provider *p);
  * http_url_allowed() and share the issuer's scheme.
  */
 int discovery_parse(const char *issuer, const char *json, size_t len,
-		    struct oidc_provider *out);
+                    struct oidc_provider *out);
 
 /*
  * Clerk's fixed paths under @issuer (SPEC 11; one trailing slash of the
@@ -51,6 +51,6 @@ int discovery_fallback(const char *issuer, struct oidc_provider *out);
  * only the token endpoint, and must not cost a discovery fetch (SPEC 12).
  */
 int discovery_load(const struct config *cfg, bool any_age,
-		   struct oidc_provider *out);
+                   struct oidc_provider *out);
 
 #endif

@@ -7,7 +7,7 @@
 #include "error.h"
 
 static const char b64url[] =
-	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 int
 base64url_encode(const void *data, size_t len, struct strbuf *sb)
@@ -53,8 +53,7 @@ b64url_value(char c)
 }
 
 int
-base64url_decode(const char *s, size_t len, unsigned char **out,
-		 size_t *outlen)
+base64url_decode(const char *s, size_t len, unsigned char **out, size_t *outlen)
 {
 	unsigned char *buf;
 	unsigned int acc = 0;
@@ -90,7 +89,7 @@ int
 url_encode(const char *s, struct strbuf *sb)
 {
 	static const char hex[] = "0123456789ABCDEF";
-	char esc[3] = { '%', 0, 0 };
+	char esc[3] = {'%', 0, 0};
 	int r = 0;
 
 	for (; *s && !r; s++) {
@@ -180,7 +179,7 @@ query_get(const char *query, const char *key, char **out)
 				r = url_decode("", 0, 1, &value);
 			else
 				r = url_decode(eq + 1, (size_t)(end - eq - 1),
-					       1, &value);
+				               1, &value);
 			if (r)
 				return r;
 		}

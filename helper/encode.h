@@ -19,7 +19,7 @@ int base64url_encode(const void *data, size_t len, struct strbuf *sb);
  * other character is CLERK_EPROTO.
  */
 int base64url_decode(const char *s, size_t len, unsigned char **out,
-		     size_t *outlen);
+                     size_t *outlen);
 
 /* Append @s percent-encoded: all but ALPHA DIGIT - . _ ~ (RFC 3986). */
 int url_encode(const char *s, struct strbuf *sb);

@@ -1,9 +1,11 @@
 /* See fileio.h. */
 #include "fileio.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,9 +56,62 @@ fsync_parent(const char *path)
 	return r;
 }
 
+/* True when @name is "@base.tmp.<pid>"; *@pid gets the pid. */
+static bool
+tmp_name_pid(const char *name, const char *base, size_t blen, pid_t *pid)
+{
+	int64_t v;
+
+	if (strncmp(name, base, blen) != 0 ||
+	    !str_starts_with(name + blen, ".tmp.") ||
+	    parse_int64(name + blen + 5, 1, INT_MAX, &v))
+		return false;
+	*pid = (pid_t)v;
+	return true;
+}
+
+/*
+ * Remove the temporary files of @path that writers killed between
+ * creating and renaming them left behind (SIGKILL, OOM): each has its
+ * own name, so without this they would pile up for good. A file whose
+ * pid is alive belongs to a writer at work and stays. Writers of one
+ * file are serialised by the profile lock, so a pid reused at this very
+ * moment by another writer of the same file cannot happen in practice.
+ */
+static void
+tmp_sweep(const char *path)
+{
+	char dir[PATH_MAX];
+	const char *slash = strrchr(path, '/'), *base;
+	struct dirent *de;
+	size_t n, blen;
+	pid_t pid;
+	DIR *d;
+
+	if (!slash)
+		return;
+	n = slash == path ? 1 : (size_t)(slash - path);
+	if (n >= sizeof(dir))
+		return;
+	memcpy(dir, path, n);
+	dir[n] = '\0';
+	base = slash + 1;
+	blen = strlen(base);
+	if (!(d = opendir(dir)))
+		return;
+	while ((de = readdir(d))) {
+		if (!tmp_name_pid(de->d_name, base, blen, &pid) ||
+		    pid == getpid() || kill(pid, 0) == 0 || errno != ESRCH)
+			continue;
+		if (unlinkat(dirfd(d), de->d_name, 0) == 0)
+			log_debug("removed %s/%s, left by a killed writer", dir,
+			          de->d_name);
+	}
+	closedir(d);
+}
+
 int
-file_write_atomic(const char *path, const void *data, size_t len,
-		  mode_t mode)
+file_write_atomic(const char *path, const void *data, size_t len, mode_t mode)
 {
 	char tmp[PATH_MAX];
 	int fd = -1, r = CLERK_EIO;
@@ -67,9 +122,10 @@ file_write_atomic(const char *path, const void *data, size_t len,
 		log_error("cannot write %s: path too long", path);
 		return CLERK_EIO;
 	}
+	tmp_sweep(path);
 	(void)unlink(tmp);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-		  mode);
+	          mode);
 	if (fd < 0) {
 		log_error("cannot write %s: %s", tmp, strerror(errno));
 		return CLERK_EIO;
@@ -90,7 +146,7 @@ file_write_atomic(const char *path, const void *data, size_t len,
 	}
 	if (fsync_parent(path))
 		log_debug("fsync of the directory of %s failed: %s", path,
-			  strerror(errno));
+		          strerror(errno));
 	r = 0;
 out:
 	if (fd >= 0)
@@ -123,7 +179,8 @@ read_fd(int fd, const char *path, size_t max, char **out, size_t *len)
 		if ((r = strbuf_add(&sb, buf, (size_t)n))) {
 			if (r == CLERK_EPROTO)
 				log_error("cannot read %s: larger than %zu "
-					  "bytes", path, max);
+				          "bytes",
+				          path, max);
 			goto out;
 		}
 	}
@@ -182,13 +239,13 @@ file_read_private(const char *path, size_t max, char **out, size_t *len)
 		return r;
 	if (st.st_uid != geteuid()) {
 		log_error("refusing %s: owned by uid %ld, not by you "
-			  "(remove it, then sign in again)", path,
-			  (long)st.st_uid);
+		          "(remove it, then sign in again)",
+		          path, (long)st.st_uid);
 		r = CLERK_EPERM;
 	} else if (st.st_mode & 077) {
 		log_error("refusing %s: readable or writable by others "
-			  "(mode %03o; fix with: chmod 600 %s)", path,
-			  (unsigned)(st.st_mode & 0777), path);
+		          "(mode %03o; fix with: chmod 600 %s)",
+		          path, (unsigned)(st.st_mode & 0777), path);
 		r = CLERK_EPERM;
 	} else {
 		r = read_fd(fd, path, max, out, len);
@@ -222,13 +279,13 @@ dir_check(const char *path)
 	}
 	if (st.st_uid != geteuid()) {
 		log_error("refusing %s: owned by uid %ld, not by you", path,
-			  (long)st.st_uid);
+		          (long)st.st_uid);
 		return CLERK_EPERM;
 	}
 	if (st.st_mode & 077) {
 		log_error("refusing %s: open to others (mode %03o; fix with: "
-			  "chmod 700 %s)", path,
-			  (unsigned)(st.st_mode & 0777), path);
+		          "chmod 700 %s)",
+		          path, (unsigned)(st.st_mode & 0777), path);
 		return CLERK_EPERM;
 	}
 	return 0;
@@ -256,8 +313,7 @@ dir_ensure_private(const char *path)
 			continue;
 		buf[i] = '\0';
 		if (mkdir(buf, 0700) && errno != EEXIST) {
-			log_error("cannot create %s: %s", buf,
-				  strerror(errno));
+			log_error("cannot create %s: %s", buf, strerror(errno));
 			return CLERK_EIO;
 		}
 		buf[i] = '/';

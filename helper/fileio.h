@@ -13,9 +13,13 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-/* Atomically replace @path with @len bytes at @data, created with @mode. */
+/*
+ * Atomically replace @path with @len bytes at @data, created with @mode.
+ * Temporary files of @path left by killed writers (dead pids) are removed
+ * first, so they never pile up.
+ */
 int file_write_atomic(const char *path, const void *data, size_t len,
-		      mode_t mode);
+                      mode_t mode);
 
 /*
  * Read a regular file of at most @max bytes into a new NUL-terminated

@@ -29,7 +29,7 @@ out_write(const char *buf, size_t len)
 			continue;
 		if (n <= 0) {
 			log_error("cannot write the answer: %s",
-				  strerror(errno));
+			          strerror(errno));
 			return CLERK_EIO;
 		}
 		buf += n;
@@ -43,8 +43,9 @@ read_request(const char *action, struct credential *c)
 {
 	if (isatty(STDIN_FILENO))
 		log_info("%s: reading a request from the terminal: type lines "
-			 "such as protocol=https and host=git.example.com, "
-			 "then an empty line", action);
+		         "such as protocol=https and host=git.example.com, "
+		         "then an empty line",
+		         action);
 	return credential_read_fd(STDIN_FILENO, c);
 }
 
@@ -54,15 +55,16 @@ request_allowed(const struct config *cfg, const struct credential *c)
 {
 	if (cfg->nhosts == 0) {
 		log_info("no host may receive a token yet: name one with "
-			 "--host=git.example.com in the helper string, "
-			 "CLERK_CREDENTIAL_HOSTS or \"hosts\" in the config "
-			 "file");
+		         "--host=git.example.com in the helper string, "
+		         "CLERK_CREDENTIAL_HOSTS or \"hosts\" in the config "
+		         "file");
 		return false;
 	}
 	if (!config_host_allowed(cfg, c->protocol, c->host)) {
 		log_debug("host '%s' over %s is not in the host list; "
-			  "passing", c->host ? c->host : "",
-			  c->protocol ? c->protocol : "?");
+		          "passing",
+		          c->host ? c->host : "",
+		          c->protocol ? c->protocol : "?");
 		return false;
 	}
 	log_debug("host '%s' matches the host list", c->host);
@@ -71,7 +73,7 @@ request_allowed(const struct config *cfg, const struct credential *c)
 
 static int
 emit_answer(const struct config *cfg, const struct credential *c,
-	    const char *token, int64_t exp)
+            const char *token, int64_t exp)
 {
 	struct strbuf out = STRBUF_INIT_SECRET;
 	char num[24];
@@ -87,7 +89,7 @@ emit_answer(const struct config *cfg, const struct credential *c,
 			r = credential_emit(&out, "ephemeral", "1");
 	} else {
 		r = credential_emit(&out, "username",
-				    c->username ? c->username : cfg->username);
+		                    c->username ? c->username : cfg->username);
 		if (!r)
 			r = credential_emit(&out, "password", token);
 	}

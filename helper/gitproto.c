@@ -63,25 +63,24 @@ credential_from_url(struct credential *c, const char *url)
 		/* Take the last '@' before the path, as git does. */
 		const char *q;
 
-		for (q = at; (q = memchr(q + 1, '@',
-					 (size_t)(slash - q - 1)));)
+		for (q = at; (q = memchr(q + 1, '@', (size_t)(slash - q - 1)));)
 			at = q;
 		colon = memchr(auth, ':', (size_t)(at - auth));
 		r = set_decoded(&c->username, auth,
-				(size_t)((colon ? colon : at) - auth), false);
+		                (size_t)((colon ? colon : at) - auth), false);
 		if (!r && colon)
 			r = set_decoded(&c->password, colon + 1,
-					(size_t)(at - colon - 1), true);
+			                (size_t)(at - colon - 1), true);
 		if (r)
 			return r;
 		auth = at + 1;
 	}
-	if (slash > auth && (r = set_decoded(&c->host, auth,
-					     (size_t)(slash - auth), false)))
+	if (slash > auth &&
+	    (r = set_decoded(&c->host, auth, (size_t)(slash - auth), false)))
 		return r;
 	if (*slash == '/' && slash[1] &&
 	    (r = set_decoded(&c->path, slash + 1, strcspn(slash + 1, "?#"),
-			     false)))
+	                     false)))
 		return r;
 	return 0;
 }
@@ -143,8 +142,8 @@ credential_line(struct credential *c, const char *line, size_t n)
 }
 
 int
-credential_parse(const char *buf, size_t len, bool eof,
-		 struct credential *c, size_t *used, bool *done)
+credential_parse(const char *buf, size_t len, bool eof, struct credential *c,
+                 size_t *used, bool *done)
 {
 	size_t pos = 0, n;
 	const char *nl;
@@ -158,7 +157,7 @@ credential_parse(const char *buf, size_t len, bool eof,
 		n = nl ? (size_t)(nl - (buf + pos)) : len - pos;
 		if (n > GITPROTO_MAX_LINE) {
 			log_error("protocol line longer than %d bytes",
-				  GITPROTO_MAX_LINE);
+			          GITPROTO_MAX_LINE);
 			return CLERK_EPROTO;
 		}
 		if (memchr(buf + pos, '\0', n)) {
@@ -168,8 +167,8 @@ credential_parse(const char *buf, size_t len, bool eof,
 		if (n > 0 && buf[pos + n - 1] == '\r')
 			n--;
 		if (n == 0) {
-			pos += (nl ? (size_t)(nl - (buf + pos)) + 1 : len -
-								pos);
+			pos += (nl ? (size_t)(nl - (buf + pos)) + 1
+			           : len - pos);
 			*done = true;
 			break;
 		}
@@ -179,7 +178,7 @@ credential_parse(const char *buf, size_t len, bool eof,
 	}
 	if (!*done && pos < len && len - pos > GITPROTO_MAX_LINE) {
 		log_error("protocol line longer than %d bytes",
-			  GITPROTO_MAX_LINE);
+		          GITPROTO_MAX_LINE);
 		return CLERK_EPROTO;
 	}
 	*used = pos;
@@ -203,7 +202,7 @@ credential_read_fd(int fd, struct credential *c)
 			continue;
 		if (n < 0) {
 			log_error("cannot read the request: %s",
-				  strerror(errno));
+			          strerror(errno));
 			r = CLERK_EIO;
 			break;
 		}
@@ -211,11 +210,11 @@ credential_read_fd(int fd, struct credential *c)
 		if (n > 0 && (r = strbuf_add(&sb, chunk, (size_t)n))) {
 			if (r == CLERK_EPROTO)
 				log_error("request larger than %d bytes",
-					  GITPROTO_MAX_INPUT);
+				          GITPROTO_MAX_INPUT);
 			break;
 		}
 		r = credential_parse(sb.buf ? sb.buf + off : "", sb.len - off,
-				     eof, c, &used, &done);
+		                     eof, c, &used, &done);
 		if (r)
 			break;
 		off += used;
@@ -230,7 +229,7 @@ credential_emit(struct strbuf *out, const char *key, const char *value)
 {
 	if (strchr(value, '\n') || strchr(value, '\r')) {
 		log_error("refusing to send %s: the value holds a newline",
-			  key);
+		          key);
 		return CLERK_EPROTO;
 	}
 	return strbuf_addf(out, "%s=%s\n", key, value);

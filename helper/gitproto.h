@@ -21,23 +21,26 @@
 
 #include "util.h"
 
-#define GITPROTO_MAX_LINE (64 * 1024)
+#define GITPROTO_MAX_LINE  (64 * 1024)
 #define GITPROTO_MAX_INPUT (1024 * 1024)
 
 struct credential {
 	char *protocol;
-	char *host;		/* may carry ":port" */
+	char *host; /* may carry ":port" */
 	char *path;
 	char *username;
-	char *password;		/* secret */
-	char *credential;	/* secret (authtype form) */
+	char *password;   /* secret */
+	char *credential; /* secret (authtype form) */
 	char *authtype;
-	int64_t password_expiry_utc;	/* 0: absent */
-	bool cap_authtype;	/* capability[]=authtype was given */
-	bool interactive_false;	/* git's credential.interactive=false */
+	int64_t password_expiry_utc; /* 0: absent */
+	bool cap_authtype;           /* capability[]=authtype was given */
+	bool interactive_false;      /* git's credential.interactive=false */
 };
 
-#define CREDENTIAL_INIT { 0 }
+#define CREDENTIAL_INIT \
+	{               \
+		0       \
+	}
 
 void credential_release(struct credential *c);
 
@@ -48,7 +51,7 @@ void credential_release(struct credential *c);
  * CLERK_EPROTO with a message for an overlong line or a NUL.
  */
 int credential_parse(const char *buf, size_t len, bool eof,
-		     struct credential *c, size_t *used, bool *done);
+                     struct credential *c, size_t *used, bool *done);
 
 /* Read from @fd until a blank line or EOF and parse it. */
 int credential_read_fd(int fd, struct credential *c);

@@ -393,21 +393,6 @@ out:
 	return r;
 }
 
-/* A copy of @s fit for a terminal: controls and non-ASCII as '?'. */
-static const char *
-printable(const char *s, char *buf, size_t size)
-{
-	size_t i;
-
-	for (i = 0; s[i] && i + 1 < size; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		buf[i] = (c < 0x20 || c >= 0x7f) ? '?' : (char)c;
-	}
-	buf[i] = '\0';
-	return buf;
-}
-
 static int
 check_url(const char *url)
 {
@@ -418,7 +403,7 @@ check_url(const char *url)
 	log_error("refusing to contact %s: only https URLs are allowed, "
 	          "or http on 127.0.0.1, [::1] or localhost (check the "
 	          "issuer URL)",
-	          url ? printable(url, shown, sizeof(shown)) : "(none)");
+	          url ? str_printable(url, shown, sizeof(shown)) : "(none)");
 	return CLERK_ECONFIG;
 }
 

@@ -17,14 +17,17 @@
 #define HTTP_MAX_BODY (1024 * 1024)
 
 struct http_response {
-	long status;		/* HTTP status, 0 if none */
-	char *body;		/* NUL-terminated, wiped on release */
+	long status; /* HTTP status, 0 if none */
+	char *body;  /* NUL-terminated, wiped on release */
 	size_t len;
-	char *content_type;	/* or NULL */
-	long retry_after;	/* seconds from Retry-After, or -1 */
+	char *content_type; /* or NULL */
+	long retry_after;   /* seconds from Retry-After, or -1 */
 };
 
-#define HTTP_RESPONSE_INIT { 0, NULL, 0, NULL, -1 }
+#define HTTP_RESPONSE_INIT           \
+	{                            \
+		0, NULL, 0, NULL, -1 \
+	}
 
 void http_response_release(struct http_response *resp);
 
@@ -46,7 +49,7 @@ bool http_url_allowed(const char *url);
  * previous answer) is released and replaced; on failure it is untouched.
  */
 int http_post_form(const char *url, const char *form,
-		   struct http_response *out);
+                   struct http_response *out);
 
 /*
  * GET @url, with "Authorization: Bearer @bearer" when @bearer is set (a

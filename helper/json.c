@@ -19,7 +19,7 @@ void
 json_init(void)
 {
 	static bool done;
-	cJSON_Hooks hooks = { malloc, json_wiping_free };
+	cJSON_Hooks hooks = {malloc, json_wiping_free};
 
 	if (done)
 		return;
@@ -27,7 +27,7 @@ json_init(void)
 	done = true;
 }
 
-#define C(n) ((cJSON *)(n))
+#define C(n)  ((cJSON *)(n))
 #define CC(n) ((const cJSON *)(n))
 
 struct json *
@@ -83,7 +83,7 @@ json_get(const struct json *obj, const char *key)
 	if (!json_is_object(obj))
 		return NULL;
 	return (const struct json *)cJSON_GetObjectItemCaseSensitive(CC(obj),
-								      key);
+	                                                             key);
 }
 
 const char *
@@ -223,8 +223,9 @@ json_add_string(struct json *obj, const char *key, const char *value)
 int
 json_add_int64(struct json *obj, const char *key, int64_t value)
 {
-	return cJSON_AddNumberToObject(C(obj), key, (double)value) ?
-		       0 : CLERK_ENOMEM;
+	return cJSON_AddNumberToObject(C(obj), key, (double)value)
+	               ? 0
+	               : CLERK_ENOMEM;
 }
 
 int

@@ -14,7 +14,7 @@
 
 #define JSON_MAX_INPUT (1024 * 1024)
 
-struct json;	/* opaque: a node of a parsed or built document */
+struct json; /* opaque: a node of a parsed or built document */
 
 /* Install the wiping allocator hooks; idempotent, called by json_parse. */
 void json_init(void);

@@ -37,21 +37,6 @@ jwt_release(struct jwt *jwt)
 	memset(jwt, 0, sizeof(*jwt));
 }
 
-/* A copy of @s fit for a message: controls and non-ASCII as '?'. */
-static const char *
-printable(const char *s, char *buf, size_t size)
-{
-	size_t i;
-
-	for (i = 0; s[i] && i + 1 < size; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		buf[i] = (c < 0x20 || c >= 0x7f) ? '?' : (char)c;
-	}
-	buf[i] = '\0';
-	return buf;
-}
-
 /*
  * The three parts; false unless exactly two dots with a header and a
  * payload. An empty signature passes here so that "alg": "none" is
@@ -109,7 +94,7 @@ take_alg(const struct json *h, struct jwt *j, char *why, size_t whylen)
 		j->alg_name = "ES256";
 		return 0;
 	}
-	printable(alg, shown, sizeof(shown));
+	str_printable(alg, shown, sizeof(shown));
 	if (strcasecmp(alg, "none") == 0)
 		snprintf(why, whylen,
 		         "alg %s is refused: the token is unsigned", shown);
@@ -264,7 +249,7 @@ check_signature(const struct oidc_provider *op, const struct jwt *jwt,
 			goto out;
 		r = check_with(&set, jwt, token);
 	}
-	printable(jwt->kid ? jwt->kid : "(none)", kid, sizeof(kid));
+	str_printable(jwt->kid ? jwt->kid : "(none)", kid, sizeof(kid));
 	if (r == CLERK_ENOTFOUND)
 		snprintf(why, whylen,
 		         "the provider's key set has no %s key with kid %s",

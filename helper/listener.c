@@ -38,12 +38,15 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "interrupt.h"
 #include "log.h"
+#include "progress.h"
 #include "util.h"
 
 #define IDLE_MS   ((int64_t)LISTENER_IDLE_SECONDS * 1000)
 #define FLUSH_MS  2000 /* the final answer may take this long to leave */
 #define LINGER_MS 2000 /* read what a client still sends after the answer */
+#define TICK_MS   1000 /* wake at least this often: status line, signals */
 
 enum conn_state {
 	CONN_FREE,
@@ -80,6 +83,11 @@ struct wait {
 	struct callback_params *out;
 };
 
+/*
+ * The page the browser shows at the end. Self-contained (the CSP allows
+ * nothing but inline styles): no script, font, image or link leaves this
+ * machine. Light and dark schemes, and one column that fits a phone.
+ */
 static const char page_head[] =
         "<!DOCTYPE html>\n"
         "<html lang=\"en\">\n"
@@ -87,57 +95,88 @@ static const char page_head[] =
         "<meta charset=\"utf-8\">\n"
         "<meta name=\"viewport\" "
         "content=\"width=device-width, initial-scale=1\">\n"
+        "<meta name=\"color-scheme\" content=\"light dark\">\n"
         "<title>Clerk sign-in</title>\n"
         "<style>\n"
-        ":root{color-scheme:light dark}\n"
-        "body{margin:0;padding:2rem 1rem;background:#f4f5f7;color:#1f2328;"
-        "font:16px/1.5 system-ui,-apple-system,\"Segoe UI\",sans-serif}\n"
+        ":root{color-scheme:light dark;--bg:#f4f5f7;--card:#fff;"
+        "--fg:#1f2328;--muted:#59636e;--line:#d1d9e0;--ok:#1a7f37;"
+        "--bad:#cf222e;--code:#f6f8fa}\n"
+        "@media (prefers-color-scheme:dark){:root{--bg:#0d1117;"
+        "--card:#161b22;--fg:#e6edf3;--muted:#9198a1;--line:#3d444d;"
+        "--ok:#3fb950;--bad:#ff7b72;--code:#0d1117}}\n"
+        "*{box-sizing:border-box}\n"
+        "body{margin:0;min-height:100vh;padding:max(1rem,6vh) 1rem;"
+        "background:var(--bg);color:var(--fg);"
+        "font:16px/1.5 system-ui,-apple-system,\"Segoe UI\",Roboto,"
+        "sans-serif;-webkit-text-size-adjust:100%}\n"
         "main{max-width:32rem;margin:0 auto;padding:1.5rem;"
-        "border-radius:12px;background:#fff;overflow-wrap:anywhere;"
-        "box-shadow:0 1px 3px rgba(0,0,0,.15)}\n"
-        "h1{margin:0 0 .75rem;font-size:1.25rem}\n"
-        "p{margin:.5rem 0}\n"
-        "code{font:.95em ui-monospace,monospace}\n"
-        ".ok{color:#1a7f37;font-weight:600}\n"
-        ".bad{color:#cf222e;font-weight:600}\n"
-        "@media (prefers-color-scheme:dark){"
-        "body{background:#0d1117;color:#e6edf3}"
-        "main{background:#161b22;box-shadow:none;border:1px solid #30363d}"
-        ".ok{color:#3fb950}.bad{color:#f85149}}\n"
+        "border:1px solid var(--line);border-radius:12px;"
+        "background:var(--card);overflow-wrap:anywhere}\n"
+        "h1{display:flex;align-items:center;gap:.6rem;margin:0 0 .75rem;"
+        "font-size:1.35rem;line-height:1.25}\n"
+        "h1 svg{flex:none;width:2rem;height:2rem}\n"
+        "p{margin:.6rem 0}\n"
+        ".ok{color:var(--ok)}\n"
+        ".bad{color:var(--bad)}\n"
+        "h1 span{color:var(--fg)}\n"
+        "code{font:.95em ui-monospace,SFMono-Regular,Menlo,monospace}\n"
+        ".err{margin:.75rem 0;padding:.6rem .75rem;border:1px solid "
+        "var(--line);border-left:4px solid var(--bad);border-radius:6px;"
+        "background:var(--code);white-space:pre-wrap}\n"
+        "footer{margin-top:1.25rem;color:var(--muted);font-size:.85rem}\n"
         "</style>\n"
         "</head>\n"
         "<body>\n"
-        "<main>\n"
-        "<h1>Clerk sign-in</h1>\n";
+        "<main>\n";
 
-static const char page_tail[] = "</main>\n"
-                                "</body>\n"
-                                "</html>\n";
+static const char page_tail[] =
+        "<footer>clerk-credential: this page was served by the helper on "
+        "your machine.</footer>\n"
+        "</main>\n"
+        "</body>\n"
+        "</html>\n";
 
-#define PAGE_SUCCESS                                                       \
-	"<p class=\"ok\">Signed in. You can close this tab and return to " \
-	"the terminal.</p>\n"
-#define PAGE_STALE                                                      \
-	"<p class=\"bad\">This sign-in link is stale or not from this " \
-	"helper.</p>\n"                                                 \
-	"<p>If you are signing in, use the newest link the terminal "   \
+/* The state as a heading with its mark, coloured by .ok or .bad. */
+#define ICON_OK                                                              \
+	"<svg viewBox=\"0 0 24 24\" aria-hidden=\"true\"><circle cx=\"12\" " \
+	"cy=\"12\" r=\"11\" fill=\"currentColor\"/><path d=\"M7 12.5l3.2 "   \
+	"3.2L17 9\" fill=\"none\" stroke=\"#fff\" stroke-width=\"2.4\" "     \
+	"stroke-linecap=\"round\" stroke-linejoin=\"round\"/></svg>"
+#define ICON_BAD                                                             \
+	"<svg viewBox=\"0 0 24 24\" aria-hidden=\"true\"><circle cx=\"12\" " \
+	"cy=\"12\" r=\"11\" fill=\"currentColor\"/><path d=\"M8.5 8.5l7 "    \
+	"7m0-7l-7 7\" fill=\"none\" stroke=\"#fff\" stroke-width=\"2.4\" "   \
+	"stroke-linecap=\"round\"/></svg>"
+#define HEAD_OK(text) "<h1 class=\"ok\">" ICON_OK "<span>" text "</span></h1>\n"
+#define HEAD_BAD(text) \
+	"<h1 class=\"bad\">" ICON_BAD "<span>" text "</span></h1>\n"
+
+#define PAGE_SUCCESS                                              \
+	HEAD_OK("Sign-in complete")                               \
+	"<p>Signed in. You can close this tab and return to the " \
+	"terminal.</p>\n"
+#define PAGE_STALE                                                     \
+	HEAD_BAD("Stale sign-in link")                                 \
+	"<p>This sign-in link is stale or not from this helper.</p>\n" \
+	"<p>If you are signing in, use the newest link the terminal "  \
 	"printed.</p>\n"
 #define PAGE_MALFORMED                                                \
-	"<p class=\"bad\">This sign-in answer is malformed.</p>\n"    \
+	HEAD_BAD("Malformed answer")                                  \
+	"<p>This sign-in answer is malformed.</p>\n"                  \
 	"<p>If you are signing in, use the newest link the terminal " \
 	"printed.</p>\n"
-#define PAGE_ISS                                                             \
-	"<p class=\"bad\">Sign-in failed: the answer did not come from the " \
-	"expected provider.</p>\n"                                           \
+#define PAGE_ISS                                                       \
+	HEAD_BAD("Sign-in failed")                                     \
+	"<p>The answer did not come from the expected provider.</p>\n" \
 	"<p>Return to the terminal for details.</p>\n"
-#define PAGE_NO_CODE                                                       \
-	"<p class=\"bad\">Sign-in failed: the provider's answer holds no " \
-	"code.</p>\n"                                                      \
+#define PAGE_NO_CODE                                    \
+	HEAD_BAD("Sign-in failed")                      \
+	"<p>The provider's answer holds no code.</p>\n" \
 	"<p>Return to the terminal for details.</p>\n"
-#define PAGE_BAD_REQUEST "<p class=\"bad\">Bad request.</p>\n"
-#define PAGE_NOT_FOUND   "<p class=\"bad\">Not found.</p>\n"
-#define PAGE_METHOD      "<p class=\"bad\">Method not allowed.</p>\n"
-#define PAGE_TOO_BIG     "<p class=\"bad\">Request too large.</p>\n"
+#define PAGE_BAD_REQUEST HEAD_BAD("Bad request")
+#define PAGE_NOT_FOUND   HEAD_BAD("Not found")
+#define PAGE_METHOD      HEAD_BAD("Method not allowed")
+#define PAGE_TOO_BIG     HEAD_BAD("Request too large")
 
 static int64_t
 now_ms(void)
@@ -197,25 +236,10 @@ html_escape(struct strbuf *sb, const char *s)
 	return r;
 }
 
-/*
- * Copy provider text @s into @buf for a log line: printable ASCII only
- * (no terminal escapes, no line breaks), cut at @size - 1 bytes.
- */
-static const char *
-log_clean(const char *s, char *buf, size_t size)
-{
-	size_t i;
-
-	for (i = 0; s && s[i] && i + 1 < size; i++)
-		buf[i] = s[i] >= 0x20 && s[i] < 0x7f ? s[i] : '?';
-	buf[i] = '\0';
-	return buf;
-}
-
 static void
 conn_close(struct conn *c)
 {
-	if (c->state == CONN_FREE)
+	if (!c || c->state == CONN_FREE)
 		return;
 	close(c->fd);
 	secret_wipe(c->in, c->inlen);
@@ -298,6 +322,9 @@ conn_reply(struct conn *c, int status, const char *body)
 {
 	struct strbuf sb = STRBUF_INIT;
 
+	/* A pasted answer (paste mode) has no connection to answer. */
+	if (!c)
+		return;
 	secret_wipe(c->in, c->inlen);
 	c->inlen = 0;
 	if (reply_build(&sb, status, body)) {
@@ -333,19 +360,21 @@ callback_error(struct conn *c, struct wait *w, struct callback_params *cb)
 	log_error("sign-in %s: %s%s%s%s",
 	          denied ? "refused by the provider"
 	                 : "failed: the provider answered",
-	          log_clean(cb->error, err, sizeof(err)),
+	          str_printable(cb->error, err, sizeof(err)),
 	          cb->error_description ? " (" : "",
-	          log_clean(cb->error_description, desc, sizeof(desc)),
+	          str_printable(cb->error_description, desc, sizeof(desc)),
 	          cb->error_description ? ")" : "");
-	if (strbuf_adds(&page,
-	                denied ? "<p class=\"bad\">Sign-in was refused.</p>\n"
-	                       : "<p class=\"bad\">Sign-in failed.</p>\n") ||
-	    strbuf_adds(&page, "<p>The provider answered <code>") ||
+	if (strbuf_adds(&page, denied ? HEAD_BAD("Sign-in refused")
+	                              : HEAD_BAD("Sign-in failed")) ||
+	    strbuf_adds(&page, "<p>The provider answered:</p>\n"
+	                       "<p class=\"err\"><code>") ||
 	    html_escape(&page, cb->error) || strbuf_adds(&page, "</code>") ||
 	    (cb->error_description &&
-	     (strbuf_adds(&page, ": ") ||
+	     (strbuf_adds(&page, "\n") ||
 	      html_escape(&page, cb->error_description))) ||
-	    strbuf_adds(&page, "</p>\n<p>Return to the terminal.</p>\n"))
+	    strbuf_adds(&page, "</p>\n<p>Return to the terminal; run "
+	                       "<code>clerk-credential login</code> to try "
+	                       "again.</p>\n"))
 		conn_close(c);
 	else
 		conn_reply(c, 200, page.buf);
@@ -374,8 +403,8 @@ callback_check_iss(const struct callback_params *cb, const struct wait *w)
 		log_error("sign-in answer refused: it comes from issuer %s, "
 		          "not %s (check --issuer; another provider may be "
 		          "answering)",
-		          log_clean(cb->iss, got, sizeof(got)),
-		          log_clean(w->iss, want, sizeof(want)));
+		          str_printable(cb->iss, got, sizeof(got)),
+		          str_printable(w->iss, want, sizeof(want)));
 		return CLERK_EPROVIDER;
 	}
 	return 0;
@@ -392,8 +421,15 @@ answer_callback(struct conn *c, const char *query, struct wait *w)
 		         "repeated or badly escaped); still waiting");
 		conn_reply(c, 400, PAGE_MALFORMED);
 	} else if (!cb.state || !str_ct_equal(cb.state, w->state)) {
-		log_warn("ignored a sign-in answer for another sign-in "
-		         "(a stale or foreign link); still waiting");
+		if (c)
+			log_warn("ignored a sign-in answer for another "
+			         "sign-in (a stale or foreign link); still "
+			         "waiting");
+		else
+			log_warn("that address belongs to another sign-in "
+			         "(its state differs): paste the address "
+			         "reached from the newest link; still "
+			         "waiting");
 		conn_reply(c, 400, PAGE_STALE);
 	} else if ((r = callback_check_iss(&cb, w))) {
 		conn_reply(c, 200, PAGE_ISS);
@@ -657,21 +693,78 @@ conn_flush(struct conn *c)
 	conn_close(c);
 }
 
+/* @in's descriptor is readable: check what it hands over as an answer. */
+static int
+input_event(const struct listener_input *in, struct wait *w)
+{
+	char *query = NULL;
+	int r = in->read(in->arg, &query);
+
+	if (r == 0) {
+		answer_callback(NULL, query, w);
+		if (!w->done && in->again)
+			in->again(in->arg);
+	}
+	secret_free(query);
+	return r > 0 ? 0 : r;
+}
+
 int
 listener_wait(struct listener *l, const char *expected_state,
               const char *expected_iss, bool iss_required, int timeout_s,
               struct callback_params *out)
 {
-	struct pollfd pfd[LISTENER_MAX_CONNECTIONS + 1];
+	return listener_wait_input(l, expected_state, expected_iss,
+	                           iss_required, timeout_s, NULL, out);
+}
+
+/* One round of the wait: poll (a second at most), handle what came. */
+static int
+wait_round(struct listener *l, const struct listener_input *in, struct wait *w,
+           int64_t now, int64_t deadline)
+{
+	struct pollfd pfd[LISTENER_MAX_CONNECTIONS + 2];
 	struct conn *map[LISTENER_MAX_CONNECTIONS];
+	int64_t wake = deadline;
+	int i, n, r;
+
+	n = poll_setup(l, pfd, map, &wake);
+	if (in)
+		pfd[n + 1] = (struct pollfd){.fd = in->fd, .events = POLLIN};
+	/* Wake at least once a second: the status line, signals. */
+	if (wake - now > TICK_MS)
+		wake = now + TICK_MS;
+	if (poll(pfd, (nfds_t)n + 1 + (in != NULL), (int)(wake - now)) < 0) {
+		if (errno == EINTR)
+			return 0;
+		log_error("loopback listener failed: poll: %s (run "
+		          "`clerk-credential login` to try again)",
+		          strerror(errno));
+		return CLERK_EIO;
+	}
+	for (i = 0; i < n && !w->done; i++)
+		conn_event(l, map[i], pfd[i + 1].revents, w);
+	if (!w->done && in && pfd[n + 1].revents && (r = input_event(in, w)))
+		return r;
+	if (!w->done && (pfd[0].revents & POLLIN))
+		return listener_accept(l);
+	return 0;
+}
+
+int
+listener_wait_input(struct listener *l, const char *expected_state,
+                    const char *expected_iss, bool iss_required, int timeout_s,
+                    const struct listener_input *in,
+                    struct callback_params *out)
+{
 	struct wait w = {
 	        .state = expected_state,
 	        .iss = expected_iss,
 	        .iss_required = iss_required,
 	        .out = out,
 	};
-	int64_t deadline, now, wake;
-	int i, n, r;
+	int64_t deadline, now;
+	int r;
 
 	if (!l || !expected_state || !*expected_state || !out)
 		return CLERK_EINTERNAL;
@@ -681,38 +774,26 @@ listener_wait(struct listener *l, const char *expected_state,
 	for (;;) {
 		now = now_ms();
 		conns_expire(l, now);
+		if ((r = interrupt_check()))
+			break;
 		if (now >= deadline) {
 			log_error("sign-in timed out after %d s: no answer "
 			          "from the browser (run `clerk-credential "
 			          "login` to try again, or raise --timeout)",
 			          timeout_s);
 			r = CLERK_ETIMEOUT;
-			goto out;
+			break;
 		}
-		wake = deadline;
-		n = poll_setup(l, pfd, map, &wake);
-		if (wake - now > INT_MAX)
-			wake = now + INT_MAX;
-		if (poll(pfd, (nfds_t)n + 1, (int)(wake - now)) < 0) {
-			if (errno == EINTR)
-				continue;
-			log_error("loopback listener failed: poll: %s (run "
-			          "`clerk-credential login` to try again)",
-			          strerror(errno));
-			r = CLERK_EIO;
-			goto out;
-		}
-		for (i = 0; i < n && !w.done; i++)
-			conn_event(l, map[i], pfd[i + 1].revents, &w);
+		progress_update((deadline - now + 999) / 1000);
+		if ((r = wait_round(l, in, &w, now, deadline)))
+			break;
 		if (w.done) {
-			conn_flush(w.final);
+			if (w.final)
+				conn_flush(w.final);
 			r = w.result;
-			goto out;
+			break;
 		}
-		if ((pfd[0].revents & POLLIN) && (r = listener_accept(l)))
-			goto out;
 	}
-out:
 	return r;
 }
 

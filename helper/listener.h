@@ -22,7 +22,7 @@
 
 #include "callback.h"
 
-#define LISTENER_IDLE_SECONDS 5
+#define LISTENER_IDLE_SECONDS    5
 #define LISTENER_MAX_CONNECTIONS 64
 
 struct listener;
@@ -52,8 +52,36 @@ int listener_open(int port, struct listener **out, int *bound_port);
  * out (the message says so), CLERK_EIO when the socket fails.
  */
 int listener_wait(struct listener *l, const char *expected_state,
-		  const char *expected_iss, bool iss_required, int timeout_s,
-		  struct callback_params *out);
+                  const char *expected_iss, bool iss_required, int timeout_s,
+                  struct callback_params *out);
+
+/*
+ * Another way for the answer to arrive, watched beside the socket (paste
+ * mode: the address of the final page typed into the terminal). When
+ * @fd is readable, @read is called: it returns 0 with *@query set to
+ * the query of that address (freed with secret_free(); it goes through
+ * every check a callback does, and a wrong state keeps the wait going),
+ * 1 when it has nothing yet, or a negative code, already reported, to
+ * end the wait with. @again (or NULL) is called when a query it handed
+ * over did not end the wait (a wrong state, say): paste mode asks anew.
+ */
+struct listener_input {
+	int fd;
+	int (*read)(void *arg, char **query);
+	void (*again)(void *arg);
+	void *arg;
+};
+
+/*
+ * listener_wait() that also takes answers from @in (NULL: none). Both
+ * wake at least once a second: they keep the status line of progress.h
+ * up to date (when progress_begin() was called), and return CLERK_EINTR
+ * once interrupt_check() reports a signal.
+ */
+int listener_wait_input(struct listener *l, const char *expected_state,
+                        const char *expected_iss, bool iss_required,
+                        int timeout_s, const struct listener_input *in,
+                        struct callback_params *out);
 
 /* Close every connection and the socket; NULL is fine. */
 void listener_close(struct listener *l);

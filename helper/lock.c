@@ -18,18 +18,12 @@
 static int
 lock_path(const struct config *cfg, char **out)
 {
-	char *dir = NULL, *key = NULL;
-	struct strbuf sb = STRBUF_INIT;
+	char *dir = NULL;
 	int r;
 
-	if ((r = paths_state_dir(&dir)) || (r = config_key(cfg, &key)) ||
-	    (r = strbuf_addf(&sb, "%s/%s.lock", dir, key)))
-		goto out;
-	r = strbuf_detach(&sb, out);
-out:
-	strbuf_release(&sb);
+	if ((r = paths_state_dir(&dir)) == 0)
+		r = config_key_path(cfg, dir, "", ".lock", out);
 	free(dir);
-	free(key);
 	return r;
 }
 
@@ -57,7 +51,7 @@ lock_acquire(const struct config *cfg, int timeout_s, int *fd_out)
 	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		log_error("cannot open lock file %s: %s", path,
-			  strerror(errno));
+		          strerror(errno));
 		free(path);
 		return CLERK_EIO;
 	}
@@ -71,14 +65,16 @@ lock_acquire(const struct config *cfg, int timeout_s, int *fd_out)
 		}
 		if (!said) {
 			log_debug("waiting for another clerk-credential "
-				  "process (lock %s)", path);
+			          "process (lock %s)",
+			          path);
 			said = true;
 		}
 		if (now_ms() >= deadline) {
 			log_error("gave up after %d s waiting for another "
-				  "clerk-credential process to finish signing "
-				  "in (lock %s; raise --timeout, or stop the "
-				  "other process)", timeout_s, path);
+			          "clerk-credential process to finish signing "
+			          "in (lock %s; raise --timeout, or stop the "
+			          "other process)",
+			          timeout_s, path);
 			r = CLERK_ETIMEOUT;
 			goto fail;
 		}
@@ -90,7 +86,7 @@ lock_acquire(const struct config *cfg, int timeout_s, int *fd_out)
 	}
 	if (said)
 		log_debug("lock taken after %lld ms",
-			  (long long)(now_ms() - start));
+		          (long long)(now_ms() - start));
 	free(path);
 	*fd_out = fd;
 	return 0;

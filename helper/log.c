@@ -7,6 +7,13 @@
 static bool verbose;
 static bool quiet;
 static bool silent;
+static void (*before)(void);
+
+void
+log_set_before(void (*fn)(void))
+{
+	before = fn;
+}
 
 void
 log_set_verbose(bool on)
@@ -45,6 +52,8 @@ log_v(const char *tag, const char *fmt, va_list ap)
 	if (n < 0 || (size_t)n >= sizeof(line))
 		return;
 	vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
+	if (before)
+		before();
 	fprintf(stderr, "%s\n", line);
 }
 

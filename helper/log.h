@@ -16,6 +16,12 @@ void log_set_quiet(bool on);
 /* Nothing at all on stderr, errors included (fuzzing only). */
 void log_set_silent(bool on);
 
+/*
+ * @fn (NULL: none) runs before every message is written: it takes the
+ * status line that progress.c redraws in place off the terminal.
+ */
+void log_set_before(void (*fn)(void));
+
 /* Always printed. */
 void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Printed unless quiet. */

@@ -14,7 +14,10 @@
 #include "config.h"
 #include "error.h"
 #include "gitcmd.h"
+#include "help.h"
+#include "interrupt.h"
 #include "log.h"
+#include "protocols.h"
 #include "session.h"
 #include "util.h"
 
@@ -27,7 +30,7 @@
 struct command {
 	const char *name;
 	int (*run)(struct config *cfg);
-	bool needs_provider;	/* issuer and client id must be set */
+	bool needs_provider; /* issuer and client id must be set */
 	const char *help;
 };
 
@@ -72,7 +75,7 @@ cmd_login(struct config *cfg)
 static int
 cmd_logout(struct config *cfg)
 {
-	return session_logout(cfg);
+	return cfg->all ? session_logout_all(cfg) : session_logout(cfg);
 }
 
 static int
@@ -96,21 +99,58 @@ cmd_version(struct config *cfg)
 }
 
 static const struct command commands[] = {
-	{ "get", gitcmd_get, false, "git protocol: answer a request" },
-	{ "store", gitcmd_store, false, "git protocol: accept a credential" },
-	{ "erase", gitcmd_erase, false, "git protocol: forget a token" },
-	{ "login", cmd_login, true, "sign in now through the browser" },
-	{ "logout", cmd_logout, true, "forget this profile's tokens" },
-	{ "token", cmd_token, true, "print a valid access token" },
-	{ "header", cmd_header, true,
-	  "print an Authorization: Bearer header" },
-	{ "whoami", cmd_whoami, true, "print the signed-in user" },
-	{ "status", cmd_status, true,
-	  "print profile, issuer, storage and expiry" },
-	{ "version", cmd_version, false, "print the version" },
+        {"get", gitcmd_get, false, "git protocol: answer a request"},
+        {"store", gitcmd_store, false, "git protocol: accept a credential"},
+        {"erase", gitcmd_erase, false, "git protocol: forget a token"},
+        {"login", cmd_login, true,
+         "sign in now (browser, device code or paste: --flow)"},
+        {"logout", cmd_logout, true,
+         "revoke and forget this profile's tokens (--all: every profile)"},
+        {"token", cmd_token, true, "print a valid access token"},
+        {"header", cmd_header, true, "print an Authorization: Bearer header"},
+        {"whoami", cmd_whoami, true, "print the signed-in user"},
+        {"status", cmd_status, true,
+         "print profile, issuer, storage and expiry"},
+        {"version", cmd_version, false, "print the version"},
+        {"docker", dockercmd_run, false,
+         "docker protocol: get|store|erase|list|version"},
+        {"kubectl", kubecmd_run, false, "print a kubectl ExecCredential"},
+        {"bazel", bazelcmd_run, false, "Bazel credential helper: get"},
+        {"terraform", tfcmd_run, false,
+         "Terraform/OpenTofu helper: get|store|forget HOST"},
+        {"cargo", cargocmd_run, false,
+         "Cargo credential provider (with --cargo-plugin)"},
+        {"configure", configure_run, false,
+         "set up git URL or docker REGISTRY to use this helper"},
+        {"unconfigure", unconfigure_run, false,
+         "undo configure git URL or docker REGISTRY"},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+/*
+ * The installed aliases (SPEC 2), each standing for one command whose
+ * action comes first in argv; the git alias's action is a command itself.
+ */
+static const struct {
+	const char *name;
+	const char *command; /* NULL: the action names the command */
+} aliases[] = {
+        {GIT_ALIAS, NULL},
+        {"docker-credential-clerk", "docker"},
+        {"terraform-credentials-clerk", "terraform"},
+};
+
+static const char *
+alias_command(const char *base)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(aliases) / sizeof(aliases[0]); i++)
+		if (strcmp(base, aliases[i].name) == 0)
+			return aliases[i].command;
+	return NULL;
+}
 
 static void
 usage(bool git_alias)
@@ -146,18 +186,50 @@ command_find(const char *name)
 	return NULL;
 }
 
+/* `clerk-credential COMMAND --help`: the command, then every option. */
+static void
+command_usage(const struct command *cmd)
+{
+	const char *args = help_command_args(cmd->name);
+
+	printf("usage: clerk-credential [options] %s%s%s\n\n%s\n\nOptions:\n",
+	       cmd->name, *args ? " " : "", args, cmd->help);
+	config_print_options_help();
+	printf("\nSee COMMANDS in clerk-credential(1) for more.\n");
+}
+
+static void
+command_unknown(const char *name)
+{
+	const char *names[NCOMMANDS + 1];
+	const char *near;
+	size_t i;
+
+	for (i = 0; i < NCOMMANDS; i++)
+		names[i] = commands[i].name;
+	names[NCOMMANDS] = "help";
+	if ((near = help_closest(name, names, NCOMMANDS + 1)))
+		log_error("unknown command '%s' (did you mean '%s'?)", name,
+		          near);
+	else
+		log_error("unknown command '%s' (see --help)", name);
+}
+
 static int
 exit_status(int r)
 {
 	if (r == 0)
 		return 0;
+	/* Cancelled by a signal: 128 + its number, as a shell reports it. */
+	if (r == CLERK_EINTR && interrupt_signal())
+		return 128 + interrupt_signal();
 	return r == CLERK_ECONFIG ? 2 : 1;
 }
 
 static void
 harden(void)
 {
-	struct rlimit none = { 0, 0 };
+	struct rlimit none = {0, 0};
 
 	/* No core dump, no ptrace by peers: memory holds tokens. */
 	(void)setrlimit(RLIMIT_CORE, &none);
@@ -169,6 +241,7 @@ main(int argc, char **argv)
 {
 	const struct command *cmd = NULL;
 	const char *base = argv[0] ? strrchr(argv[0], '/') : NULL;
+	const char *alias_cmd;
 	bool git_alias, want_help, want_version;
 	struct config cfg;
 	int r;
@@ -176,11 +249,27 @@ main(int argc, char **argv)
 	harden();
 	base = base ? base + 1 : argv[0] ? argv[0] : "";
 	git_alias = strcmp(base, GIT_ALIAS) == 0;
+	alias_cmd = alias_command(base);
 	config_init(&cfg);
 	if ((r = config_parse_args(&cfg, argc, argv, &want_help,
-				   &want_version)))
+	                           &want_version)))
 		goto out;
-	if (want_help || (cfg.nargs == 0 && !want_version)) {
+	/* Cargo runs a credential provider as `PATH --cargo-plugin`. */
+	if (cfg.cargo_plugin && cfg.nargs == 0)
+		alias_cmd = "cargo";
+	/* `help COMMAND` is `COMMAND --help`. */
+	if (!alias_cmd && cfg.nargs > 0 && strcmp(cfg.args[0], "help") == 0) {
+		want_help = true;
+		cfg.args++;
+		cfg.nargs--;
+	}
+	if (want_help && !git_alias && !alias_cmd && cfg.nargs > 0 &&
+	    (cmd = command_find(cfg.args[0]))) {
+		command_usage(cmd);
+		r = 0;
+		goto out;
+	}
+	if (want_help || (cfg.nargs == 0 && !want_version && !alias_cmd)) {
 		usage(git_alias);
 		r = want_help ? 0 : CLERK_ECONFIG;
 		goto out;
@@ -189,19 +278,30 @@ main(int argc, char **argv)
 		r = cmd_version(&cfg);
 		goto out;
 	}
-	cmd = command_find(cfg.args[0]);
-	if (!cmd || (git_alias && cmd->run != gitcmd_get &&
+	if (alias_cmd) {
+		/* The alias's action stays in args[0] for its command. */
+		cmd = command_find(alias_cmd);
+	} else {
+		cmd = command_find(cfg.args[0]);
+		if (!cmd ||
+		    (git_alias && cmd->run != gitcmd_get &&
 		     cmd->run != gitcmd_store && cmd->run != gitcmd_erase)) {
-		/* git may add actions later; a helper ignores them. */
-		if (git_alias)
+			/* git may add actions later; a helper ignores them. */
+			if (git_alias)
+				goto out;
+			command_unknown(cfg.args[0]);
+			r = CLERK_ECONFIG;
 			goto out;
-		log_error("unknown command '%s' (see --help)", cfg.args[0]);
-		r = CLERK_ECONFIG;
-		goto out;
+		}
+		/* Commands read their own arguments from args[0] on. */
+		cfg.args++;
+		cfg.nargs--;
 	}
 	if ((r = config_load(&cfg)))
 		goto out;
-	if (cmd->needs_provider && (r = config_require(&cfg)))
+	/* logout --all signs out at the issuer each stored set names. */
+	if (cmd->needs_provider && !(cmd->run == cmd_logout && cfg.all) &&
+	    (r = config_require(&cfg)))
 		goto out;
 	r = cmd->run(&cfg);
 out:

@@ -4,20 +4,68 @@
  */
 #include "discovery.h"
 #include "error.h"
+#include "flow.h"
+#include "jwt.h"
 #include "log.h"
 #include "net.h"
 #include "oauth.h"
 #include "signin.h"
+#include "store_keyring.h"
 #include "util.h"
+
+static void
+take(char **dst, char **src)
+{
+	if (!*src)
+		return;
+	secret_free(*dst);
+	*dst = *src;
+	*src = NULL;
+}
+
+/*
+ * Refresh into a copy of @ts and verify a new ID token (no nonce on a
+ * refresh) before the answer reaches @ts. When the ID token is refused,
+ * nothing of the answer is used, but a rotated refresh token still
+ * replaces the old one: the provider has spent the old one, and losing
+ * both would force a new sign-in.
+ */
+static int
+refresh_verified(const struct config *cfg, const struct oidc_provider *op,
+                 struct tokenset *ts)
+{
+	struct tokenset fresh = TOKENSET_INIT;
+	int r;
+
+	if (!ts->refresh_token)
+		return oauth_refresh(cfg, op, ts);
+	if ((r = str_set_secret(&fresh.refresh_token, ts->refresh_token)) ||
+	    (r = oauth_refresh(cfg, op, &fresh)))
+		goto out;
+	if (fresh.id_token && (r = jwt_verify_id_token(cfg, op, fresh.id_token,
+	                                               NULL, time_now()))) {
+		take(&ts->refresh_token, &fresh.refresh_token);
+		goto out;
+	}
+	take(&ts->access_token, &fresh.access_token);
+	take(&ts->refresh_token, &fresh.refresh_token);
+	take(&ts->id_token, &fresh.id_token);
+	take(&ts->token_type, &fresh.token_type);
+	take(&ts->scope, &fresh.scope);
+	ts->expires_at = fresh.expires_at;
+out:
+	tokenset_release(&fresh);
+	return r;
+}
 
 static int
 net_refresh(const struct config *cfg, struct tokenset *ts)
 {
-	struct oidc_provider op = { 0 };
+	struct oidc_provider op = {0};
 	int r = discovery_load(cfg, true, &op);
 
 	if (!r)
-		r = oauth_refresh(cfg, &op, ts);
+		r = refresh_verified(cfg, &op, ts);
 	oidc_provider_release(&op);
 	return r;
 }
@@ -25,11 +73,11 @@ net_refresh(const struct config *cfg, struct tokenset *ts)
 static int
 net_signin(const struct config *cfg, struct tokenset *ts)
 {
-	struct oidc_provider op = { 0 };
+	struct oidc_provider op = {0};
 	int r = discovery_load(cfg, false, &op);
 
 	if (!r)
-		r = signin_browser(cfg, &op, ts);
+		r = flow_signin(cfg, &op, ts);
 	oidc_provider_release(&op);
 	return r;
 }
@@ -37,7 +85,7 @@ net_signin(const struct config *cfg, struct tokenset *ts)
 static int
 net_userinfo(const struct config *cfg, struct tokenset *ts)
 {
-	struct oidc_provider op = { 0 };
+	struct oidc_provider op = {0};
 	char *json = NULL;
 	int r = discovery_load(cfg, false, &op);
 
@@ -53,9 +101,26 @@ net_userinfo(const struct config *cfg, struct tokenset *ts)
 	return r;
 }
 
+static int
+net_revoke(const struct config *cfg, const struct tokenset *ts)
+{
+	struct oidc_provider op = {0};
+	/* Cached metadata of any age will do: only one endpoint is needed. */
+	int r = discovery_load(cfg, true, &op);
+
+	if (!r)
+		r = oauth_revoke_tokens(cfg, &op, ts);
+	oidc_provider_release(&op);
+	return r;
+}
+
 const struct net_api clerk_net_api = {
-	.version = NET_API_VERSION,
-	.refresh = net_refresh,
-	.signin = net_signin,
-	.userinfo = net_userinfo,
+        .version = NET_API_VERSION,
+        .refresh = net_refresh,
+        .signin = net_signin,
+        .userinfo = net_userinfo,
+        .revoke = net_revoke,
+        .keyring_ops = &store_keyring_ops,
+        .keyring_probe = keyring_probe,
+        .keyring_list = keyring_list,
 };

@@ -8,9 +8,9 @@
  * forget its tokens). MUST NOT: put a token, code or verifier in any
  * message; resend the scope on refresh (RFC 6749 6: it may only narrow).
  *
- * The ID token check here covers the claims only. The signature is not
- * verified yet: that is the JWKS verifier's job (SPEC 8), which will call
- * this after it has checked RS256/ES256 against the provider's keys.
+ * The ID token check here covers the claims only; jwt.c checks the
+ * RS256/ES256 signature against the provider's keys first, then calls
+ * it (SPEC 8).
  */
 #include "oauth.h"
 
@@ -33,21 +33,6 @@
 #define OAUTH_MAX_TEXT       4096                 /* scope, token_type */
 #define OAUTH_MAX_EXPIRES_IN (10LL * 366 * 86400) /* ten years */
 #define ID_TOKEN_SKEW        60
-
-/* A copy of @s fit for a terminal: controls and non-ASCII as '?'. */
-static const char *
-printable(const char *s, char *buf, size_t size)
-{
-	size_t i;
-
-	for (i = 0; s[i] && i + 1 < size; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		buf[i] = (c < 0x20 || c >= 0x7f) ? '?' : (char)c;
-	}
-	buf[i] = '\0';
-	return buf;
-}
 
 /*
  * 1..@max characters, each printable ASCII; with @token, no space either
@@ -212,8 +197,8 @@ report_error(long status, const struct json *doc, long retry_after)
 		         retry_after);
 	if (err && (status == 400 || status == 401 || status == 200)) {
 		log_error("token request failed: %s%s%s%s; %s",
-		          printable(err, e, sizeof(e)), desc ? " (" : "",
-		          desc ? printable(desc, d, sizeof(d)) : "",
+		          str_printable(err, e, sizeof(e)), desc ? " (" : "",
+		          desc ? str_printable(desc, d, sizeof(d)) : "",
 		          desc ? ")" : "", error_hint(err));
 		if (strcmp(err, "invalid_grant") == 0 && status != 200)
 			return CLERK_EGRANT;
@@ -222,7 +207,7 @@ report_error(long status, const struct json *doc, long retry_after)
 	log_error("token request failed: HTTP %ld from the provider%s%s%s "
 	          "(try again later; if it persists, check the issuer)",
 	          status, err ? ", " : "",
-	          err ? printable(err, e, sizeof(e)) : "", retry);
+	          err ? str_printable(err, e, sizeof(e)) : "", retry);
 	return CLERK_EPROVIDER;
 }
 
@@ -398,6 +383,107 @@ out:
 	return r;
 }
 
+/* --- revocation (RFC 7009) --------------------------------------------- */
+
+/* "refresh token" for "refresh_token": what a message calls it. */
+static const char *
+hint_words(const char *hint)
+{
+	return strcmp(hint, "access_token") == 0 ? "access token"
+	                                         : "refresh token";
+}
+
+/* The provider's answer to a revocation: 0 on 200, else one warning. */
+static int
+revoke_answer(const struct http_response *resp, const char *what)
+{
+	struct json *doc = NULL;
+	const char *err = NULL;
+	char e[65];
+
+	if (resp->status == 200)
+		return 0;
+	if (resp->body && (doc = json_parse(resp->body, resp->len)) &&
+	    json_is_object(doc))
+		err = json_get_string(doc, "error");
+	if (err && strcmp(err, "unsupported_token_type") == 0)
+		log_warn("the provider does not revoke %ss "
+		         "(unsupported_token_type): it stays valid until it "
+		         "expires",
+		         what);
+	else if (resp->status == 401)
+		log_warn("the provider refused to revoke the %s: HTTP 401%s%s "
+		         "(check --client-id)",
+		         what, err ? ", " : "",
+		         err ? str_printable(err, e, sizeof(e)) : "");
+	else
+		log_warn("the provider did not revoke the %s: HTTP %ld%s%s",
+		         what, resp->status, err ? ", " : "",
+		         err ? str_printable(err, e, sizeof(e)) : "");
+	json_free(doc);
+	return CLERK_EPROVIDER;
+}
+
+int
+oauth_revoke(const struct config *cfg, const struct oidc_provider *op,
+             const char *token, const char *hint)
+{
+	struct strbuf form = STRBUF_INIT_SECRET;
+	struct http_response resp = HTTP_RESPONSE_INIT;
+	const char *what = hint_words(hint);
+	int r;
+
+	if (!token || !cfg->client_id)
+		return CLERK_EINTERNAL;
+	if (!op->revocation_endpoint) {
+		log_warn("the provider has no revocation endpoint: the %s "
+		         "stays valid until it expires",
+		         what);
+		return CLERK_EPROVIDER;
+	}
+	if ((r = form_add(&form, "token", token)) ||
+	    (r = form_add(&form, "token_type_hint", hint)) ||
+	    (r = form_add(&form, "client_id", cfg->client_id)))
+		goto out;
+	log_debug("oauth: revoking the %s", what);
+	if ((r = http_post_form(op->revocation_endpoint, form.buf, &resp)))
+		log_warn("could not revoke the %s at the provider", what);
+	else
+		r = revoke_answer(&resp, what);
+out:
+	http_response_release(&resp);
+	strbuf_release(&form);
+	return r;
+}
+
+/* header.payload.signature: a JWT, which Clerk cannot revoke. */
+static bool
+jwt_shaped(const char *token)
+{
+	const char *d1 = strchr(token, '.');
+	const char *d2 = d1 ? strchr(d1 + 1, '.') : NULL;
+
+	return d2 && !strchr(d2 + 1, '.') && d1 > token && d2 > d1 + 1;
+}
+
+int
+oauth_revoke_tokens(const struct config *cfg, const struct oidc_provider *op,
+                    const struct tokenset *ts)
+{
+	int r = 0, r2 = 0;
+
+	if (ts->refresh_token)
+		r = oauth_revoke(cfg, op, ts->refresh_token, "refresh_token");
+	if (r == CLERK_ENET)
+		return r;
+	if (ts->access_token && !jwt_shaped(ts->access_token))
+		r2 = oauth_revoke(cfg, op, ts->access_token, "access_token");
+	else if (ts->access_token)
+		log_debug("oauth: the access token is a JWT; it cannot be "
+		          "revoked and expires on its own");
+	return r ? r : r2;
+}
+
 /* --- ID token claims ------------------------------------------------- */
 
 /* The JSON object in base64url part @s (@n bytes) of a JWT, or NULL. */
@@ -458,7 +544,7 @@ check_claims(const struct json *claims, const char *issuer,
 {
 	const char *iss = json_get_string(claims, "iss");
 	const char *why;
-	int64_t exp, nbf;
+	int64_t exp, nbf, iat;
 
 	if (!iss || strcmp(iss, issuer) != 0)
 		return "iss is not the configured issuer";
@@ -470,6 +556,8 @@ check_claims(const struct json *claims, const char *issuer,
 		return "it has expired";
 	if (!json_get_int64(claims, "nbf", &nbf) && nbf > now + ID_TOKEN_SKEW)
 		return "it is not valid yet";
+	if (!json_get_int64(claims, "iat", &iat) && iat > now + ID_TOKEN_SKEW)
+		return "iat is in the future";
 	if (nonce && !str_ct_equal(json_get_string(claims, "nonce"), nonce))
 		return "nonce does not match this sign-in";
 	return NULL;

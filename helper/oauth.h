@@ -26,16 +26,16 @@ struct tokenset;
  * provider does not rotate it.
  */
 int oauth_parse_token_response(long status, const char *body, size_t len,
-			       int64_t now, struct tokenset *out);
+                               int64_t now, struct tokenset *out);
 
 /*
  * grant_type=authorization_code with PKCE: POST code, redirect_uri,
  * client_id and code_verifier. Fills @out as above.
  */
 int oauth_exchange_code(const struct config *cfg,
-			const struct oidc_provider *op, const char *code,
-			const char *verifier, const char *redirect_uri,
-			struct tokenset *out);
+                        const struct oidc_provider *op, const char *code,
+                        const char *verifier, const char *redirect_uri,
+                        struct tokenset *out);
 
 /*
  * grant_type=refresh_token with @out->refresh_token; updates @out in
@@ -46,7 +46,7 @@ int oauth_exchange_code(const struct config *cfg,
  * The scope is not resent. On any failure @out is unchanged.
  */
 int oauth_refresh(const struct config *cfg, const struct oidc_provider *op,
-		  struct tokenset *out);
+                  struct tokenset *out);
 
 /*
  * GET userinfo with the access token. On a 200 answer holding a JSON
@@ -55,19 +55,42 @@ int oauth_refresh(const struct config *cfg, const struct oidc_provider *op,
  * endpoint.
  */
 int oauth_userinfo(const struct oidc_provider *op, const char *access_token,
-		   char **json);
+                   char **json);
 
 /*
- * Check the ID token's claims (signature checks come with the JWKS
- * verifier): a header.payload.signature JWT whose alg is not "none",
- * iss equals @issuer, aud contains @client_id (and azp equals it when
- * there are several audiences or whenever azp is present), exp in the
- * future and nbf (if any) in the past, with 60 s of skew, nonce equals
- * @nonce when @nonce is set. CLERK_EPROVIDER with a message naming the
- * failed check.
+ * Revoke @token at the revocation endpoint (RFC 7009) as a public client:
+ * POST token, token_type_hint @hint ("refresh_token" or "access_token")
+ * and client_id. 0 when the provider answers 200 (as it does for a token
+ * it no longer knows). Otherwise a warning, never an error, names the
+ * cause: unsupported_token_type, a refused client (401), another status,
+ * or no revocation endpoint (all CLERK_EPROVIDER); an unreachable
+ * provider is CLERK_ENET (http.c says why). The caller forgets its tokens
+ * whatever the answer.
+ */
+int oauth_revoke(const struct config *cfg, const struct oidc_provider *op,
+                 const char *token, const char *hint);
+
+/*
+ * Sign @ts out at the provider: revoke its refresh token, then its access
+ * token when that is opaque (a JWT access token cannot be revoked, SPEC
+ * 11). 0 when every revocation was accepted, else the first failure's
+ * code (after one warning each; an unreachable provider is tried once).
+ */
+int oauth_revoke_tokens(const struct config *cfg,
+                        const struct oidc_provider *op,
+                        const struct tokenset *ts);
+
+/*
+ * Check the ID token's claims (jwt_verify_id_token() checks the
+ * signature, then calls this): a header.payload.signature JWT whose alg
+ * is not "none", iss equals @issuer, aud contains @client_id (and azp
+ * equals it when there are several audiences or whenever azp is
+ * present), exp in the future and nbf and iat (if any) in the past, with
+ * 60 s of skew, nonce equals @nonce when @nonce is set. CLERK_EPROVIDER
+ * with a message naming the failed check.
  */
 int oauth_check_id_token_claims(const char *id_token, const char *issuer,
-				const char *client_id, const char *nonce,
-				int64_t now);
+                                const char *client_id, const char *nonce,
+                                int64_t now);
 
 #endif

@@ -95,7 +95,7 @@ paths_runtime_dir(char **out, int create)
 
 	if (!rt || rt[0] != '/')
 		return create ? paths_state_dir(out)
-			      : xdg_path("XDG_STATE_HOME", ".local/state", out);
+		              : xdg_path("XDG_STATE_HOME", ".local/state", out);
 	if ((r = paths_join(rt, APP, &dir)))
 		return r;
 	if (create && (r = dir_ensure_private(dir))) {

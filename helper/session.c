@@ -7,6 +7,7 @@
 
 #include "cache.h"
 #include "error.h"
+#include "interrupt.h"
 #include "json.h"
 #include "lock.h"
 #include "log.h"
@@ -19,13 +20,12 @@ static bool
 still_valid(const struct config *cfg, int64_t expires_at)
 {
 	/* 0: the provider gave no lifetime; trust it until git erases it. */
-	return expires_at == 0 ||
-	       expires_at > time_now() + cfg->refresh_margin;
+	return expires_at == 0 || expires_at > time_now() + cfg->refresh_margin;
 }
 
 int
 session_cached_token(const struct config *cfg, char **token,
-		     int64_t *expires_at)
+                     int64_t *expires_at)
 {
 	char *t = NULL;
 	int64_t exp = 0;
@@ -42,8 +42,8 @@ session_cached_token(const struct config *cfg, char **token,
 	}
 	if (!still_valid(cfg, exp)) {
 		log_debug("runtime cache: token expires in %lld s, within the "
-			  "refresh margin of %d s",
-			  (long long)(exp - time_now()), cfg->refresh_margin);
+		          "refresh margin of %d s",
+		          (long long)(exp - time_now()), cfg->refresh_margin);
 		secret_free(t);
 		return CLERK_ENOTFOUND;
 	}
@@ -95,30 +95,42 @@ sign_in(const struct config *cfg, struct store *st, struct tokenset *ts)
 
 	if ((r = net_load(&net)))
 		return r;
+	/* Ctrl-C ends the flow (CLERK_EINTR); new tokens are stored whole. */
+	interrupt_catch();
 	if ((r = net->signin(cfg, &fresh)))
 		goto out;
 	if ((r = keep(cfg, st, &fresh)))
 		goto out;
 	tokenset_move(ts, &fresh);
 out:
+	interrupt_release();
 	tokenset_release(&fresh);
 	return r;
 }
 
-/* Under the lock: refresh @ts; on a dead grant forget it. */
+/*
+ * Under the lock: refresh @ts; on a dead grant forget it. A failed
+ * refresh may still have rotated the refresh token (net.h): store it.
+ */
 static int
 refresh(const struct config *cfg, struct store *st, struct tokenset *ts)
 {
 	const struct net_api *net;
+	char *old = NULL;
 	int r;
 
-	if ((r = net_load(&net)))
+	if ((r = net_load(&net)) ||
+	    (r = str_set_secret(&old, ts->refresh_token)))
 		return r;
 	log_debug("refreshing the access token");
 	r = net->refresh(cfg, ts);
+	if (r && r != CLERK_EGRANT && !str_ct_equal(old, ts->refresh_token) &&
+	    store_save(st, ts))
+		log_warn("could not store the rotated refresh token");
+	secret_free(old);
 	if (r == CLERK_EGRANT) {
 		log_warn("the provider no longer accepts the stored refresh "
-			 "token; a new sign-in is needed");
+		         "token; a new sign-in is needed");
 		store_clear(st);
 		cache_drop(cfg, NULL);
 		tokenset_release(ts);
@@ -133,13 +145,13 @@ static int
 not_interactive(void)
 {
 	log_error("not signed in, and sign-in is disabled here (run "
-		  "`clerk-credential login` in a terminal first)");
+	          "`clerk-credential login` in a terminal first)");
 	return CLERK_ENOINTERACT;
 }
 
 static int
 token_locked(const struct config *cfg, struct store *st, char **token,
-	     int64_t *expires_at)
+             int64_t *expires_at)
 {
 	struct tokenset ts = TOKENSET_INIT;
 	int r;
@@ -147,7 +159,7 @@ token_locked(const struct config *cfg, struct store *st, char **token,
 	/* Another process may have refreshed while we waited. */
 	if (session_cached_token(cfg, token, expires_at) == 0)
 		return 0;
-	r = store_load(st, &ts);
+	r = store_load_move(st, &ts);
 	if (r && r != CLERK_ENOTFOUND)
 		goto out;
 	if (r == 0 && ts.access_token && still_valid(cfg, ts.expires_at)) {
@@ -205,7 +217,9 @@ session_login(const struct config *cfg)
 		return not_interactive();
 	if ((r = store_open(cfg, &st)))
 		return r;
-	if ((r = lock_acquire(cfg, cfg->timeout, &fd)) == 0)
+	/* A set left in the other store would go stale: move it first. */
+	if ((r = lock_acquire(cfg, cfg->timeout, &fd)) == 0 &&
+	    ((r = store_load_move(st, &ts)) == 0 || r == CLERK_ENOTFOUND))
 		r = sign_in(cfg, st, &ts);
 	lock_release(fd);
 	store_close(st);
@@ -226,7 +240,7 @@ session_erase(const struct config *cfg, const char *token)
 		goto out;
 	if ((r = cache_drop(cfg, token)))
 		goto out;
-	r = store_load(st, &ts);
+	r = store_load_move(st, &ts);
 	if (r == CLERK_ENOTFOUND) {
 		r = 0;
 		goto out;
@@ -246,23 +260,79 @@ out:
 	return r;
 }
 
+/* Under the lock: revoke what is stored, then forget it everywhere. */
+static int
+logout_locked(const struct config *cfg, struct store *st)
+{
+	struct tokenset ts = TOKENSET_INIT;
+	const struct net_api *net;
+	bool revoked = false;
+	int found = store_load(st, &ts), r, r2;
+
+	if (found && found != CLERK_ENOTFOUND)
+		log_warn("could not read the stored tokens, so they cannot "
+		         "be revoked; removing them anyway");
+	/* Each failure below says why, as a warning. */
+	if (found == 0 && (ts.refresh_token || ts.access_token))
+		revoked = net_load(&net) == 0 && net->revoke(cfg, &ts) == 0;
+	tokenset_release(&ts);
+	/* Whatever the provider said: cache, file, keyring (userinfo too). */
+	r = cache_drop(cfg, NULL);
+	r2 = store_clear_all(st);
+	if (r || r2)
+		return r ? r : r2;
+	if (found == CLERK_ENOTFOUND)
+		log_info("not signed in to %s (profile %s): nothing to remove",
+		         cfg->issuer, cfg->profile);
+	else
+		log_info("signed out of %s (profile %s): %s", cfg->issuer,
+		         cfg->profile,
+		         revoked ? "tokens revoked at the provider and removed"
+		                 : "local tokens removed");
+	return 0;
+}
+
 int
 session_logout(const struct config *cfg)
 {
 	struct store *st = NULL;
 	int fd = -1, r;
 
-	if ((r = store_open(cfg, &st)))
+	if ((r = store_open(cfg, &st))) {
+		cache_drop(cfg, NULL);
 		return r;
-	if ((r = lock_acquire(cfg, cfg->timeout, &fd)) == 0 &&
-	    (r = store_clear(st)) == 0)
-		r = cache_drop(cfg, NULL);
+	}
+	if ((r = lock_acquire(cfg, cfg->timeout, &fd)) == 0)
+		r = logout_locked(cfg, st);
 	lock_release(fd);
 	store_close(st);
-	if (r == 0)
-		log_info("signed out of %s (profile %s): local tokens "
-			 "removed", cfg->issuer, cfg->profile);
 	return r;
+}
+
+int
+session_logout_all(const struct config *cfg)
+{
+	struct tokenset *ids = NULL;
+	size_t n = 0, i;
+	int r, first = 0;
+
+	if ((r = store_list(cfg, &ids, &n)))
+		return r;
+	if (n == 0)
+		log_info("no stored tokens: nothing to sign out of");
+	for (i = 0; i < n; i++) {
+		/* Each set signs out at its own issuer, under its own lock. */
+		struct config one = *cfg;
+
+		one.issuer = ids[i].issuer;
+		one.client_id = ids[i].client_id;
+		one.profile = ids[i].profile;
+		if ((r = session_logout(&one)) && !first)
+			first = r;
+		tokenset_release(&ids[i]);
+	}
+	free(ids);
+	return first;
 }
 
 static void
@@ -284,8 +354,7 @@ print_user(const char *userinfo)
 }
 
 static int
-fetch_userinfo(const struct config *cfg, struct store *st,
-	       struct tokenset *ts)
+fetch_userinfo(const struct config *cfg, struct store *st, struct tokenset *ts)
 {
 	const struct net_api *net;
 	char *token = NULL;
@@ -296,13 +365,33 @@ fetch_userinfo(const struct config *cfg, struct store *st,
 	if ((r = session_token(cfg, &token, &exp)))
 		return r;
 	secret_free(token);
-	if ((r = net_load(&net)) ||
-	    (r = lock_acquire(cfg, cfg->timeout, &fd)))
+	if ((r = net_load(&net)) || (r = lock_acquire(cfg, cfg->timeout, &fd)))
 		return r;
 	tokenset_release(ts);
-	if ((r = store_load(st, ts)) == 0 && (r = net->userinfo(cfg, ts)) == 0)
+	if ((r = store_load_move(st, ts)) == 0 &&
+	    (r = net->userinfo(cfg, ts)) == 0)
 		r = store_save(st, ts);
 	lock_release(fd);
+	return r;
+}
+
+/* whoami --json: the cached userinfo, re-serialised so it is valid. */
+static int
+print_user_json(const char *userinfo)
+{
+	struct json *ui = json_parse(userinfo, strlen(userinfo));
+	char *text = NULL;
+	int r;
+
+	if (!json_is_object(ui)) {
+		log_error("the cached user information is not a JSON object "
+		          "(run `clerk-credential login` to fetch it again)");
+		r = CLERK_EPROTO;
+	} else if ((r = json_print(ui, false, &text)) == 0) {
+		printf("%s\n", text);
+	}
+	secret_free(text);
+	json_free(ui);
 	return r;
 }
 
@@ -322,7 +411,9 @@ session_whoami(const struct config *cfg)
 		log_error("the provider gave no user information");
 		r = CLERK_EPROVIDER;
 	}
-	if (r == 0)
+	if (r == 0 && cfg->json)
+		r = print_user_json(ts.userinfo);
+	else if (r == 0)
 		print_user(ts.userinfo);
 	store_close(st);
 	tokenset_release(&ts);
@@ -364,6 +455,149 @@ print_expiry(const char *what, int64_t exp)
 		printf("%-15s expired at %s\n", what, when);
 }
 
+static int
+json_add_maybe(struct json *obj, const char *key, const char *value)
+{
+	return value ? json_add_string(obj, key, value) : 0;
+}
+
+/* {"stored":true,"expires_at":N,"expires":"RFC 3339","valid":B} */
+static int
+expiry_json(struct json *obj, const char *key, bool stored, int64_t exp)
+{
+	struct json *o = json_new_object();
+	char when[21];
+
+	if (!o || json_add_bool(o, "stored", stored))
+		goto nomem;
+	if (stored && exp > 0) {
+		time_format_rfc3339(exp, when);
+		if (json_add_int64(o, "expires_at", exp) ||
+		    json_add_string(o, "expires", when) ||
+		    json_add_bool(o, "valid", exp > time_now()))
+			goto nomem;
+	}
+	return json_add_node(obj, key, o);
+nomem:
+	json_free(o);
+	return CLERK_ENOMEM;
+}
+
+/* Who, from the cached userinfo: only sub, name and email. */
+static int
+user_json(struct json *obj, const char *userinfo)
+{
+	struct json *ui, *o;
+	int r = 0;
+
+	if (!userinfo)
+		return 0;
+	ui = json_parse(userinfo, strlen(userinfo));
+	if (!(o = json_new_object()) ||
+	    json_add_maybe(o, "sub", json_get_string(ui, "sub")) ||
+	    json_add_maybe(o, "name", json_get_string(ui, "name")) ||
+	    json_add_maybe(o, "email", json_get_string(ui, "email"))) {
+		json_free(o);
+		r = CLERK_ENOMEM;
+	} else {
+		r = json_add_node(obj, "user", o);
+	}
+	json_free(ui);
+	return r;
+}
+
+static int
+status_json_config(const struct config *cfg, struct json *obj)
+{
+	struct json *hosts = json_new_array();
+	size_t i;
+
+	for (i = 0; hosts && i < cfg->nhosts; i++)
+		if (json_array_add_string(hosts, cfg->hosts[i])) {
+			json_free(hosts);
+			hosts = NULL;
+		}
+	if (!hosts || json_add_node(obj, "hosts", hosts) ||
+	    json_add_string(obj, "hosts_source",
+	                    config_source_name(cfg->src_hosts)) ||
+	    json_add_maybe(obj, "profile", cfg->profile) ||
+	    json_add_string(obj, "profile_source",
+	                    config_source_name(cfg->src_profile)) ||
+	    json_add_maybe(obj, "issuer", cfg->issuer) ||
+	    json_add_string(obj, "issuer_source",
+	                    config_source_name(cfg->src_issuer)) ||
+	    json_add_maybe(obj, "client_id", cfg->client_id) ||
+	    json_add_string(obj, "client_id_source",
+	                    config_source_name(cfg->src_client_id)) ||
+	    json_add_maybe(obj, "scopes", cfg->scopes) ||
+	    json_add_maybe(obj, "config_file", cfg->config_path))
+		return CLERK_ENOMEM;
+	return 0;
+}
+
+/* What is stored, never a secret: whether, who, and until when. */
+static int
+status_json_tokens(const struct config *cfg, struct store *st, struct json *obj)
+{
+	struct tokenset ts = TOKENSET_INIT;
+	char *cached = NULL;
+	int64_t exp = 0;
+	bool hit;
+	int r = store_load(st, &ts);
+
+	if (r == CLERK_ENOTFOUND)
+		return json_add_bool(obj, "signed_in", false);
+	if (r)
+		return r;
+	if (json_add_bool(obj, "signed_in", true) ||
+	    (st->found && st->found != st->ops &&
+	     json_add_string(obj, "tokens_in_store", st->found->name)))
+		r = CLERK_ENOMEM;
+	if (!r)
+		r = user_json(obj, ts.userinfo);
+	if (!r)
+		r = expiry_json(obj, "access_token", ts.access_token != NULL,
+		                ts.expires_at);
+	if (!r)
+		r = expiry_json(obj, "refresh_token", ts.refresh_token != NULL,
+		                0);
+	hit = cache_read(cfg, &cached, &exp) == 0;
+	secret_free(cached);
+	if (!r)
+		r = expiry_json(obj, "runtime_cache", hit, exp);
+	tokenset_release(&ts);
+	return r;
+}
+
+/* status --json: one object on one line, for scripts. */
+static int
+status_json(const struct config *cfg)
+{
+	struct json *obj = json_new_object();
+	struct store *st = NULL;
+	char *text = NULL;
+	int r;
+
+	if (!obj)
+		return CLERK_ENOMEM;
+	if ((r = status_json_config(cfg, obj)) || (r = store_open(cfg, &st)))
+		goto out;
+	if (json_add_string(obj, "storage", st->ops->name) ||
+	    json_add_maybe(obj, "storage_reason", st->why)) {
+		r = CLERK_ENOMEM;
+		goto out;
+	}
+	if ((r = status_json_tokens(cfg, st, obj)) ||
+	    (r = json_print(obj, false, &text)))
+		goto out;
+	printf("%s\n", text);
+out:
+	secret_free(text);
+	store_close(st);
+	json_free(obj);
+	return r;
+}
+
 int
 session_status(const struct config *cfg)
 {
@@ -373,6 +607,8 @@ session_status(const struct config *cfg)
 	int64_t exp = 0;
 	int r;
 
+	if (cfg->json)
+		return status_json(cfg);
 	printf("%-15s %s (%s)\n", "profile:", cfg->profile,
 	       config_source_name(cfg->src_profile));
 	printf("%-15s %s (%s)\n", "issuer:", cfg->issuer,
@@ -403,12 +639,16 @@ session_status(const struct config *cfg)
 	} else {
 		printf("\n");
 	}
+	if (st->found && st->found != st->ops)
+		printf("%-15s in the %s store; they move to the %s store on "
+		       "next use\n",
+		       "tokens:", st->found->name, st->ops->name);
 	if (ts.access_token)
 		print_expiry("access token:", ts.expires_at);
 	else
 		printf("%-15s none stored\n", "access token:");
-	printf("%-15s %s\n", "refresh token:",
-	       ts.refresh_token ? "stored" : "none");
+	printf("%-15s %s\n",
+	       "refresh token:", ts.refresh_token ? "stored" : "none");
 	if (cache_read(cfg, &cached, &exp) == 0)
 		print_expiry("runtime cache:", exp);
 	secret_free(cached);

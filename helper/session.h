@@ -21,14 +21,13 @@
  * margin, else CLERK_ENOTFOUND.
  */
 int session_cached_token(const struct config *cfg, char **token,
-			 int64_t *expires_at);
+                         int64_t *expires_at);
 
 /*
  * A valid access token: from the cache, the store, a refresh, or (when
  * interactive) a sign-in. *@token is freed with secret_free().
  */
-int session_token(const struct config *cfg, char **token,
-		  int64_t *expires_at);
+int session_token(const struct config *cfg, char **token, int64_t *expires_at);
 
 /* Sign in now, whatever is stored. */
 int session_login(const struct config *cfg);
@@ -36,13 +35,30 @@ int session_login(const struct config *cfg);
 /* Forget the access token @token (git erase): never a newer one. */
 int session_erase(const struct config *cfg, const char *token);
 
-/* Clear every stored token of this profile. */
+/*
+ * Sign out of this profile: revoke the stored refresh token (and an
+ * opaque access token) at the provider, then clear the runtime cache,
+ * the file store and the keyring whatever the provider said (a refusal
+ * or an unreachable provider is a warning).
+ */
 int session_logout(const struct config *cfg);
 
-/* Print the signed-in user; fetches userinfo when none is cached. */
+/*
+ * session_logout() for every token set in the file store or the keyring,
+ * each at its own issuer. The first failure's code, after trying all.
+ */
+int session_logout_all(const struct config *cfg);
+
+/*
+ * Print the signed-in user; fetches userinfo when none is cached. With
+ * cfg->json, the userinfo object as one line of JSON.
+ */
 int session_whoami(const struct config *cfg);
 
-/* Print profile, issuer, client id, storage and expiry: no secret. */
+/*
+ * Print profile, issuer, client id, storage and expiry: no secret. With
+ * cfg->json, one JSON object on one line (keys as the human form's).
+ */
 int session_status(const struct config *cfg);
 
 #endif

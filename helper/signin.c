@@ -3,7 +3,8 @@
  *
  * MUST: compare state in constant time (the listener does); send the
  * redirect URI to the token endpoint exactly as in the authorization
- * request; check the ID token's nonce when one was sent. MUST NOT: put
+ * request; verify the ID token (signature, claims, and the nonce when
+ * one was sent) before the tokens are used. MUST NOT: put
  * the code or the verifier in a message, argv or the environment.
  */
 #include "signin.h"
@@ -17,10 +18,13 @@
 #include "crypto.h"
 #include "encode.h"
 #include "error.h"
+#include "jwt.h"
 #include "listener.h"
 #include "log.h"
 #include "oauth.h"
+#include "paste.h"
 #include "pkce.h"
+#include "progress.h"
 #include "util.h"
 
 static bool
@@ -46,17 +50,16 @@ add_param(struct strbuf *sb, const char *key, const char *value)
 }
 
 int
-signin_authorize_url(const struct config *cfg,
-		     const struct oidc_provider *op, const char *redirect_uri,
-		     const char *state, const char *challenge,
-		     const char *nonce, char **out)
+signin_authorize_url(const struct config *cfg, const struct oidc_provider *op,
+                     const char *redirect_uri, const char *state,
+                     const char *challenge, const char *nonce, char **out)
 {
 	struct strbuf sb = STRBUF_INIT;
 	int r;
 
 	r = strbuf_addf(&sb, "%s%sresponse_type=code",
-			op->authorization_endpoint,
-			strchr(op->authorization_endpoint, '?') ? "&" : "?");
+	                op->authorization_endpoint,
+	                strchr(op->authorization_endpoint, '?') ? "&" : "?");
 	if (!r)
 		r = add_param(&sb, "client_id", cfg->client_id);
 	if (!r)
@@ -88,11 +91,35 @@ static void
 announce(const struct config *cfg, const char *url, bool opened)
 {
 	log_info("%s to sign in to %s; waiting up to %d s for the browser "
-		 "to finish (Ctrl-C cancels). The sign-in URL:",
-		 opened ? "opened your browser" : "open this URL in a browser",
-		 cfg->issuer, cfg->timeout);
+	         "to finish (Ctrl-C cancels). The sign-in URL:",
+	         opened ? "opened your browser" : "open this URL in a browser",
+	         cfg->issuer, cfg->timeout);
 	/* On its own line, so terminals make it clickable. */
 	fprintf(stderr, "%s\n", url);
+}
+
+/*
+ * Start the browser on @url and wait for the callback. With @no_browser
+ * a launcher that fails ends it at once (the caller tries another way).
+ */
+static int
+browser_wait(const struct config *cfg, const struct oidc_provider *op,
+             struct listener *l, const char *url, const char *state,
+             bool *no_browser, struct callback_params *cb)
+{
+	int r = browser_open(url);
+
+	if (r && no_browser) {
+		*no_browser = true;
+		return r;
+	}
+	announce(cfg, url, r == 0);
+	if (!cfg->quiet)
+		progress_begin("waiting for the browser", true);
+	r = listener_wait(l, state, op->issuer, op->iss_parameter_supported,
+	                  cfg->timeout, cb);
+	progress_end();
+	return r;
 }
 
 static int
@@ -103,31 +130,37 @@ finish(const struct config *cfg, const struct oidc_provider *op,
 	struct tokenset ts = TOKENSET_INIT;
 	int r;
 
-	if ((r = oauth_exchange_code(cfg, op, cb->code, verifier,
-				     redirect_uri, &ts)))
+	if ((r = oauth_exchange_code(cfg, op, cb->code, verifier, redirect_uri,
+	                             &ts)))
 		goto out;
+	/* openid was asked for (a nonce was sent): an ID token must come. */
+	if (nonce && !ts.id_token) {
+		log_error("sign-in failed: the provider sent no ID token "
+		          "although the openid scope was asked for (check "
+		          "the OAuth application's scopes)");
+		r = CLERK_EPROVIDER;
+		goto out;
+	}
 	if (ts.id_token &&
-	    (r = oauth_check_id_token_claims(ts.id_token, op->issuer,
-					     cfg->client_id, nonce,
-					     time_now())))
+	    (r = jwt_verify_id_token(cfg, op, ts.id_token, nonce, time_now())))
 		goto out;
 	if (op->userinfo_endpoint &&
 	    oauth_userinfo(op, ts.access_token, &ts.userinfo))
 		log_warn("signed in, but the user information could not be "
-			 "read; `whoami` will retry");
+		         "read; `whoami` will retry");
 	tokenset_move(out, &ts);
 out:
 	tokenset_release(&ts);
 	return r;
 }
 
-int
-signin_browser(const struct config *cfg, const struct oidc_provider *op,
-	       struct tokenset *out)
+static int
+signin_code(const struct config *cfg, const struct oidc_provider *op,
+            bool paste, bool *no_browser, struct tokenset *out)
 {
 	struct strbuf state = STRBUF_INIT, nonce = STRBUF_INIT;
 	struct strbuf redirect = STRBUF_INIT;
-	struct callback_params cb = { 0 };
+	struct callback_params cb = {0};
 	char verifier[PKCE_VERIFIER_LEN + 1] = "";
 	char challenge[PKCE_CHALLENGE_LEN + 1];
 	struct listener *l = NULL;
@@ -142,16 +175,17 @@ signin_browser(const struct config *cfg, const struct oidc_provider *op,
 		goto out;
 	if ((r = listener_open(cfg->callback_port, &l, &port)) ||
 	    (r = strbuf_addf(&redirect, "http://127.0.0.1:%d/callback",
-			     port)) ||
+	                     port)) ||
 	    (r = signin_authorize_url(cfg, op, redirect.buf, state.buf,
-				      challenge,
-				      want_nonce ? nonce.buf : NULL, &url)))
+	                              challenge, want_nonce ? nonce.buf : NULL,
+	                              &url)))
 		goto out;
 	log_debug("listening on 127.0.0.1:%d for the callback", port);
-	r = browser_open(url);
-	announce(cfg, url, r == 0);
-	r = listener_wait(l, state.buf, op->issuer,
-			  op->iss_parameter_supported, cfg->timeout, &cb);
+	if (paste)
+		r = paste_wait(cfg, op, l, port, redirect.buf, url, state.buf,
+		               &cb);
+	else
+		r = browser_wait(cfg, op, l, url, state.buf, no_browser, &cb);
 	listener_close(l);
 	l = NULL;
 	if (r)
@@ -162,7 +196,7 @@ signin_browser(const struct config *cfg, const struct oidc_provider *op,
 		goto out;
 	}
 	r = finish(cfg, op, &cb, verifier, redirect.buf,
-		   want_nonce ? nonce.buf : NULL, out);
+	           want_nonce ? nonce.buf : NULL, out);
 	if (r == 0)
 		log_info("signed in to %s", cfg->issuer);
 out:
@@ -174,4 +208,20 @@ out:
 	strbuf_release(&redirect);
 	free(url);
 	return r;
+}
+
+int
+signin_browser(const struct config *cfg, const struct oidc_provider *op,
+               bool *no_browser, struct tokenset *out)
+{
+	if (no_browser)
+		*no_browser = false;
+	return signin_code(cfg, op, false, no_browser, out);
+}
+
+int
+signin_paste(const struct config *cfg, const struct oidc_provider *op,
+             struct tokenset *out)
+{
+	return signin_code(cfg, op, true, NULL, out);
 }

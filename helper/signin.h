@@ -1,9 +1,13 @@
 /*
- * The browser sign-in (SPEC 7): PKCE S256, state, nonce, the loopback
- * listener, the browser, the code exchange and the ID token's claims.
+ * The authorization code sign-in (SPEC 7): PKCE S256, state, nonce, the
+ * loopback listener, the browser (or paste mode, paste.h), the code
+ * exchange and the ID token's claims. flow.h chooses between this and
+ * the device flow.
  */
 #ifndef CLERK_SIGNIN_H
 #define CLERK_SIGNIN_H
+
+#include <stdbool.h>
 
 #include "config.h"
 #include "discovery.h"
@@ -11,12 +15,26 @@
 
 /* Build the authorization URL (exposed for tests). */
 int signin_authorize_url(const struct config *cfg,
-			 const struct oidc_provider *op,
-			 const char *redirect_uri, const char *state,
-			 const char *challenge, const char *nonce, char **out);
+                         const struct oidc_provider *op,
+                         const char *redirect_uri, const char *state,
+                         const char *challenge, const char *nonce, char **out);
 
-/* Run the whole flow; on success @out holds the new token set. */
+/*
+ * Run the whole flow through the browser; on success @out holds the new
+ * token set. When the browser cannot be started, the URL is printed and
+ * the wait goes on, unless @no_browser is non-NULL: then *@no_browser
+ * turns true and the flow ends at once (CLERK_EIO, reported), so that
+ * the caller can sign in another way.
+ */
 int signin_browser(const struct config *cfg, const struct oidc_provider *op,
-		   struct tokenset *out);
+                   bool *no_browser, struct tokenset *out);
+
+/*
+ * The same flow without a browser here (paste mode, see paste.h): the
+ * URL is printed, the answer comes from the address of the final page
+ * typed into the terminal, or to the listener through a forwarded port.
+ */
+int signin_paste(const struct config *cfg, const struct oidc_provider *op,
+                 struct tokenset *out);
 
 #endif

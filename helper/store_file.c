@@ -81,8 +81,8 @@ file_clear(struct store *st)
 }
 
 const struct store_ops store_file_ops = {
-	.name = "file",
-	.load = file_load,
-	.save = file_save,
-	.clear = file_clear,
+        .name = "file",
+        .load = file_load,
+        .save = file_save,
+        .clear = file_clear,
 };

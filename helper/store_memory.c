@@ -9,7 +9,7 @@
 #include "store.h"
 #include "util.h"
 
-static char *memory_json;	/* the saved set, serialised */
+static char *memory_json; /* the saved set, serialised */
 
 static int
 memory_load(struct store *st, struct tokenset *out)
@@ -44,8 +44,8 @@ memory_clear(struct store *st)
 }
 
 const struct store_ops store_memory_ops = {
-	.name = "memory",
-	.load = memory_load,
-	.save = memory_save,
-	.clear = memory_clear,
+        .name = "memory",
+        .load = memory_load,
+        .save = memory_save,
+        .clear = memory_clear,
 };

@@ -95,7 +95,7 @@ take_string(const struct json *o, const char *key, char **dst)
 		return 0;
 	if (!json_string_value(v)) {
 		log_error("stored tokens: '%s' is %s, not a string", key,
-			  json_type_name(v));
+		          json_type_name(v));
 		return CLERK_EPROTO;
 	}
 	return str_set_secret(dst, json_string_value(v));

@@ -12,16 +12,19 @@ struct tokenset {
 	char *issuer;
 	char *client_id;
 	char *profile;
-	char *access_token;	/* secret */
-	char *refresh_token;	/* secret */
-	char *id_token;		/* secret */
+	char *access_token;  /* secret */
+	char *refresh_token; /* secret */
+	char *id_token;      /* secret */
 	char *token_type;
 	char *scope;
-	int64_t expires_at;	/* Unix seconds; 0: unknown */
-	char *userinfo;		/* cached userinfo JSON text, or NULL */
+	int64_t expires_at; /* Unix seconds; 0: unknown */
+	char *userinfo;     /* cached userinfo JSON text, or NULL */
 };
 
-#define TOKENSET_INIT { 0 }
+#define TOKENSET_INIT \
+	{             \
+		0     \
+	}
 
 void tokenset_init(struct tokenset *ts);
 /* Wipe and free every member; the struct may be reused after init. */

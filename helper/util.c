@@ -80,6 +80,20 @@ str_ct_equal(const char *a, const char *b)
 	return diff == 0;
 }
 
+const char *
+str_printable(const char *s, char *buf, size_t size)
+{
+	size_t i;
+
+	for (i = 0; s && s[i] && i + 1 < size; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		buf[i] = c < 0x20 || c >= 0x7f ? '?' : (char)c;
+	}
+	buf[i] = '\0';
+	return buf;
+}
+
 bool
 str_starts_with(const char *s, const char *prefix)
 {

@@ -31,6 +31,13 @@ char *str_ndup(const char *s, size_t n);
 /* True when @a and @b are equal; time depends only on their lengths. */
 bool str_ct_equal(const char *a, const char *b);
 
+/*
+ * Copy outside text @s (NULL is fine) into @buf for a message: printable
+ * ASCII only (no terminal escapes, no line breaks; others become '?'),
+ * cut at @size - 1 bytes. Returns @buf.
+ */
+const char *str_printable(const char *s, char *buf, size_t size);
+
 /* True when @s starts with @prefix. */
 bool str_starts_with(const char *s, const char *prefix);
 
@@ -58,18 +65,24 @@ struct strbuf {
 	char *buf;
 	size_t len;
 	size_t alloc;
-	size_t max;	/* 0: no limit; else adding past it fails */
+	size_t max; /* 0: no limit; else adding past it fails */
 	bool secret;
 };
 
-#define STRBUF_INIT { NULL, 0, 0, 0, false }
-#define STRBUF_INIT_SECRET { NULL, 0, 0, 0, true }
+#define STRBUF_INIT                  \
+	{                            \
+		NULL, 0, 0, 0, false \
+	}
+#define STRBUF_INIT_SECRET          \
+	{                           \
+		NULL, 0, 0, 0, true \
+	}
 
 int strbuf_add(struct strbuf *sb, const void *data, size_t len);
 int strbuf_adds(struct strbuf *sb, const char *s);
 int strbuf_addch(struct strbuf *sb, char c);
 int strbuf_addf(struct strbuf *sb, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+        __attribute__((format(printf, 2, 3)));
 /* Hand the buffer to the caller (never NULL on success); sb is reset. */
 int strbuf_detach(struct strbuf *sb, char **out);
 void strbuf_reset(struct strbuf *sb);

@@ -12,11 +12,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct http_request req = { 0 };
-	struct callback_params cb = { 0 };
+	struct http_request req = {0};
+	struct callback_params cb = {0};
 
 	if (http_request_parse((const char *)data, size, &req) ==
-		    HTTP_PARSE_OK &&
+	            HTTP_PARSE_OK &&
 	    req.query)
 		(void)callback_parse_query(req.query, &cb);
 	callback_params_release(&cb);

@@ -18,10 +18,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	log_set_silent(true);
 	/* As a stream that may continue, then as the whole input. */
 	(void)credential_parse((const char *)data, size, false, &c, &used,
-			       &done);
+	                       &done);
 	credential_release(&c);
 	if (credential_parse((const char *)data, size, true, &c, &used,
-			     &done) == 0) {
+	                     &done) == 0) {
 		if (c.host)
 			(void)credential_emit(&out, "host", c.host);
 		if (c.password)

@@ -18,7 +18,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct tokenset ts = TOKENSET_INIT;
-	struct oidc_provider op = { 0 };
+	struct oidc_provider op = {0};
 	char *json = NULL;
 	const char *text = (const char *)data;
 

@@ -20,7 +20,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	token[size] = '\0';
 	log_set_silent(true);
 	(void)oauth_check_id_token_claims(token, "https://clerk.example.com",
-					  "client_1", "nonce-1", 1700000000);
+	                                  "client_1", "nonce-1", 1700000000);
 	free(token);
 	return 0;
 }

@@ -107,7 +107,7 @@ test_lax_permissions(void **state)
 	assert_int_equal(cache_write(&cfg, "token-2", 1900000000), 0);
 	assert_int_equal(config_key(&cfg, &key), 0);
 	snprintf(path, sizeof(path), "%s/clerk-credential/%s.token", tmpdir,
-		 key);
+	         key);
 	free(key);
 	assert_int_equal(chmod(path, 0640), 0);
 	assert_int_equal(cache_read(&cfg, &tok, &exp), CLERK_EPERM);
@@ -143,10 +143,10 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_roundtrip),
-		cmocka_unit_test(test_drop_only_if),
-		cmocka_unit_test(test_lax_permissions),
-		cmocka_unit_test(test_lock),
+	        cmocka_unit_test(test_roundtrip),
+	        cmocka_unit_test(test_drop_only_if),
+	        cmocka_unit_test(test_lax_permissions),
+	        cmocka_unit_test(test_lock),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

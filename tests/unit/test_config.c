@@ -18,10 +18,11 @@ static char cfgdir[256];
 static char cfgpath[300];
 
 static const char *const env_vars[] = {
-	"CLERK_ISSUER", "CLERK_OAUTH_CLIENT_ID", "CLERK_SCOPES",
-	"CLERK_CREDENTIAL_HOSTS", "CLERK_PROFILE", "CLERK_CREDENTIAL_STORAGE",
-	"CLERK_CALLBACK_PORT", "CLERK_CREDENTIAL_INTERACTIVE",
-	"GIT_TERMINAL_PROMPT", "CLERK_CREDENTIAL_DEBUG",
+        "CLERK_ISSUER",        "CLERK_OAUTH_CLIENT_ID",
+        "CLERK_SCOPES",        "CLERK_CREDENTIAL_HOSTS",
+        "CLERK_PROFILE",       "CLERK_CREDENTIAL_STORAGE",
+        "CLERK_CALLBACK_PORT", "CLERK_CREDENTIAL_INTERACTIVE",
+        "GIT_TERMINAL_PROMPT", "CLERK_CREDENTIAL_DEBUG",
 };
 
 static int
@@ -66,7 +67,7 @@ write_config(const char *text)
 static int
 load(struct config *cfg, const char *const *args)
 {
-	char *argv[32];
+	static char *argv[32]; /* cfg->args points into it */
 	bool help, version;
 	int argc = 0, r;
 
@@ -104,16 +105,16 @@ test_defaults(void **state)
 static void
 test_precedence(void **state)
 {
-	static const char *const args[] = { "--host=opt.example", "get",
-					    "--timeout", "7", NULL };
+	static const char *const args[] = {"--host=opt.example", "get",
+	                                   "--timeout", "7", NULL};
 	struct config cfg;
 
 	(void)state;
 	write_config("{\"issuer\": \"https://file.example/\","
-		     " \"client_id\": \"file-client\", \"timeout\": 9,"
-		     " \"hosts\": [\"file.example\"], \"username\": \"top\","
-		     " \"profiles\": {\"default\": {\"username\": \"prof\","
-		     " \"client_id\": \"prof-client\"}}}");
+	             " \"client_id\": \"file-client\", \"timeout\": 9,"
+	             " \"hosts\": [\"file.example\"], \"username\": \"top\","
+	             " \"profiles\": {\"default\": {\"username\": \"prof\","
+	             " \"client_id\": \"prof-client\"}}}");
 	setenv("CLERK_OAUTH_CLIENT_ID", "env-client", 1);
 	setenv("CLERK_CREDENTIAL_HOSTS", "env1.example, env2.example", 1);
 	assert_int_equal(load(&cfg, args), 0);
@@ -122,8 +123,8 @@ test_precedence(void **state)
 	assert_int_equal(cfg.src_issuer, SRC_FILE);
 	assert_string_equal(cfg.client_id, "env-client");
 	assert_int_equal(cfg.src_client_id, SRC_ENV);
-	assert_string_equal(cfg.username, "prof");	/* profile > top */
-	assert_int_equal(cfg.timeout, 7);		/* option */
+	assert_string_equal(cfg.username, "prof"); /* profile > top */
+	assert_int_equal(cfg.timeout, 7);          /* option */
 	assert_int_equal(cfg.nhosts, 1);
 	assert_string_equal(cfg.hosts[0], "opt.example");
 	assert_int_equal(cfg.nargs, 1);
@@ -141,12 +142,12 @@ test_precedence(void **state)
 static void
 test_profiles(void **state)
 {
-	static const char *const args[] = { "--profile", "work", NULL };
+	static const char *const args[] = {"--profile", "work", NULL};
 	struct config cfg;
 
 	(void)state;
 	write_config("{\"issuer\": \"https://a.example\", \"profiles\": {"
-		     "\"work\": {\"issuer\": \"https://w.example\"}}}");
+	             "\"work\": {\"issuer\": \"https://w.example\"}}}");
 	assert_int_equal(load(&cfg, args), 0);
 	assert_string_equal(cfg.issuer, "https://w.example");
 	config_release(&cfg);
@@ -178,22 +179,22 @@ static void
 test_file_errors(void **state)
 {
 	static const char *const bad[] = {
-		"{not json",
-		"[]",
-		"{\"timeout\": \"ten\"}",
-		"{\"timeout\": 0}",
-		"{\"timeout\": 1.5}",
-		"{\"hosts\": \"a.example\"}",
-		"{\"hosts\": [1]}",
-		"{\"hosts\": [\"bad host\"]}",
-		"{\"issuer\": 3}",
-		"{\"storage\": \"cloud\"}",
-		"{\"isuer\": \"https://typo.example\"}",
-		"{\"profiles\": []}",
-		"{\"profiles\": {\"default\": 1}}",
-		"{\"profiles\": {\"default\": {\"profiles\": {}}}}",
-		"{\"interactive\": \"no\"}",
-		"{\"callback_port\": 70000}",
+	        "{not json",
+	        "[]",
+	        "{\"timeout\": \"ten\"}",
+	        "{\"timeout\": 0}",
+	        "{\"timeout\": 1.5}",
+	        "{\"hosts\": \"a.example\"}",
+	        "{\"hosts\": [1]}",
+	        "{\"hosts\": [\"bad host\"]}",
+	        "{\"issuer\": 3}",
+	        "{\"storage\": \"cloud\"}",
+	        "{\"isuer\": \"https://typo.example\"}",
+	        "{\"profiles\": []}",
+	        "{\"profiles\": {\"default\": 1}}",
+	        "{\"profiles\": {\"default\": {\"profiles\": {}}}}",
+	        "{\"interactive\": \"no\"}",
+	        "{\"callback_port\": 70000}",
 	};
 	struct config cfg;
 	size_t i;
@@ -211,14 +212,13 @@ static void
 test_option_errors(void **state)
 {
 	const char *const *const bad[] = {
-		(const char *const[]){ "--timeout", "x", NULL },
-		(const char *const[]){ "--nope", NULL },
-		(const char *const[]){ "--storage=tape", NULL },
-		(const char *const[]){ "--profile", "../x", NULL },
-		(const char *const[]){ "--host", "a b", NULL },
-		(const char *const[]){ "--issuer", NULL },
-		(const char *const[]){ "--config", "/nonexistent/c.json",
-				       NULL },
+	        (const char *const[]){"--timeout", "x", NULL},
+	        (const char *const[]){"--nope", NULL},
+	        (const char *const[]){"--storage=tape", NULL},
+	        (const char *const[]){"--profile", "../x", NULL},
+	        (const char *const[]){"--host", "a b", NULL},
+	        (const char *const[]){"--issuer", NULL},
+	        (const char *const[]){"--config", "/nonexistent/c.json", NULL},
 	};
 	struct config cfg;
 	size_t i;
@@ -238,40 +238,40 @@ test_host_match(void **state)
 		const char *pattern, *host;
 		bool match;
 	} cases[] = {
-		{ "git.example.com", "git.example.com", true },
-		{ "git.example.com", "GIT.Example.com", true },
-		{ "git.example.com", "git.example.com:8443", true },
-		{ "git.example.com:8443", "git.example.com:8443", true },
-		{ "git.example.com:8443", "git.example.com", false },
-		{ "git.example.com:8443", "git.example.com:443", false },
-		{ "git.example.com", "git.example.com.evil.net", false },
-		{ "git.example.com", "evilgit.example.com", false },
-		{ "*.example.com", "a.example.com", true },
-		{ "*.example.com", "a.b.example.com", true },
-		{ "*.example.com", "example.com", false },
-		{ "*.example.com", "aexample.com", false },
-		{ "*.example.com", "a.example.com.evil", false },
-		{ "127.0.0.1:9", "127.0.0.1:9", true },
-		{ "[::1]:9", "[::1]:9", true },
-		{ "[::1]", "[::1]:9", true },
-		{ "a.example", "", false },
+	        {"git.example.com", "git.example.com", true},
+	        {"git.example.com", "GIT.Example.com", true},
+	        {"git.example.com", "git.example.com:8443", true},
+	        {"git.example.com:8443", "git.example.com:8443", true},
+	        {"git.example.com:8443", "git.example.com", false},
+	        {"git.example.com:8443", "git.example.com:443", false},
+	        {"git.example.com", "git.example.com.evil.net", false},
+	        {"git.example.com", "evilgit.example.com", false},
+	        {"*.example.com", "a.example.com", true},
+	        {"*.example.com", "a.b.example.com", true},
+	        {"*.example.com", "example.com", false},
+	        {"*.example.com", "aexample.com", false},
+	        {"*.example.com", "a.example.com.evil", false},
+	        {"127.0.0.1:9", "127.0.0.1:9", true},
+	        {"[::1]:9", "[::1]:9", true},
+	        {"[::1]", "[::1]:9", true},
+	        {"a.example", "", false},
 	};
 	size_t i;
 
 	(void)state;
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		print_message("%s ~ %s\n", cases[i].pattern, cases[i].host);
-		assert_int_equal(host_pattern_match(cases[i].pattern,
-						    cases[i].host),
-				 cases[i].match);
+		assert_int_equal(
+		        host_pattern_match(cases[i].pattern, cases[i].host),
+		        cases[i].match);
 	}
 }
 
 static void
 test_host_allowed(void **state)
 {
-	static const char *const args[] = { "--host", "git.example.com",
-					    "--host", "127.0.0.1", NULL };
+	static const char *const args[] = {"--host", "git.example.com",
+	                                   "--host", "127.0.0.1", NULL};
 	struct config cfg;
 
 	(void)state;
@@ -290,10 +290,10 @@ test_host_allowed(void **state)
 static void
 test_key(void **state)
 {
-	static const char *const a1[] = { "--issuer", "https://a.example",
-					  "--client-id", "c1", NULL };
-	static const char *const a2[] = { "--issuer", "https://a.example",
-					  "--client-id", "c2", NULL };
+	static const char *const a1[] = {"--issuer", "https://a.example",
+	                                 "--client-id", "c1", NULL};
+	static const char *const a2[] = {"--issuer", "https://a.example",
+	                                 "--client-id", "c2", NULL};
 	struct config cfg;
 	char *k1 = NULL, *k2 = NULL;
 
@@ -316,15 +316,15 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_defaults),
-		cmocka_unit_test(test_precedence),
-		cmocka_unit_test(test_profiles),
-		cmocka_unit_test(test_env_interactive),
-		cmocka_unit_test(test_file_errors),
-		cmocka_unit_test(test_option_errors),
-		cmocka_unit_test(test_host_match),
-		cmocka_unit_test(test_host_allowed),
-		cmocka_unit_test(test_key),
+	        cmocka_unit_test(test_defaults),
+	        cmocka_unit_test(test_precedence),
+	        cmocka_unit_test(test_profiles),
+	        cmocka_unit_test(test_env_interactive),
+	        cmocka_unit_test(test_file_errors),
+	        cmocka_unit_test(test_option_errors),
+	        cmocka_unit_test(test_host_match),
+	        cmocka_unit_test(test_host_allowed),
+	        cmocka_unit_test(test_key),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -15,10 +15,14 @@
 static const struct {
 	const char *plain, *b64;
 } b64_cases[] = {
-	{ "", "" },	      { "f", "Zg" },	     { "fo", "Zm8" },
-	{ "foo", "Zm9v" },    { "foob", "Zm9vYg" },  { "fooba", "Zm9vYmE" },
-	{ "foobar", "Zm9vYmFy" },
-	{ "\xfb\xff\xfe", "-__-" },
+        {"", ""},
+        {"f", "Zg"},
+        {"fo", "Zm8"},
+        {"foo", "Zm9v"},
+        {"foob", "Zm9vYg"},
+        {"fooba", "Zm9vYmE"},
+        {"foobar", "Zm9vYmFy"},
+        {"\xfb\xff\xfe", "-__-"},
 };
 
 static void
@@ -32,12 +36,14 @@ test_base64url(void **state)
 		unsigned char *dec = NULL;
 
 		assert_int_equal(base64url_encode(b64_cases[i].plain,
-						  strlen(b64_cases[i].plain),
-						  &sb), 0);
+		                                  strlen(b64_cases[i].plain),
+		                                  &sb),
+		                 0);
 		assert_string_equal(sb.buf ? sb.buf : "", b64_cases[i].b64);
 		assert_int_equal(base64url_decode(b64_cases[i].b64,
-						  strlen(b64_cases[i].b64),
-						  &dec, &len), 0);
+		                                  strlen(b64_cases[i].b64),
+		                                  &dec, &len),
+		                 0);
 		assert_int_equal(len, strlen(b64_cases[i].plain));
 		assert_memory_equal(dec, b64_cases[i].plain, len);
 		free(dec);
@@ -48,15 +54,16 @@ test_base64url(void **state)
 static void
 test_base64url_bad(void **state)
 {
-	static const char *const bad[] = { "Zm9v+", "Zm9v/", "Z", "Zm9vY",
-					   "a b", "Zm\n9v" };
+	static const char *const bad[] = {"Zm9v+", "Zm9v/", "Z",
+	                                  "Zm9vY", "a b",   "Zm\n9v"};
 	unsigned char *dec = NULL;
 	size_t i, len;
 
 	(void)state;
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		assert_int_equal(base64url_decode(bad[i], strlen(bad[i]),
-						  &dec, &len), CLERK_EPROTO);
+		assert_int_equal(
+		        base64url_decode(bad[i], strlen(bad[i]), &dec, &len),
+		        CLERK_EPROTO);
 	/* Padding is tolerated. */
 	assert_int_equal(base64url_decode("Zm8=", 4, &dec, &len), 0);
 	assert_string_equal((char *)dec, "fo");
@@ -69,11 +76,11 @@ test_url_encode(void **state)
 	static const struct {
 		const char *in, *out;
 	} cases[] = {
-		{ "abcXYZ019-._~", "abcXYZ019-._~" },
-		{ "a b", "a%20b" },
-		{ "http://127.0.0.1:8/cb", "http%3A%2F%2F127.0.0.1%3A8%2Fcb" },
-		{ "openid profile", "openid%20profile" },
-		{ "ü&=+", "%C3%BC%26%3D%2B" },
+	        {"abcXYZ019-._~", "abcXYZ019-._~"},
+	        {"a b", "a%20b"},
+	        {"http://127.0.0.1:8/cb", "http%3A%2F%2F127.0.0.1%3A8%2Fcb"},
+	        {"openid profile", "openid%20profile"},
+	        {"ü&=+", "%C3%BC%26%3D%2B"},
 	};
 	size_t i;
 
@@ -96,13 +103,15 @@ test_url_decode(void **state)
 		int r;
 		const char *out;
 	} cases[] = {
-		{ "a%20b", 0, 0, "a b" },   { "a+b", 1, 0, "a b" },
-		{ "a+b", 0, 0, "a+b" },	    { "%41%62", 0, 0, "Ab" },
-		{ "%4", 0, CLERK_EPROTO, NULL },
-		{ "%", 0, CLERK_EPROTO, NULL },
-		{ "%zz", 0, CLERK_EPROTO, NULL },
-		{ "a%00b", 0, CLERK_EPROTO, NULL },
-		{ "", 0, 0, "" },
+	        {"a%20b", 0, 0, "a b"},
+	        {"a+b", 1, 0, "a b"},
+	        {"a+b", 0, 0, "a+b"},
+	        {"%41%62", 0, 0, "Ab"},
+	        {"%4", 0, CLERK_EPROTO, NULL},
+	        {"%", 0, CLERK_EPROTO, NULL},
+	        {"%zz", 0, CLERK_EPROTO, NULL},
+	        {"a%00b", 0, CLERK_EPROTO, NULL},
+	        {"", 0, 0, ""},
 	};
 	size_t i;
 
@@ -111,7 +120,8 @@ test_url_decode(void **state)
 		char *out = NULL;
 
 		assert_int_equal(url_decode(cases[i].in, strlen(cases[i].in),
-					    cases[i].plus, &out), cases[i].r);
+		                            cases[i].plus, &out),
+		                 cases[i].r);
 		if (cases[i].out)
 			assert_string_equal(out, cases[i].out);
 		free(out);
@@ -126,15 +136,15 @@ test_query_get(void **state)
 		int r;
 		const char *value;
 	} cases[] = {
-		{ "code=abc&state=xyz", "code", 0, "abc" },
-		{ "code=abc&state=xyz", "state", 0, "xyz" },
-		{ "code=abc&state=xyz", "iss", 0, NULL },
-		{ "code=a%2Bb+c", "code", 0, "a+b c" },
-		{ "code=1&code=2", "code", CLERK_EPROTO, NULL },
-		{ "codex=1&code=2", "code", 0, "2" },
-		{ "flag&x=1", "flag", 0, "" },
-		{ "", "code", 0, NULL },
-		{ "&&code=3&", "code", 0, "3" },
+	        {"code=abc&state=xyz", "code", 0, "abc"},
+	        {"code=abc&state=xyz", "state", 0, "xyz"},
+	        {"code=abc&state=xyz", "iss", 0, NULL},
+	        {"code=a%2Bb+c", "code", 0, "a+b c"},
+	        {"code=1&code=2", "code", CLERK_EPROTO, NULL},
+	        {"codex=1&code=2", "code", 0, "2"},
+	        {"flag&x=1", "flag", 0, ""},
+	        {"", "code", 0, NULL},
+	        {"&&code=3&", "code", 0, "3"},
 	};
 	size_t i;
 
@@ -143,7 +153,7 @@ test_query_get(void **state)
 		char *v = NULL;
 
 		assert_int_equal(query_get(cases[i].query, cases[i].key, &v),
-				 cases[i].r);
+		                 cases[i].r);
 		if (cases[i].value)
 			assert_string_equal(v, cases[i].value);
 		else
@@ -156,11 +166,11 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_base64url),
-		cmocka_unit_test(test_base64url_bad),
-		cmocka_unit_test(test_url_encode),
-		cmocka_unit_test(test_url_decode),
-		cmocka_unit_test(test_query_get),
+	        cmocka_unit_test(test_base64url),
+	        cmocka_unit_test(test_base64url_bad),
+	        cmocka_unit_test(test_url_encode),
+	        cmocka_unit_test(test_url_decode),
+	        cmocka_unit_test(test_query_get),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

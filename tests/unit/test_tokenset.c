@@ -56,19 +56,24 @@ static void
 test_bad_json(void **state)
 {
 	static const char *const bad[] = {
-		"", "[]", "{}", "{\"version\":2}", "{\"version\":\"1\"}",
-		"{\"version\":1,\"access_token\":5}",
-		"{\"version\":1,\"expires_at\":\"soon\"}",
-		"{\"version\":1,\"refresh_token\":null}",
-		"{\"version\":1,",
+	        "",
+	        "[]",
+	        "{}",
+	        "{\"version\":2}",
+	        "{\"version\":\"1\"}",
+	        "{\"version\":1,\"access_token\":5}",
+	        "{\"version\":1,\"expires_at\":\"soon\"}",
+	        "{\"version\":1,\"refresh_token\":null}",
+	        "{\"version\":1,",
 	};
 	struct tokenset ts = TOKENSET_INIT;
 	size_t i;
 
 	(void)state;
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		assert_int_equal(tokenset_from_json(bad[i], strlen(bad[i]),
-						    &ts), CLERK_EPROTO);
+		assert_int_equal(
+		        tokenset_from_json(bad[i], strlen(bad[i]), &ts),
+		        CLERK_EPROTO);
 		assert_null(ts.access_token);
 	}
 	/* A minimal set is fine: everything but the version is optional. */
@@ -99,8 +104,8 @@ test_file_store(void **state)
 	assert_int_equal(store_load(st, &b), CLERK_ENOTFOUND);
 	fill(&a);
 	assert_int_equal(store_save(st, &a), 0);
-	snprintf(path, sizeof(path),
-		 "%s/clerk-credential/tokens-default.json", tmpdir);
+	snprintf(path, sizeof(path), "%s/clerk-credential/tokens-default.json",
+	         tmpdir);
 	assert_int_equal(stat(path, &sb), 0);
 	assert_int_equal(sb.st_mode & 0777, 0600);
 	snprintf(path, sizeof(path), "%s/clerk-credential", tmpdir);
@@ -116,8 +121,8 @@ test_file_store(void **state)
 	str_set(&cfg.client_id, "client-1");
 
 	/* Lax permissions are refused, not trusted. */
-	snprintf(path, sizeof(path),
-		 "%s/clerk-credential/tokens-default.json", tmpdir);
+	snprintf(path, sizeof(path), "%s/clerk-credential/tokens-default.json",
+	         tmpdir);
 	assert_int_equal(chmod(path, 0644), 0);
 	assert_int_equal(store_load(st, &b), CLERK_EPERM);
 	assert_int_equal(chmod(path, 0600), 0);
@@ -146,9 +151,9 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_roundtrip),
-		cmocka_unit_test(test_bad_json),
-		cmocka_unit_test(test_file_store),
+	        cmocka_unit_test(test_roundtrip),
+	        cmocka_unit_test(test_bad_json),
+	        cmocka_unit_test(test_file_store),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
