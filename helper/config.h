@@ -19,6 +19,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct json;
+
 enum storage_kind {
 	STORAGE_AUTO,
 	STORAGE_KEYRING,
@@ -47,6 +49,9 @@ struct config {
 	char *scopes; /* space-separated */
 	char **hosts; /* host patterns, NULL-terminated */
 	size_t nhosts;
+	size_t hosts_alloc;
+	bool hosts_borrowed;   /* hosts point into file_doc */
+	struct json *file_doc; /* the parsed config file, kept for hosts */
 	char *profile;
 	enum storage_kind storage;
 	enum signin_flow flow;

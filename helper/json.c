@@ -9,10 +9,15 @@
 #include "error.h"
 #include "util.h"
 
+static bool json_wipe = true;
+
 static void
 json_wiping_free(void *p)
 {
-	secret_free(p);
+	if (json_wipe)
+		secret_free(p);
+	else
+		free(p);
 }
 
 void
@@ -57,6 +62,14 @@ void
 json_free(struct json *doc)
 {
 	cJSON_Delete(C(doc));
+}
+
+void
+json_free_public(struct json *doc)
+{
+	json_wipe = false;
+	cJSON_Delete(C(doc));
+	json_wipe = true;
 }
 
 bool

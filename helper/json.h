@@ -21,8 +21,10 @@ void json_init(void);
 
 /* Parse @len bytes; NULL when malformed, too large or out of memory. */
 struct json *json_parse(const char *text, size_t len);
-/* Free a whole document (root only). NULL is fine. */
+/* Free a whole document (root only), wiping it. NULL is fine. */
 void json_free(struct json *doc);
+/* Free a document that holds no secret, without wiping (config files). */
+void json_free_public(struct json *doc);
 
 bool json_is_object(const struct json *node);
 bool json_is_array(const struct json *node);
