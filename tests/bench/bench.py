@@ -26,11 +26,20 @@ Timings come from hyperfine (`-N`, JSON export). hyperfine 1.15 (Debian 12)
 cannot give a command its stdin without a shell, so every timed command runs
 through tests/bench/stdin-exec, a static program that opens the request as
 stdin and execs the command in place; its own cost (the floor through it
-minus the floor run directly) is subtracted from every row. Concurrency and
-memory need our own small harness. Every number goes to BENCH_OUT (default:
-the current directory) as bench.json and bench.md.
+minus the floor run directly, measured at the start of each round) is taken
+off every row of the round. Rows are timed in interleaved rounds and each
+figure is the median over rounds, so that load drifting on a shared machine
+does not land on one row. Concurrency and memory need our own small
+harness. Every number goes to BENCH_OUT (default: the current directory) as
+bench.json and bench.md.
 
-The full run exits 1 when a SPEC 12 target is missed; --quick (few
+The refresh rows keep two independent grants: our helper's (each `get`
+spends the stored refresh token and stores the rotated one) and curl's (each
+run posts the refresh token of curl's previous answer, read from a 0600 file
+with --data @file, never from argv). So both sides make the same single
+token request with a refresh token that has never been used.
+
+The full run exits 1 when a target is missed; --quick (few
 iterations, for CI) only checks that every row produced a number.
 """
 
@@ -53,6 +62,7 @@ from pathlib import Path
 BENCH_DIR = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH_DIR.parent / "integration"))
 import harness as h  # noqa: E402
+from test_fastpath import cache_key  # noqa: E402
 
 HOST = "git.example.test"
 REQUEST = "protocol=https\nhost=%s\n\n" % HOST
@@ -86,12 +96,15 @@ class Settings:
 
     def __init__(self, quick):
         self.quick = quick
-        self.rounds = 1 if quick else 6        # blocks per row, interleaved
-        self.hit_runs = 3 if quick else 100    # per block
-        self.hit_warmup = 1 if quick else 10
-        self.slow_runs = 3 if quick else 20    # keyring peers, git
-        self.refresh_runs = 3 if quick else 10
-        self.growth_runs = 3 if quick else 40
+        # Rounds per section (interleaved blocks), runs per row per round.
+        self.hit_rounds = 1 if quick else 20
+        self.hit_runs = 3 if quick else 30
+        self.slow_runs = 3 if quick else 6     # keyring peers, git fill
+        self.warmup = 1 if quick else 5
+        self.refresh_rounds = 1 if quick else 10
+        self.refresh_runs = 3 if quick else 6
+        self.growth_rounds = 1 if quick else 10
+        self.growth_runs = 3 if quick else 20
         self.rss_runs = 1 if quick else 5
 
 
@@ -170,10 +183,10 @@ class Row:
         self.expect = expect            # a string stdout must contain
         self.unavailable = unavailable  # why the row cannot run, or None
         self.prepare = None             # hyperfine --prepare argv
-        self.times = []
+        self.rounds = {}                # calibration round: times (s)
 
-    def median(self):
-        return statistics.median(self.times) if self.times else None
+    def times(self):
+        return [t for ts in self.rounds.values() for t in ts]
 
 
 def hyperfine(argvs, env, runs, warmup, workdir, prepare=None):
@@ -195,43 +208,60 @@ def hyperfine(argvs, env, runs, warmup, workdir, prepare=None):
 
 
 class Timer:
-    """hyperfine through stdin-exec, with the feeder's cost calibrated."""
+    """hyperfine through stdin-exec, calibrated round by round.
 
-    def __init__(self, feeder, noop, workdir, settings):
+    Each round starts with the floor timed twice, directly and through
+    stdin-exec; their difference is stdin-exec's own cost in that round,
+    taken off every row timed in the round. A row's figure is the median
+    over rounds of its per-round value, and a ratio the median of per-round
+    ratios, so that the machine's load drifting between rounds (it does,
+    on a shared machine) cancels out instead of landing on one row.
+    """
+
+    def __init__(self, feeder, noop, workdir):
         self.feeder = feeder
         self.noop = noop
         self.workdir = workdir
-        self.s = settings
-        self.direct = []   # the floor run directly (no stdin needed)
-        self.via = []      # the floor through stdin-exec
+        self.cal = []      # per round: (floor direct, floor through stdin-exec)
         self.empty = str(Path(workdir) / "empty-stdin")
         Path(self.empty).write_text("")
 
     def fed(self, row):
         return [self.feeder, row.stdin or self.empty, *row.argv]
 
-    def calibrate(self, env):
+    def calibrate(self, env, runs, warmup):
+        """Start a round: time the floor, directly and through stdin-exec."""
         direct, via = hyperfine([[self.noop], [self.feeder, self.empty, self.noop]], env,
-                                self.s.hit_runs, self.s.hit_warmup, self.workdir)
-        self.direct += direct
-        self.via += via
+                                runs, warmup, self.workdir)
+        self.cal.append((statistics.median(direct), statistics.median(via)))
 
-    def feeder_cost(self):
-        return statistics.median(self.via) - statistics.median(self.direct)
+    def time(self, row, runs, warmup):
+        """Time row in the current round."""
+        times = hyperfine([self.fed(row)], row.env, runs, warmup, self.workdir,
+                          row.prepare)[0]
+        row.rounds.setdefault(len(self.cal) - 1, []).extend(times)
 
-    def floor(self):
-        return statistics.median(self.direct)
+    def _net(self, row):
+        """{round: the row's median there less stdin-exec's cost}."""
+        return {r: statistics.median(ts) - (self.cal[r][1] - self.cal[r][0])
+                for r, ts in row.rounds.items()}
 
     def net(self, row):
-        """The row's median with stdin-exec's cost taken off."""
-        m = row.median()
-        return None if m is None else m - self.feeder_cost()
+        nets = self._net(row)
+        return statistics.median(nets.values()) if nets else None
 
-    def time(self, row, runs=None, warmup=None, prepare=None):
-        runs = runs or row.runs or self.s.hit_runs
-        warmup = self.s.hit_warmup if warmup is None else warmup
-        row.times += hyperfine([self.fed(row)], row.env, runs, warmup, self.workdir,
-                               prepare)[0]
+    def ratio(self, row, ref=None):
+        """Median of per-round ratios to ref's round (default: the floor)."""
+        nets = self._net(row)
+        refs = self._net(ref) if ref else {r: c[0] for r, c in enumerate(self.cal)}
+        ratios = [nets[r] / refs[r] for r in nets if r in refs]
+        return statistics.median(ratios) if ratios else None
+
+    def floor(self):
+        return statistics.median(c[0] for c in self.cal)
+
+    def feeder_cost(self):
+        return statistics.median(c[1] - c[0] for c in self.cal)
 
     def check_output(self, row):
         """Run the row once; its stdout must carry the expected answer."""
@@ -328,12 +358,14 @@ def bench_hits(ctx, timer, rows):
     for row in rows:
         if not row.unavailable:
             timer.check_output(row)
-    for rnd in range(ctx["settings"].rounds):
-        log("cache hit: round %d of %d" % (rnd + 1, ctx["settings"].rounds))
-        timer.calibrate(ctx["peers_env"])
+    s = ctx["settings"]
+    for rnd in range(s.hit_rounds):
+        log("cache hit: round %d of %d" % (rnd + 1, s.hit_rounds))
+        # The floor is the round's calibration (timed through stdin-exec too).
+        timer.calibrate(ctx["peers_env"], s.hit_runs, s.warmup)
         for row in rows:
-            if not row.unavailable:
-                timer.time(row)
+            if not row.unavailable and row.key != "floor":
+                timer.time(row, row.runs or s.hit_runs, s.warmup)
     return rows
 
 
@@ -406,21 +438,20 @@ def bench_refresh(ctx, timer):
                   ctx["sb_" + store].env, ctx["req"])
         rows.append(row)
     counts = {r.key: [0, 0] for r in rows}  # token requests, executions
-    warmup = 1 if s.quick else 3
     # One get of each alone first: it must answer, with one request.
     for row in rows[1:]:
         mark = provider.mark()
         timer.check_output(row)
         counts[row.key][0] += count_refreshes(provider, mark, row.label)
         counts[row.key][1] += 1
-    for rnd in range(s.rounds):
-        log("refresh: round %d of %d" % (rnd + 1, s.rounds))
-        timer.calibrate(ctx["peers_env"])
+    for rnd in range(s.refresh_rounds):
+        log("refresh: round %d of %d" % (rnd + 1, s.refresh_rounds))
+        timer.calibrate(ctx["peers_env"], s.hit_runs, s.warmup)
         for row in rows:
             mark = provider.mark()
-            timer.time(row, runs=s.refresh_runs, warmup=warmup, prepare=row.prepare)
+            timer.time(row, s.refresh_runs, 1)
             counts[row.key][0] += count_refreshes(provider, mark, row.label)
-            counts[row.key][1] += s.refresh_runs + warmup
+            counts[row.key][1] += s.refresh_runs + 1
     return rows, counts
 
 
@@ -446,7 +477,7 @@ def spawn_gets(sb, n, req, options):
     outs = []
     start = time.monotonic()
     procs = []
-    for i in range(n):
+    for _ in range(n):
         out = tempfile.TemporaryFile(dir=sb.dir)
         with open(req, "rb") as fin:
             procs.append(subprocess.Popen([sb.alias, *options, "get"], stdin=fin,
@@ -504,7 +535,7 @@ def bench_concurrency(ctx):
 
 # --- 4. growth -------------------------------------------------------------------
 
-def growth_config(dirpath, nhosts, nprofiles, issuer):
+def growth_config(dirpath, nhosts, nprofiles):
     """A config file with nhosts hosts (ours last) and nprofiles profiles."""
     hosts = ["h%05d.example.test" % i for i in range(nhosts - 1)] + [HOST]
     doc = {"hosts": hosts}
@@ -521,7 +552,6 @@ def growth_config(dirpath, nhosts, nprofiles, issuer):
 
 def seed_profile_caches(sb, nprofiles):
     """Cache files of the other profiles beside ours (helper/cache.h format)."""
-    from test_fastpath import cache_key
     d = Path(sb.env["XDG_RUNTIME_DIR"]) / "clerk-credential"
     exp = int(time.time()) + 3600
     for i in range(1, nprofiles):
@@ -541,20 +571,20 @@ def bench_growth(ctx, timer):
     rows = []
     for nh in GROWTH_HOSTS:
         for np_ in GROWTH_PROFILES:
-            cfg = growth_config(sb.dir, nh, np_, sb.env["CLERK_ISSUER"])
+            cfg = growth_config(sb.dir, nh, np_)
             rows.append(Row("growth_%d_%d" % (nh, np_),
                             "%d hosts, %d profiles" % (nh, np_),
                             [ctx["alias"], "--config", str(cfg), "get"], env, ctx["req"],
-                            runs=ctx["settings"].growth_runs,
                             expect="password=" + ctx["token"]))
             rows[-1].hosts, rows[-1].profiles = nh, np_
     for row in rows:
         timer.check_output(row)
-    for rnd in range(ctx["settings"].rounds):
-        log("growth: round %d of %d" % (rnd + 1, ctx["settings"].rounds))
-        timer.calibrate(env)
+    s = ctx["settings"]
+    for rnd in range(s.growth_rounds):
+        log("growth: round %d of %d" % (rnd + 1, s.growth_rounds))
+        timer.calibrate(env, s.hit_runs, s.warmup)
         for row in rows:
-            timer.time(row)
+            timer.time(row, s.growth_runs, s.warmup)
     return rows
 
 
@@ -598,71 +628,75 @@ def bench_memory(ctx, rows):
 
 # --- the report ---------------------------------------------------------------------
 
-def report_hits(out, ctx, timer, hits):
+def report_hits(out, ctx, res):
     s = ctx["settings"]
+    timer, hits = res
     floor = timer.floor()
     out.lines += [
-        "## 1. Cache-hit get (wall time, median of %d × %d runs)" % (s.rounds, s.hit_runs),
+        "## 1. Cache-hit get (wall time: median of %d rounds × %d runs, %d for the slower "
+        "rows)" % (s.hit_rounds, s.hit_runs, s.slow_runs),
         "",
-        "stdin-exec's own cost, %.3f ms, is taken off every row." % ms(timer.feeder_cost()),
+        "Every command runs through stdin-exec; its own cost in each round (%.3f ms in the "
+        "median round) is taken off." % ms(timer.feeder_cost()),
         "",
         "| # | command | median (ms) | × floor |",
         "| --- | --- | ---: | ---: |"]
-    net = {}
+    ratio = {}
     for i, row in enumerate(hits, 1):
         if row.unavailable:
             out.lines.append("| %d | %s | unavailable: %s | |" % (i, row.label,
                                                                   row.unavailable))
             continue
-        net[row.key] = floor if row.key == "floor" else timer.net(row)
-        out.lines.append("| %d | %s | %.3f | %.2f |" % (i, row.label, ms(net[row.key]),
-                                                       net[row.key] / floor))
+        net = floor if row.key == "floor" else timer.net(row)
+        ratio[row.key] = 1.0 if row.key == "floor" else timer.ratio(row)
+        out.lines.append("| %d | %s | %.3f | %.2f |" % (i, row.label, ms(net),
+                                                       ratio[row.key]))
         out.data.setdefault("cache_hit", {})[row.key] = {
-            "label": row.label, "median_ms": ms(net[row.key]),
-            "raw_median_ms": ms(row.median()), "runs": len(row.times)}
+            "label": row.label, "median_ms": ms(net), "ratio": ratio[row.key],
+            "runs": len(row.times()) or None}
     out.lines.append("")
-    out.data["feeder_cost_ms"] = ms(timer.feeder_cost())
-    hit = net["clerk_file"]
-    out.target("cache hit (file store) vs floor", "%.2f×" % (hit / floor), "≤ 2.5×",
-               hit / floor <= 2.5)
-    if "clerk_keyring" in net:
-        kr = net["clerk_keyring"]
-        out.target("cache hit (keyring store) vs floor", "%.2f×" % (kr / floor), "≤ 2.5×",
-                   kr / floor <= 2.5)
-    out.target("git-credential-libsecret vs our cache hit",
-               "%.1f×" % (net["libsecret"] / hit), "≥ 5×", net["libsecret"] / hit >= 5)
+    out.data["stdin_exec_cost_ms"] = ms(timer.feeder_cost())
+    out.target("cache hit (file store) vs floor", "%.2f×" % ratio["clerk_file"], "≤ 2.5×",
+               ratio["clerk_file"] <= 2.5)
+    if "clerk_keyring" in ratio:
+        out.target("cache hit (keyring store) vs floor", "%.2f×" % ratio["clerk_keyring"],
+                   "≤ 2.5×", ratio["clerk_keyring"] <= 2.5)
+    lib = timer.ratio(next(r for r in hits if r.key == "libsecret"),
+                      next(r for r in hits if r.key == "clerk_file"))
+    out.data["libsecret_vs_clerk"] = lib
+    out.target("git-credential-libsecret vs our cache hit", "%.1f×" % lib, "≥ 5×", lib >= 5)
 
 
-def report_refresh(out, ctx, timer, refresh):
+def report_refresh(out, ctx, res):
     s = ctx["settings"]
-    rows, counts = refresh
-    c = timer.net(rows[0])
+    timer, rows, counts = res
+    curl = rows[0]
     kids = ctx.get("refresh_children")
     out.lines += [
-        "## 2. Refresh (wall time, median of %d × %d runs; a fresh refresh token each run)"
-        % (s.rounds, s.refresh_runs),
+        "## 2. Refresh (wall time: median of %d rounds × %d runs; a fresh refresh token "
+        "each run)" % (s.refresh_rounds, s.refresh_runs),
         "",
         "| command | median (ms) | × curl | token requests / runs |",
         "| --- | ---: | ---: | ---: |"]
+    data = {}
     for row in rows:
+        r = 1.0 if row is curl else timer.ratio(row, curl)
         out.lines.append("| %s | %.2f | %.2f | %d / %d |" % (
-            row.label, ms(timer.net(row)), timer.net(row) / c, *counts[row.key]))
+            row.label, ms(timer.net(row)), r, *counts[row.key]))
+        data[row.key] = {"label": row.label, "median_ms": ms(timer.net(row)), "ratio": r,
+                         "token_requests": counts[row.key][0], "runs": counts[row.key][1]}
     out.lines += [
         "",
         "Processes one refresh starts: %s." % (
             "not checked (no strace)" if kids is None else kids),
         ""]
-    out.data["refresh"] = {row.key: {"label": row.label, "median_ms": ms(timer.net(row)),
-                                     "ratio": timer.net(row) / c,
-                                     "token_requests": counts[row.key][0],
-                                     "runs": counts[row.key][1]} for row in rows}
+    out.data["refresh"] = data
     out.data["refresh_children"] = kids
-    ours = rows[1]
-    per = counts[ours.key][0] / counts[ours.key][1]
-    o = timer.net(ours)
+    ours = data["refresh_file"]
+    per = ours["token_requests"] / ours["runs"]
     out.target("token requests per refresh", "%.2f" % per, "1", per == 1)
-    out.target("refresh (file store) vs curl floor", "%.2f×" % (o / c), "≤ 1.5×",
-               o / c <= 1.5)
+    out.target("refresh (file store) vs curl floor", "%.2f×" % ours["ratio"], "≤ 1.5×",
+               ours["ratio"] <= 1.5)
 
 
 def report_concurrency(out, ctx, conc):
@@ -688,22 +722,26 @@ def report_concurrency(out, ctx, conc):
         c64["refreshes"] == 1 and c64["failures"] == 0)
 
 
-def report_growth(out, ctx, timer, growth):
-    base = timer.net(growth[0])
+def report_growth(out, ctx, res):
+    s = ctx["settings"]
+    timer, growth = res
+    base = growth[0]
     out.lines += [
-        "## 4. Growth: cache-hit get, median ms (× the 1 host, 1 profile cell)",
+        "## 4. Growth: cache-hit get, median ms (× the 1 host, 1 profile cell; %d rounds "
+        "× %d runs)" % (s.growth_rounds, s.growth_runs),
         "",
         "| hosts \\ profiles | %s |" % " | ".join(str(p) for p in GROWTH_PROFILES),
         "| ---: | %s |" % " | ".join("---:" for _ in GROWTH_PROFILES)]
+    ratio = {r.key: 1.0 if r is base else timer.ratio(r, base) for r in growth}
     for nh in GROWTH_HOSTS:
         cells = [r for r in growth if r.hosts == nh]
         out.lines.append("| %d | %s |" % (nh, " | ".join(
-            "%.3f (%.2f×)" % (ms(timer.net(r)), timer.net(r) / base) for r in cells)))
+            "%.3f (%.2f×)" % (ms(timer.net(r)), ratio[r.key]) for r in cells)))
     out.lines.append("")
     out.data["growth"] = [{"hosts": r.hosts, "profiles": r.profiles,
-                           "median_ms": ms(timer.net(r)), "ratio": timer.net(r) / base}
+                           "median_ms": ms(timer.net(r)), "ratio": ratio[r.key]}
                           for r in growth]
-    worst = max(timer.net(r) / base for r in growth)
+    worst = max(ratio.values())
     out.target("growth: worst cell vs 1 host, 1 profile", "%.2f×" % worst, "≤ 1.3×",
                worst <= 1.3)
 
@@ -726,6 +764,8 @@ def report_memory(out, ctx, memory):
 
 
 class Report:
+    """Markdown lines, the numbers for bench.json, and the targets."""
+
     def __init__(self):
         self.lines = []
         self.data = {}
@@ -735,14 +775,15 @@ class Report:
         self.targets.append((name, measured, limit, met))
 
     def text(self):
-        lines = self.lines + ["## SPEC 12 targets", "", "| target | measured | limit | met |",
-                              "| --- | ---: | ---: | --- |"]
+        lines = self.lines + [
+            "## Targets (SPEC 12, and the growth rule: flat within 1.3×)", "",
+            "| target | measured | limit | met |", "| --- | ---: | ---: | --- |"]
         lines += ["| %s | %s | %s | %s |" % (n, m, lim, "yes" if ok else "**no**")
                   for n, m, lim, ok in self.targets]
         return "\n".join(lines) + "\n"
 
 
-def build_report(ctx, timer, res):
+def build_report(ctx, res):
     s = ctx["settings"]
     out = Report()
     out.lines += [
@@ -753,13 +794,13 @@ def build_report(ctx, timer, res):
             "tmpfs" if ctx["runtime_tmpfs"] else "the work dir (no tmpfs found)"),
         ""]
     if "hits" in res:
-        report_hits(out, ctx, timer, res["hits"])
+        report_hits(out, ctx, res["hits"])
     if "refresh" in res:
-        report_refresh(out, ctx, timer, res["refresh"])
+        report_refresh(out, ctx, res["refresh"])
     if "concurrency" in res:
         report_concurrency(out, ctx, res["concurrency"])
     if "growth" in res:
-        report_growth(out, ctx, timer, res["growth"])
+        report_growth(out, ctx, res["growth"])
     if "memory" in res:
         report_memory(out, ctx, res["memory"])
     out.data["mode"] = "quick" if s.quick else "full"
@@ -769,12 +810,21 @@ def build_report(ctx, timer, res):
 
 
 def rows_without_numbers(res):
-    """Quick mode's only check: every row that could run produced a number."""
-    missing = [r.label for r in res.get("hits", []) if not r.unavailable and not r.times]
-    missing += [r.label for r in res.get("refresh", ([], {}))[0] if not r.times]
+    """Quick mode's only check: every row produced a number.
+
+    A row that could not run (the keyring store failing) counts as missing:
+    the report says why.
+    """
+    rows = []
+    if "hits" in res:
+        rows += [r for r in res["hits"][1] if r.key != "floor"]
+    if "refresh" in res:
+        rows += res["refresh"][1]
+    if "growth" in res:
+        rows += res["growth"][1]
+    missing = [r.label for r in rows if not r.times()]
     missing += ["%d concurrent gets" % r["n"] for r in res.get("concurrency", [])
                 if r["wall_ms"] is None]
-    missing += [r.label for r in res.get("growth", []) if not r.times]
     missing += [m["label"] for m in res.get("memory", []) if not m["peak_rss_kib"]]
     return missing
 
@@ -858,19 +908,27 @@ def setup(stack, settings, sections):
     return ctx
 
 
-def measure(ctx, timer, sections):
+def measure(ctx, sections):
+    """Each section with its own Timer (its own calibration rounds)."""
     res = {}
+
+    def timer():
+        return Timer(ctx["feeder"], ctx["noop"], str(ctx["workdir"]))
+
     if "hits" in sections or "memory" in sections:
         rows = hit_rows(ctx)
         if "hits" in sections:
-            res["hits"] = bench_hits(ctx, timer, rows)
+            t = timer()
+            res["hits"] = (t, bench_hits(ctx, t, rows))
         if "memory" in sections:
             log("peak RSS and shared libraries")
             res["memory"] = bench_memory(ctx, rows)
     if "growth" in sections:
-        res["growth"] = bench_growth(ctx, timer)
+        t = timer()
+        res["growth"] = (t, bench_growth(ctx, t))
     if "refresh" in sections:
-        res["refresh"] = bench_refresh(ctx, timer)
+        t = timer()
+        res["refresh"] = (t, *bench_refresh(ctx, t))
         ctx["refresh_children"] = children_of_refresh(ctx)
     if "concurrency" in sections:
         res["concurrency"] = bench_concurrency(ctx)
@@ -880,9 +938,8 @@ def measure(ctx, timer, sections):
 def run(settings, outdir, sections):
     with contextlib.ExitStack() as stack:
         ctx = setup(stack, settings, sections)
-        timer = Timer(ctx["feeder"], ctx["noop"], str(ctx["workdir"]), settings)
-        res = measure(ctx, timer, sections)
-        rep = build_report(ctx, timer, res)
+        res = measure(ctx, sections)
+        rep = build_report(ctx, res)
     text = rep.text()
     print(text, flush=True)
     outdir.mkdir(parents=True, exist_ok=True)
@@ -895,7 +952,7 @@ def run(settings, outdir, sections):
         return 1
     missed = [t[0] for t in rep.targets if not t[3]]
     if missed and not settings.quick:
-        log("SPEC 12 targets missed: %s" % "; ".join(missed))
+        log("targets missed: %s" % "; ".join(missed))
         return 1
     return 0
 
