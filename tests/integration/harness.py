@@ -43,6 +43,17 @@ CLIENT_ID = "clerk-credential-test"
 CHROMIUM = "/usr/bin/chromium"
 
 
+def config_key(issuer, client_id, profile="default"):
+    """The helper's key for (issuer, client id, profile): the name of its
+    runtime cache, lock and discovery files (config_key() in config.c:
+    FNV-1a 64 of "issuer\nclient_id")."""
+    h = 0xcbf29ce484222325
+    for b in ("%s\n%s" % (issuer, client_id)).encode():
+        h ^= b
+        h = (h * 0x100000001b3) & 0xFFFFFFFFFFFFFFFF
+    return "%s-%016x" % (profile, h)
+
+
 class HarnessError(Exception):
     """A peer or the helper under test could not be set up."""
 

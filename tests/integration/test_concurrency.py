@@ -46,20 +46,11 @@ MARGIN = 52
 WAITING = "waiting for another clerk-credential process"
 
 
-def fnv1a64(data, h=0xcbf29ce484222325):
-    for b in data:
-        h ^= b
-        h = (h * 0x100000001b3) & 0xFFFFFFFFFFFFFFFF
-    return h
-
-
 def lock_path(sb, profile="default"):
     """The helper's lock file for (issuer, client id, profile)."""
-    h_ = fnv1a64(sb.env["CLERK_ISSUER"].encode())
-    h_ = fnv1a64(b"\n", h_)
-    h_ = fnv1a64(sb.env["CLERK_OAUTH_CLIENT_ID"].encode(), h_)
-    state = Path(sb.env["XDG_STATE_HOME"]) / "clerk-credential"
-    return state / ("%s-%016x.lock" % (profile, h_))
+    key = h.config_key(sb.env["CLERK_ISSUER"],
+                       sb.env["CLERK_OAUTH_CLIENT_ID"], profile)
+    return Path(sb.env["XDG_STATE_HOME"]) / "clerk-credential" / (key + ".lock")
 
 
 @contextlib.contextmanager

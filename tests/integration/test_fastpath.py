@@ -13,22 +13,10 @@ import time
 import unittest
 from pathlib import Path
 
+from harness import config_key as cache_key
+
 ISSUER = "https://clerk.example.test"
 CLIENT = "client_fastpath"
-
-
-def fnv1a64(data, h=0xcbf29ce484222325):
-    for b in data:
-        h ^= b
-        h = (h * 0x100000001b3) & 0xFFFFFFFFFFFFFFFF
-    return h
-
-
-def cache_key(issuer, client, profile):
-    h = fnv1a64(issuer.encode())
-    h = fnv1a64(b"\n", h)
-    h = fnv1a64(client.encode(), h)
-    return "%s-%016x" % (profile, h)
 
 
 def helper_paths():

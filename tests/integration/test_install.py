@@ -19,24 +19,12 @@ import time
 import unittest
 from pathlib import Path
 
+from harness import config_key as cache_key
+
 ISSUER = "https://clerk.example.test"
 CLIENT = "client_install"
 ALIASES = ["git-credential-clerk", "docker-credential-clerk",
            "terraform-credentials-clerk"]
-
-
-def fnv1a64(data, h=0xcbf29ce484222325):
-    for b in data:
-        h ^= b
-        h = (h * 0x100000001b3) & 0xFFFFFFFFFFFFFFFF
-    return h
-
-
-def cache_key(issuer, client, profile):
-    h = fnv1a64(issuer.encode())
-    h = fnv1a64(b"\n", h)
-    h = fnv1a64(client.encode(), h)
-    return "%s-%016x" % (profile, h)
 
 
 def find_one(root, rel_suffix):

@@ -48,20 +48,6 @@ KUBE_V1 = "client.authentication.k8s.io/v1"
 KUBE_V1BETA1 = "client.authentication.k8s.io/v1beta1"
 
 
-def fnv1a64(data, h=0xcbf29ce484222325):
-    for b in data:
-        h ^= b
-        h = (h * 0x100000001b3) & 0xFFFFFFFFFFFFFFFF
-    return h
-
-
-def cache_key(issuer, client, profile):
-    h = fnv1a64(issuer.encode())
-    h = fnv1a64(b"\n", h)
-    h = fnv1a64(client.encode(), h)
-    return "%s-%016x" % (profile, h)
-
-
 def rfc3339(t):
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
 
@@ -112,7 +98,7 @@ class Transcript(unittest.TestCase):
     def seed(self, token=TOKEN, expires=None, profile="default"):
         d = self.run_dir / "clerk-credential"
         d.mkdir(mode=0o700, exist_ok=True)
-        path = d / (cache_key(ISSUER, CLIENT, profile) + ".token")
+        path = d / (h.config_key(ISSUER, CLIENT, profile) + ".token")
         path.write_text("clerk-credential-cache 1\n%s\n%s\n%s\n%d\n%s\n" %
                         (ISSUER, CLIENT, profile,
                          self.exp if expires is None else expires, token))

@@ -74,18 +74,9 @@ def verifier_in(data, challenge):
     return False
 
 
-def fnv1a64(data, h_=0xcbf29ce484222325):
-    for b in data:
-        h_ ^= b
-        h_ = (h_ * 0x100000001b3) & 0xFFFFFFFFFFFFFFFF
-    return h_
-
-
 def state_key(env, profile="default"):
-    h_ = fnv1a64(env["CLERK_ISSUER"].encode())
-    h_ = fnv1a64(b"\n", h_)
-    h_ = fnv1a64(env["CLERK_OAUTH_CLIENT_ID"].encode(), h_)
-    return "%s-%016x" % (profile, h_)
+    return h.config_key(env["CLERK_ISSUER"], env["CLERK_OAUTH_CLIENT_ID"],
+                        profile)
 
 
 def write_script(path, text):
