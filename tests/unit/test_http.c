@@ -16,6 +16,7 @@
 
 #include "error.h"
 #include "http.h"
+#include "capture.h"
 #include "httpd.h"
 #include "log.h"
 
@@ -342,34 +343,12 @@ test_response_reused(void **state)
 	assert_int_equal(resp.retry_after, -1);
 }
 
-/* Run @fn with stderr in a file; return what it printed (static). */
-static const char *
-capture_stderr(void (*fn)(void))
-{
-	static char text[8192];
-	char path[] = "/tmp/test_http_XXXXXX";
-	int fd = mkstemp(path), saved = dup(2);
-	ssize_t n;
-
-	assert_true(fd >= 0 && saved >= 0);
-	fflush(stderr);
-	dup2(fd, 2);
-	fn();
-	fflush(stderr);
-	dup2(saved, 2);
-	close(saved);
-	n = pread(fd, text, sizeof(text) - 1, 0);
-	text[n > 0 ? n : 0] = '\0';
-	close(fd);
-	unlink(path);
-	return text;
-}
-
 static void
-traced_requests(void)
+traced_requests(void *unused)
 {
 	struct http_response resp = HTTP_RESPONSE_INIT;
 
+	(void)unused;
 	log_set_verbose(true);
 	http_post_form(url_of("/ok"), "code=SECRETCODE&code_verifier=SECRETV",
 	               &resp);
@@ -384,7 +363,7 @@ test_debug_trace_has_no_secrets(void **state)
 	const char *text;
 
 	(void)state;
-	text = capture_stderr(traced_requests);
+	text = capture_stderr(traced_requests, NULL);
 	assert_non_null(strstr(text, "POST http://127.0.0.1:"));
 	assert_non_null(strstr(text, "GET http://127.0.0.1:"));
 	assert_non_null(strstr(text, "200"));

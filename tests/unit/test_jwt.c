@@ -27,6 +27,7 @@
 #include "discovery.h"
 #include "encode.h"
 #include "error.h"
+#include "capture.h"
 #include "httpd.h"
 #include "jwks.h"
 #include "jwt.h"
@@ -648,29 +649,6 @@ call_verify(void *arg)
 	op.issuer = (char *)ISS;
 	op.jwks_uri = (char *)(uintptr_t)c->uri;
 	c->result = jwt_verify_id_token(&cfg, &op, c->token, c->nonce, NOW);
-}
-
-/* Run @fn(@arg) with stderr in a file; return what it printed (static). */
-static const char *
-capture_stderr(void (*fn)(void *), void *arg)
-{
-	static char text[16384];
-	char path[] = "/tmp/test_jwt_err_XXXXXX";
-	int fd = mkstemp(path), saved = dup(2);
-	ssize_t n;
-
-	assert_true(fd >= 0 && saved >= 0);
-	fflush(stderr);
-	dup2(fd, 2);
-	fn(arg);
-	fflush(stderr);
-	dup2(saved, 2);
-	close(saved);
-	n = pread(fd, text, sizeof(text) - 1, 0);
-	text[n > 0 ? n : 0] = '\0';
-	close(fd);
-	unlink(path);
-	return text;
 }
 
 /*

@@ -17,6 +17,7 @@
 #include "discovery.h"
 #include "encode.h"
 #include "error.h"
+#include "capture.h"
 #include "httpd.h"
 #include "log.h"
 #include "oauth.h"
@@ -25,29 +26,6 @@
 
 #define NOW 1700000000
 #define ISS "https://example.clerk.accounts.dev"
-
-/* Run @fn(@arg) with stderr in a file; return what it printed (static). */
-static const char *
-capture_stderr(void (*fn)(void *), void *arg)
-{
-	static char text[16384];
-	char path[] = "/tmp/test_oauth_XXXXXX";
-	int fd = mkstemp(path), saved = dup(2);
-	ssize_t n;
-
-	assert_true(fd >= 0 && saved >= 0);
-	fflush(stderr);
-	dup2(fd, 2);
-	fn(arg);
-	fflush(stderr);
-	dup2(saved, 2);
-	close(saved);
-	n = pread(fd, text, sizeof(text) - 1, 0);
-	text[n > 0 ? n : 0] = '\0';
-	close(fd);
-	unlink(path);
-	return text;
-}
 
 /* A token set as a refresh finds it. */
 static void

@@ -17,6 +17,7 @@
 #include "config.h"
 #include "discovery.h"
 #include "error.h"
+#include "capture.h"
 #include "httpd.h"
 #include "oauth.h"
 #include "tokenset.h"
@@ -35,29 +36,6 @@ static const struct httpd_route routes[] = {
 
 static int port;
 static char req[65536];
-
-/* Run @fn(@arg) with stderr in a file; return what it printed (static). */
-static const char *
-capture_stderr(void (*fn)(void *), void *arg)
-{
-	static char text[16384];
-	char path[] = "/tmp/test_oauth_revoke_XXXXXX";
-	int fd = mkstemp(path), saved = dup(2);
-	ssize_t n;
-
-	assert_true(fd >= 0 && saved >= 0);
-	fflush(stderr);
-	dup2(fd, 2);
-	fn(arg);
-	fflush(stderr);
-	dup2(saved, 2);
-	close(saved);
-	n = pread(fd, text, sizeof(text) - 1, 0);
-	text[n > 0 ? n : 0] = '\0';
-	close(fd);
-	unlink(path);
-	return text;
-}
 
 static void
 provider_at(struct oidc_provider *op, const char *path, int at_port)
