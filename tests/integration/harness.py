@@ -27,8 +27,10 @@ import shlex
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import time
+import unittest
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -558,3 +560,93 @@ def git_version():
     out = subprocess.run(["git", "--version"], capture_output=True, text=True).stdout
     m = re.search(r"(\d+)\.(\d+)", out)
     return (int(m.group(1)), int(m.group(2))) if m else (0, 0)
+
+
+class ProviderCase(unittest.TestCase):
+    """One real provider per class; one sandboxed user (fresh HOME) per test.
+
+    Subclasses set provider_options (Provider keyword arguments).
+    """
+
+    provider_options = {}
+
+    @classmethod
+    def setUpClass(cls):
+        check_prerequisites()
+        helper_paths()
+        cls._stack = contextlib.ExitStack()
+        try:
+            cls.workdir = Path(cls._stack.enter_context(
+                tempfile.TemporaryDirectory(prefix="clerk-it-")))
+            cls.provider = cls._stack.enter_context(
+                Provider(cls.workdir, **cls.provider_options))
+        except BaseException:
+            cls._stack.close()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        cls._stack.close()
+
+    def sandbox(self, **kwargs):
+        sb = Sandbox(self.workdir, self.provider.issuer, **kwargs)
+
+        def finish():
+            # Let the headless browser close before the next test starts.
+            with contextlib.suppress(AssertionError):
+                sb.wait_browsers_done(timeout=15)
+            sb.cleanup()
+        self.addCleanup(finish)
+        return sb
+
+    def context(self, sb, result=None):
+        """Everything useful when an assertion fails."""
+        parts = [describe(result)] if result is not None else []
+        parts.append("--- headless user ---\n%s" % "\n".join(
+            map(str, sb.browser_entries())))
+        parts.append("--- provider stderr (tail) ---\n%s"
+                     % self.provider.stderr_tail(1500))
+        return "\n".join(parts)
+
+
+class TimedResult(unittest.TextTestResult):
+    """Verbose results with each test's wall time."""
+
+    def startTest(self, test):
+        self._started = time.monotonic()
+        super().startTest(test)
+
+    def _took(self):
+        if self.showAll:
+            self.stream.write("(%.1f s) " % (time.monotonic() - self._started))
+
+    def addSuccess(self, test):
+        self._took()
+        super().addSuccess(test)
+
+    def addFailure(self, test, err):
+        self._took()
+        super().addFailure(test, err)
+
+    def addError(self, test, err):
+        self._took()
+        super().addError(test, err)
+
+
+def run_tests(name, module="__main__"):
+    """Run @module's tests with timings; end on "N passed, N failed, N
+    skipped"; 0 only when every test ran and passed and one ran at all."""
+    try:
+        check_prerequisites()
+        helper_paths()
+    except HarnessError as exc:
+        print("%s: %s" % (name, exc), file=sys.stderr)
+        print("0 passed, 1 failed")
+        return 1
+    runner = unittest.TextTestRunner(verbosity=2, resultclass=TimedResult)
+    prog = unittest.main(module=module, exit=False, testRunner=runner)
+    res = prog.result
+    failed = len(res.failures) + len(res.errors) + len(res.unexpectedSuccesses)
+    passed = res.testsRun - failed - len(res.skipped)
+    print("%d passed, %d failed, %d skipped" % (passed, failed, len(res.skipped)))
+    return 0 if res.wasSuccessful() and res.testsRun > 0 else 1

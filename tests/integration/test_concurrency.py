@@ -26,7 +26,6 @@ import fcntl
 import os
 import subprocess
 import sys
-import tempfile
 import time
 import unittest
 from pathlib import Path
@@ -71,44 +70,10 @@ def runtime_cache_files(sb):
     return list(d.glob("*.token")) if d.is_dir() else []
 
 
-class ConcurrencyCase(unittest.TestCase):
+class ConcurrencyCase(h.ProviderCase):
     """One provider for the file; one sandboxed user per test."""
 
-    @classmethod
-    def setUpClass(cls):
-        h.check_prerequisites()
-        h.helper_paths()
-        cls._stack = contextlib.ExitStack()
-        try:
-            cls.workdir = Path(cls._stack.enter_context(
-                tempfile.TemporaryDirectory(prefix="clerk-conc-")))
-            cls.provider = cls._stack.enter_context(
-                h.Provider(cls.workdir, access_ttl=ACCESS_TTL))
-        except BaseException:
-            cls._stack.close()
-            raise
-
-    @classmethod
-    def tearDownClass(cls):
-        cls._stack.close()
-
-    def sandbox(self, **kwargs):
-        sb = h.Sandbox(self.workdir, self.provider.issuer, **kwargs)
-
-        def finish():
-            with contextlib.suppress(AssertionError):
-                sb.wait_browsers_done(timeout=15)
-            sb.cleanup()
-        self.addCleanup(finish)
-        return sb
-
-    def context(self, sb, result=None):
-        parts = [h.describe(result)] if result is not None else []
-        parts.append("--- headless user ---\n%s" % "\n".join(
-            map(str, sb.browser_entries())))
-        parts.append("--- provider stderr (tail) ---\n%s"
-                     % self.provider.stderr_tail(1500))
-        return "\n".join(parts)
+    provider_options = {"access_ttl": ACCESS_TTL}
 
     def sign_in(self, sb):
         r = sb.helper("get", REQUEST, timeout=SIGN_IN_TIMEOUT)

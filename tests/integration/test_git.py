@@ -10,11 +10,8 @@ Run: CLERK_CREDENTIAL=/path/to/build/clerk-credential python3 tests/integration/
 (after `npm ci --prefix tests`). Exit status is non-zero on any failure.
 """
 
-import contextlib
 import sys
-import tempfile
 import time
-import unittest
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -25,49 +22,8 @@ REQUEST = {"protocol": "https", "host": HOST}
 SIGN_IN_TIMEOUT = 120
 
 
-class ProviderCase(unittest.TestCase):
-    """One provider per class; one sandboxed user (fresh HOME) per test."""
-
-    provider_options = {}
-
-    @classmethod
-    def setUpClass(cls):
-        h.check_prerequisites()
-        h.helper_paths()
-        cls._stack = contextlib.ExitStack()
-        try:
-            cls.workdir = Path(cls._stack.enter_context(
-                tempfile.TemporaryDirectory(prefix="clerk-it-")))
-            cls.provider = cls._stack.enter_context(
-                h.Provider(cls.workdir, **cls.provider_options))
-        except BaseException:
-            cls._stack.close()
-            raise
-
-    @classmethod
-    def tearDownClass(cls):
-        cls._stack.close()
-
-    def sandbox(self, **kwargs):
-        sb = h.Sandbox(self.workdir, self.provider.issuer, **kwargs)
-
-        def finish():
-            # Let the headless browser close before the next test starts.
-            with contextlib.suppress(AssertionError):
-                sb.wait_browsers_done(timeout=15)
-            sb.cleanup()
-        self.addCleanup(finish)
-        return sb
-
-    def context(self, sb, result=None):
-        """Everything useful when an assertion fails."""
-        parts = []
-        if result is not None:
-            parts.append(h.describe(result))
-        parts.append("--- headless user ---\n%s" % "\n".join(
-            map(str, sb.browser_entries())))
-        parts.append("--- provider stderr (tail) ---\n%s" % self.provider.stderr_tail(1500))
-        return "\n".join(parts)
+class ProviderCase(h.ProviderCase):
+    """The git suite's shared checks on top of the harness's case."""
 
     def assert_ok(self, sb, result):
         self.assertEqual(result.returncode, 0, self.context(sb, result))
@@ -447,46 +403,5 @@ class TestGitClone(ProviderCase):
         self.assertEqual(sb.browser_launches(), [])
 
 
-class TimedResult(unittest.TextTestResult):
-    """Verbose results with each test's wall time."""
-
-    def startTest(self, test):
-        self._started = time.monotonic()
-        super().startTest(test)
-
-    def _took(self):
-        if self.showAll:
-            self.stream.write("(%.1f s) " % (time.monotonic() - self._started))
-
-    def addSuccess(self, test):
-        self._took()
-        super().addSuccess(test)
-
-    def addFailure(self, test, err):
-        self._took()
-        super().addFailure(test, err)
-
-    def addError(self, test, err):
-        self._took()
-        super().addError(test, err)
-
-
-def main():
-    try:
-        h.check_prerequisites()
-        h.helper_paths()
-    except h.HarnessError as exc:
-        print("test_git.py: %s" % exc, file=sys.stderr)
-        print("0 passed, 1 failed")
-        return 1
-    runner = unittest.TextTestRunner(verbosity=2, resultclass=TimedResult)
-    prog = unittest.main(module=__name__, exit=False, testRunner=runner)
-    res = prog.result
-    failed = len(res.failures) + len(res.errors) + len(res.unexpectedSuccesses)
-    passed = res.testsRun - failed - len(res.skipped)
-    print("%d passed, %d failed" % (passed, failed))
-    return 0 if res.wasSuccessful() and res.testsRun > 0 else 1
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(h.run_tests("test_git.py"))

@@ -722,46 +722,5 @@ class TestSignalsBrowserFlow(PeerCase):
         self.assertTrue(self.provider.is_active(h.kv_dict(r.stdout)["password"]))
 
 
-class TimedResult(unittest.TextTestResult):
-    """Verbose results with each test's wall time."""
-
-    def startTest(self, test):
-        self._started = time.monotonic()
-        super().startTest(test)
-
-    def _took(self):
-        if self.showAll:
-            self.stream.write("(%.1f s) " % (time.monotonic() - self._started))
-
-    def addSuccess(self, test):
-        self._took()
-        super().addSuccess(test)
-
-    def addFailure(self, test, err):
-        self._took()
-        super().addFailure(test, err)
-
-    def addError(self, test, err):
-        self._took()
-        super().addError(test, err)
-
-
-def main():
-    try:
-        h.check_prerequisites()
-        h.helper_paths()
-    except h.HarnessError as exc:
-        print("test_headless.py: %s" % exc, file=sys.stderr)
-        print("0 passed, 1 failed")
-        return 1
-    runner = unittest.TextTestRunner(verbosity=2, resultclass=TimedResult)
-    prog = unittest.main(module=__name__, exit=False, testRunner=runner)
-    res = prog.result
-    failed = len(res.failures) + len(res.errors) + len(res.unexpectedSuccesses)
-    passed = res.testsRun - failed - len(res.skipped)
-    print("%d passed, %d failed, %d skipped" % (passed, failed, len(res.skipped)))
-    return 1 if failed else 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(h.run_tests("test_headless.py"))
