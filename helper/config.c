@@ -6,12 +6,15 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
+#include "cfgindex.h"
 #include "error.h"
 #include "fileio.h"
 #include "help.h"
@@ -118,7 +121,7 @@ hosts_free(struct config *cfg)
 {
 	size_t i;
 
-	for (i = 0; !cfg->hosts_borrowed && i < cfg->nhosts; i++)
+	for (i = 0; cfg->hosts && !cfg->hosts_borrowed && i < cfg->nhosts; i++)
 		free(cfg->hosts[i]);
 	free(cfg->hosts);
 	cfg->hosts = NULL;
@@ -134,6 +137,7 @@ config_release(struct config *cfg)
 	free(cfg->scopes);
 	hosts_free(cfg);
 	json_free_public(cfg->file_doc);
+	cfgindex_close(cfg->file_index);
 	free(cfg->profile);
 	free(cfg->username);
 	free(cfg->config_path);
@@ -239,14 +243,9 @@ host_pattern_valid(const char *p)
 	return !colon || parse_int64(colon + 1, 1, 65535, &port) == 0;
 }
 
-/*
- * Add @pattern to the host list; with @borrow the list keeps the pointer
- * (a string of cfg->file_doc) instead of a copy: a list of 10 000 hosts
- * must not cost 10 000 allocations on every cache hit (SPEC 12).
- */
+/* Add @pattern (from an option or the environment) to the host list. */
 static int
-hosts_add(struct config *cfg, const char *pattern, const char *where,
-          bool borrow)
+hosts_add(struct config *cfg, const char *pattern, const char *where)
 {
 	char **nh;
 	size_t alloc;
@@ -269,10 +268,7 @@ hosts_add(struct config *cfg, const char *pattern, const char *where,
 		cfg->hosts = nh;
 		cfg->hosts_alloc = alloc;
 	}
-	cfg->hosts_borrowed = borrow;
-	if (borrow)
-		cfg->hosts[cfg->nhosts] = (char *)pattern;
-	else if (!(cfg->hosts[cfg->nhosts] = strdup(pattern)))
+	if (!(cfg->hosts[cfg->nhosts] = strdup(pattern)))
 		return CLERK_ENOMEM;
 	cfg->hosts[++cfg->nhosts] = NULL;
 	return 0;
@@ -292,7 +288,7 @@ hosts_add_list(struct config *cfg, const char *list, const char *where)
 		if (*q)
 			*q++ = '\0';
 		if (*p)
-			r = hosts_add(cfg, p, where, false);
+			r = hosts_add(cfg, p, where);
 	}
 	free(copy);
 	return r;
@@ -332,7 +328,7 @@ config_set(struct config *cfg, enum opt_id id, const char *val,
 	case OPT_HOST:
 		cfg->src_hosts = src;
 		return src == SRC_ENV ? hosts_add_list(cfg, val, where)
-		                      : hosts_add(cfg, val, where, false);
+		                      : hosts_add(cfg, val, where);
 	case OPT_PROFILE:
 		cfg->src_profile = src;
 		return str_set(&cfg->profile, val);
@@ -587,68 +583,6 @@ kind_expected(enum opt_id id)
 	}
 }
 
-static int
-file_value(struct config *cfg, const struct opt_desc *d, const struct json *val,
-           const char *path)
-{
-	char where[512], num[32];
-	const struct json *item;
-	const char *str;
-	int64_t n;
-	size_t i;
-	bool b;
-	int r;
-
-	snprintf(where, sizeof(where), "%s: key '%s'", path, d->file_key);
-	switch (d->id) {
-	case OPT_HOST:
-		if (!json_is_array(val))
-			goto wrong;
-		cfg->src_hosts = SRC_FILE;
-		/* Walk the list: indexing a cJSON array is linear, so a loop
-		 * over indices is quadratic in the number of hosts. */
-		item = json_array_item(val, 0);
-		for (i = 0; item; i++, item = json_next_member(item)) {
-			if (!(str = json_string_value(item))) {
-				log_error("%s: entry %zu is %s, expected a "
-				          "host pattern string",
-				          where, i + 1, json_type_name(item));
-				return CLERK_ECONFIG;
-			}
-			if ((r = hosts_add(cfg, str, where, true)))
-				return r;
-		}
-		return 0;
-	case OPT_NON_INTERACTIVE:
-		if (json_bool_value(val, &b))
-			goto wrong;
-		cfg->interactive = b;
-		cfg->src_interactive = SRC_FILE;
-		return 0;
-	case OPT_CALLBACK_PORT:
-	case OPT_TIMEOUT:
-	case OPT_REFRESH_MARGIN:
-		if (json_int64_value(val, &n)) {
-			if (strcmp(json_type_name(val), "a number"))
-				goto wrong;
-			log_error("%s: expected a whole number, found a "
-			          "fraction or a huge number",
-			          where);
-			return CLERK_ECONFIG;
-		}
-		snprintf(num, sizeof(num), "%lld", (long long)n);
-		return config_set(cfg, d->id, num, SRC_FILE, where);
-	default:
-		if (!(str = json_string_value(val)))
-			goto wrong;
-		return config_set(cfg, d->id, str, SRC_FILE, where);
-	}
-wrong:
-	log_error("%s: expected %s, found %s", where, kind_expected(d->id),
-	          json_type_name(val));
-	return CLERK_ECONFIG;
-}
-
 static const struct opt_desc *
 opt_by_file_key(const char *key)
 {
@@ -661,10 +595,125 @@ opt_by_file_key(const char *key)
 	return NULL;
 }
 
-/* Apply the members of @obj that no higher source has set. */
+/*
+ * What the config file says for one profile: each key's value from the
+ * profile's section, else from the top level, as text (numbers in
+ * decimal, interactive as true or false), and the host list apart. It
+ * comes from the JSON or from the compiled index (cfgindex.h); either
+ * way it is applied by view_apply().
+ */
+struct file_view {
+	const char *keys[NOPTS];
+	const char *values[NOPTS];
+	char text[NOPTS][24]; /* numbers and booleans */
+	size_t n;
+	const struct json *hosts; /* the array, from the JSON */
+	size_t nhosts;
+};
+
+static bool
+view_has(const struct file_view *v, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < v->n; i++)
+		if (strcmp(v->keys[i], key) == 0)
+			return true;
+	return false;
+}
+
+/* Check the host array @val: strings, valid patterns, not too many. */
 static int
-file_apply(struct config *cfg, const struct json *obj, const char *path,
-           const char *section, bool top)
+view_hosts(struct file_view *v, const struct json *val, const char *where)
+{
+	const struct json *item;
+	const char *str;
+	size_t i;
+
+	/* Walk the list: indexing a cJSON array is linear, so a loop
+	 * over indices is quadratic in the number of hosts. */
+	item = json_array_item(val, 0);
+	for (i = 0; item; i++, item = json_next_member(item)) {
+		if (!(str = json_string_value(item))) {
+			log_error("%s: entry %zu is %s, expected a host "
+			          "pattern string",
+			          where, i + 1, json_type_name(item));
+			return CLERK_ECONFIG;
+		}
+		if (!host_pattern_valid(str)) {
+			log_error("%s: invalid host pattern '%s' (expected a "
+			          "host name such as git.example.com or "
+			          "*.example.com, optionally with :port)",
+			          where, str);
+			return CLERK_ECONFIG;
+		}
+		if (i >= CONFIG_MAX_HOSTS) {
+			log_error("%s: more than %d hosts", where,
+			          CONFIG_MAX_HOSTS);
+			return CLERK_ECONFIG;
+		}
+	}
+	v->hosts = val;
+	v->nhosts = i;
+	return 0;
+}
+
+/* Add member @val of key @d to @v, unless an earlier one had that key. */
+static int
+view_add(struct file_view *v, const struct opt_desc *d, const struct json *val,
+         const char *path)
+{
+	char where[512], *text = v->text[v->n];
+	int64_t n;
+	bool b;
+
+	snprintf(where, sizeof(where), "%s: key '%s'", path, d->file_key);
+	if (d->id == OPT_HOST) {
+		if (v->hosts)
+			return 0;
+		if (!json_is_array(val))
+			goto wrong;
+		return view_hosts(v, val, where);
+	}
+	if (view_has(v, d->file_key))
+		return 0;
+	v->keys[v->n] = d->file_key;
+	switch (d->id) {
+	case OPT_NON_INTERACTIVE:
+		if (json_bool_value(val, &b))
+			goto wrong;
+		v->values[v->n++] = b ? "true" : "false";
+		return 0;
+	case OPT_CALLBACK_PORT:
+	case OPT_TIMEOUT:
+	case OPT_REFRESH_MARGIN:
+		if (json_int64_value(val, &n)) {
+			if (strcmp(json_type_name(val), "a number"))
+				goto wrong;
+			log_error("%s: expected a whole number, found a "
+			          "fraction or a huge number",
+			          where);
+			return CLERK_ECONFIG;
+		}
+		snprintf(text, sizeof(v->text[0]), "%lld", (long long)n);
+		v->values[v->n++] = text;
+		return 0;
+	default:
+		if (!(v->values[v->n] = json_string_value(val)))
+			goto wrong;
+		v->n++;
+		return 0;
+	}
+wrong:
+	log_error("%s: expected %s, found %s", where, kind_expected(d->id),
+	          json_type_name(val));
+	return CLERK_ECONFIG;
+}
+
+/* Add the members of @obj that @v does not have yet. */
+static int
+view_collect(struct file_view *v, const struct json *obj, const char *path,
+             const char *section, bool top)
 {
 	const struct json *m;
 	int r;
@@ -685,71 +734,251 @@ file_apply(struct config *cfg, const struct json *obj, const char *path,
 			          top ? ", profiles" : "");
 			return CLERK_ECONFIG;
 		}
-		/* Options, environment and the profile section win. */
-		if (*src_of(cfg, d->id) != SRC_DEFAULT)
-			continue;
-		if ((r = file_value(cfg, d, m, path)))
+		if ((r = view_add(v, d, m, path)))
 			return r;
 	}
+	return 0;
+}
+
+/*
+ * Apply the values of @v that options and the environment left unset;
+ * with @all, every value (to check them all on a scratch config).
+ */
+static int
+view_apply(struct config *cfg, const struct file_view *v, const char *path,
+           bool all)
+{
+	char where[512];
+	size_t i;
+	int r;
+
+	for (i = 0; i < v->n; i++) {
+		const struct opt_desc *d = opt_by_file_key(v->keys[i]);
+		enum config_source *src = src_of(cfg, d->id);
+
+		if (!all && *src != SRC_DEFAULT)
+			continue;
+		if (d->id == OPT_NON_INTERACTIVE) {
+			cfg->interactive = strcmp(v->values[i], "true") == 0;
+			*src = SRC_FILE;
+			continue;
+		}
+		snprintf(where, sizeof(where), "%s: key '%s'", path,
+		         d->file_key);
+		if ((r = config_set(cfg, d->id, v->values[i], SRC_FILE, where)))
+			return r;
+	}
+	return 0;
+}
+
+/*
+ * Every value of @v is valid, whether or not a higher source overrides
+ * it: a bad config file is an error, and the index (which knows nothing
+ * of options) holds only checked values.
+ */
+static int
+view_check(const struct file_view *v, const char *path)
+{
+	struct config scratch;
+	int r;
+
+	config_init(&scratch);
+	r = view_apply(&scratch, v, path, true);
+	config_release(&scratch);
+	return r;
+}
+
+/* The view of @profile in the parsed config file @doc. */
+static int
+view_from_json(struct file_view *v, const struct json *doc, const char *path,
+               const char *profile)
+{
+	const struct json *profiles, *section;
+	int r;
+
+	if (!json_is_object(doc)) {
+		log_error("%s: not a JSON object (expected {\"issuer\": …, "
+		          "\"client_id\": …, \"hosts\": […]})",
+		          path);
+		return CLERK_ECONFIG;
+	}
+	profiles = json_get(doc, "profiles");
+	if (profiles && !json_is_object(profiles)) {
+		log_error("%s: key 'profiles': expected an object of profile "
+		          "names, found %s",
+		          path, json_type_name(profiles));
+		return CLERK_ECONFIG;
+	}
+	section = json_get(profiles, profile);
+	if (section && !json_is_object(section)) {
+		log_error("%s: profile '%s': expected an object, found %s",
+		          path, profile, json_type_name(section));
+		return CLERK_ECONFIG;
+	}
+	if (section && (r = view_collect(v, section, path, profile, false)))
+		return r;
+	if ((r = view_collect(v, doc, path, NULL, true)))
+		return r;
+	return view_check(v, path);
+}
+
+/* The host list of @v into cfg->hosts, pointing into the parsed file. */
+static int
+hosts_borrow(struct config *cfg, const struct file_view *v)
+{
+	const struct json *item = json_array_item(v->hosts, 0);
+	char **list;
+
+	cfg->src_hosts = SRC_FILE;
+	if (!(list = calloc(v->nhosts + 1, sizeof(*list))))
+		return CLERK_ENOMEM;
+	for (; item; item = json_next_member(item))
+		list[cfg->nhosts++] = (char *)json_string_value(item);
+	cfg->hosts = list;
+	cfg->hosts_alloc = v->nhosts + 1;
+	cfg->hosts_borrowed = true;
+	return 0;
+}
+
+/* Compile @v into an index of the file (best effort, see cfgindex.h). */
+static int
+view_index(const struct config *cfg, const struct file_view *v,
+           const char *profile, const struct stat *st)
+{
+	struct cfgindex_src src = {
+	        .config_path = cfg->config_path,
+	        .profile = profile,
+	        .st = st,
+	        .keys = v->keys,
+	        .values = v->values,
+	        .npairs = v->n,
+	        .has_hosts = v->hosts != NULL,
+	        .nhosts = v->nhosts,
+	};
+	const struct json *item = json_array_item(v->hosts, 0);
+	const char **hosts = calloc(v->nhosts + 1, sizeof(*hosts));
+	size_t i = 0;
+	int r;
+
+	if (!hosts)
+		return CLERK_ENOMEM;
+	for (; item; item = json_next_member(item))
+		hosts[i++] = json_string_value(item);
+	src.hosts = hosts;
+	r = cfgindex_write(&src);
+	free(hosts);
+	return r;
+}
+
+static bool
+same_file(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino &&
+	       a->st_size == b->st_size &&
+	       a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
+	       a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
+	       a->st_ctim.tv_sec == b->st_ctim.tv_sec &&
+	       a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
+}
+
+/* Parse the config file (stat @st before reading) and apply it. */
+static int
+load_json(struct config *cfg, const char *profile, const struct stat *st)
+{
+	struct file_view v = {0};
+	struct json *doc = NULL;
+	struct stat after;
+	char *text = NULL;
+	size_t len = 0;
+	int r;
+
+	r = file_read_limited(cfg->config_path, CONFIG_MAX_FILE, &text, &len);
+	if (r == CLERK_ENOTFOUND)
+		log_error("%s: cannot read it (it went away)",
+		          cfg->config_path);
+	if (r)
+		return r == CLERK_ENOTFOUND ? CLERK_ECONFIG : r;
+	log_debug("reading config file %s", cfg->config_path);
+	doc = json_parse(text, len);
+	if ((r = view_from_json(&v, doc, cfg->config_path, profile)) ||
+	    (r = view_apply(cfg, &v, cfg->config_path, false)))
+		goto out;
+	/* Hosts taken from the file point into it: keep it with cfg. */
+	if (v.hosts && cfg->src_hosts == SRC_DEFAULT) {
+		if ((r = hosts_borrow(cfg, &v)))
+			goto out;
+		cfg->file_doc = doc;
+		doc = NULL;
+	}
+	/* Index only what was read: the file did not change meanwhile. */
+	if (st->st_size >= CFGINDEX_MIN_FILE &&
+	    stat(cfg->config_path, &after) == 0 && same_file(st, &after))
+		r = view_index(cfg, &v, profile, st);
+out:
+	json_free_public(doc);
+	secret_free(text);
+	return r;
+}
+
+/* Apply the compiled config file @idx; CLERK_ENOTFOUND: not usable. */
+static int
+load_index(struct config *cfg, struct cfgindex *idx)
+{
+	struct file_view v = {0};
+	size_t i;
+	int r;
+
+	if (cfgindex_npairs(idx) > NOPTS)
+		return CLERK_ENOTFOUND;
+	for (i = 0; i < cfgindex_npairs(idx); i++)
+		if (cfgindex_pair(idx, i, &v.keys[i], &v.values[i]) ||
+		    !opt_by_file_key(v.keys[i]) ||
+		    strcmp(v.keys[i], "hosts") == 0)
+			return CLERK_ENOTFOUND;
+	v.n = i;
+	if ((r = view_apply(cfg, &v, cfg->config_path, false)))
+		return r;
+	if (cfgindex_has_hosts(idx) && cfg->src_hosts == SRC_DEFAULT) {
+		cfg->src_hosts = SRC_FILE;
+		cfg->nhosts = cfgindex_nhosts(idx);
+		cfg->file_index = idx;
+		return 0;
+	}
+	cfgindex_close(idx);
 	return 0;
 }
 
 static int
 config_load_file(struct config *cfg, const char *profile)
 {
-	const struct json *profiles, *section;
-	struct json *doc = NULL;
-	char *text = NULL;
-	size_t len = 0;
+	struct cfgindex *idx = NULL;
 	bool explicit_path = cfg->config_path != NULL;
+	struct stat st;
 	int r;
 
 	if (!explicit_path && (r = paths_config_file(&cfg->config_path)))
 		return r;
-	r = file_read_limited(cfg->config_path, CONFIG_MAX_FILE, &text, &len);
-	if (r == CLERK_ENOTFOUND && !explicit_path)
-		return 0;
-	if (r == CLERK_ENOTFOUND)
-		log_error("%s: no such file (given with --config)",
-		          cfg->config_path);
-	if (r)
-		return r == CLERK_ENOTFOUND ? CLERK_ECONFIG : r;
-	log_debug("reading config file %s", cfg->config_path);
-	doc = json_parse(text, len);
-	if (!json_is_object(doc)) {
-		log_error("%s: not a JSON object (expected {\"issuer\": …, "
-		          "\"client_id\": …, \"hosts\": […]})",
-		          cfg->config_path);
-		r = CLERK_ECONFIG;
-		goto out;
+	if (stat(cfg->config_path, &st)) {
+		if (errno == ENOENT && !explicit_path)
+			return 0;
+		if (errno == ENOENT)
+			log_error("%s: no such file (given with --config)",
+			          cfg->config_path);
+		else
+			log_error("cannot read %s: %s", cfg->config_path,
+			          strerror(errno));
+		return CLERK_ECONFIG;
 	}
-	profiles = json_get(doc, "profiles");
-	if (profiles && !json_is_object(profiles)) {
-		log_error("%s: key 'profiles': expected an object of profile "
-		          "names, found %s",
-		          cfg->config_path, json_type_name(profiles));
-		r = CLERK_ECONFIG;
-		goto out;
+	if (st.st_size >= CFGINDEX_MIN_FILE &&
+	    cfgindex_open(cfg->config_path, profile, &st, &idx) == 0) {
+		if ((r = load_index(cfg, idx)) != CLERK_ENOTFOUND) {
+			if (r && cfg->file_index != idx)
+				cfgindex_close(idx);
+			return r;
+		}
+		cfgindex_close(idx);
 	}
-	section = json_get(profiles, profile);
-	if (section && !json_is_object(section)) {
-		log_error("%s: profile '%s': expected an object, found %s",
-		          cfg->config_path, profile, json_type_name(section));
-		r = CLERK_ECONFIG;
-		goto out;
-	}
-	if (section &&
-	    (r = file_apply(cfg, section, cfg->config_path, profile, false)))
-		goto out;
-	r = file_apply(cfg, doc, cfg->config_path, NULL, true);
-out:
-	/* Hosts taken from the file point into it: keep it with cfg. */
-	if (r == 0 && cfg->hosts_borrowed)
-		cfg->file_doc = doc;
-	else
-		json_free_public(doc);
-	secret_free(text);
-	return r;
+	return load_json(cfg, profile, &st);
 }
 
 static bool
@@ -839,22 +1068,22 @@ config_require(const struct config *cfg)
 	return 0;
 }
 
-/* Split "host:port" / "[v6]:port" into a host length and a port text. */
-static void
-split_host_port(const char *s, size_t *hostlen, const char **port)
+void
+host_split(const char *s, size_t *hostlen, const char **port)
 {
-	const char *colon;
+	const char *colon, *close;
 
 	if (s[0] == '[') {
-		const char *close = strchr(s, ']');
-
+		close = strchr(s, ']');
 		*hostlen = close ? (size_t)(close - s) + 1 : strlen(s);
-		*port = close && close[1] == ':' ? close + 2 : NULL;
+		if (port)
+			*port = close && close[1] == ':' ? close + 2 : NULL;
 		return;
 	}
 	colon = strrchr(s, ':');
 	*hostlen = colon ? (size_t)(colon - s) : strlen(s);
-	*port = colon ? colon + 1 : NULL;
+	if (port)
+		*port = colon ? colon + 1 : NULL;
 }
 
 bool
@@ -863,8 +1092,8 @@ host_pattern_match(const char *pattern, const char *host)
 	size_t plen, hlen;
 	const char *pport, *hport;
 
-	split_host_port(pattern, &plen, &pport);
-	split_host_port(host, &hlen, &hport);
+	host_split(pattern, &plen, &pport);
+	host_split(host, &hlen, &hport);
 	/* A pattern without a port matches any port of that host. */
 	if (pport && (!hport || strcmp(pport, hport) != 0))
 		return false;
@@ -884,7 +1113,7 @@ host_is_loopback(const char *host)
 	size_t n;
 	const char *port;
 
-	split_host_port(host, &n, &port);
+	host_split(host, &n, &port);
 	return (n == 9 && strncasecmp(host, "localhost", 9) == 0) ||
 	       (n == 9 && strncmp(host, "127.0.0.1", 9) == 0) ||
 	       (n == 5 && strncmp(host, "[::1]", 5) == 0);
@@ -903,10 +1132,24 @@ config_host_allowed(const struct config *cfg, const char *protocol,
 	    (strcmp(protocol, "https") != 0 &&
 	     !(strcmp(protocol, "http") == 0 && host_is_loopback(host))))
 		return false;
+	if (!cfg->hosts && cfg->file_index)
+		return cfgindex_match(cfg->file_index, host);
 	for (i = 0; i < cfg->nhosts; i++)
 		if (host_pattern_match(cfg->hosts[i], host))
 			return true;
 	return false;
+}
+
+const char *
+config_host(const struct config *cfg, size_t i)
+{
+	const char *host;
+
+	if (cfg->hosts)
+		return cfg->hosts[i];
+	host = cfg->file_index ? cfgindex_host(cfg->file_index, i) : NULL;
+	/* Only a damaged index lacks it: it then names no host. */
+	return host ? host : "";
 }
 
 int

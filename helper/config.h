@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct cfgindex;
 struct json;
 
 enum storage_kind {
@@ -47,11 +48,17 @@ struct config {
 	char *issuer; /* no trailing slash */
 	char *client_id;
 	char *scopes; /* space-separated */
-	char **hosts; /* host patterns, NULL-terminated */
+	/*
+	 * The host list: hosts (NULL-terminated), or, when hosts is NULL
+	 * and nhosts is not 0, the compiled config file's list in
+	 * file_index. Read it with config_host().
+	 */
+	char **hosts;
 	size_t nhosts;
 	size_t hosts_alloc;
 	bool hosts_borrowed;   /* hosts point into file_doc */
 	struct json *file_doc; /* the parsed config file, kept for hosts */
+	struct cfgindex *file_index; /* the compiled config file, mapped */
 	char *profile;
 	enum storage_kind storage;
 	enum signin_flow flow;
@@ -116,8 +123,17 @@ const char *config_flow_name(enum signin_flow flow);
 bool config_host_allowed(const struct config *cfg, const char *protocol,
                          const char *host);
 
+/* Host pattern @i (< cfg->nhosts) of the host list. */
+const char *config_host(const struct config *cfg, size_t i);
+
 /* True when @pattern matches @host (exact or "*.suffix", any case). */
 bool host_pattern_match(const char *pattern, const char *host);
+
+/*
+ * Split "host:port" or "[v6]:port": *@hostlen is the length of the host
+ * part; *@port (when @port is not NULL) the port text or NULL.
+ */
+void host_split(const char *s, size_t *hostlen, const char **port);
 
 /*
  * A stable key for (issuer, client id, profile): "<profile>-<16 hex>",

@@ -222,8 +222,8 @@ docker_list(struct config *cfg)
 			goto out;
 		}
 		for (i = 0; i < cfg->nhosts; i++)
-			if (!strchr(cfg->hosts[i], '*'))
-				hosts[n++] = cfg->hosts[i];
+			if (!strchr(config_host(cfg, i), '*'))
+				hosts[n++] = config_host(cfg, i);
 		qsort(hosts, n, sizeof(*hosts), host_cmp);
 	}
 	for (i = 0; !r && i < n; i++)

@@ -431,7 +431,7 @@ print_hosts(const struct config *cfg)
 		return;
 	}
 	for (i = 0; i < cfg->nhosts && i < 20; i++)
-		printf("%s%s", i ? ", " : "", cfg->hosts[i]);
+		printf("%s%s", i ? ", " : "", config_host(cfg, i));
 	if (cfg->nhosts > 20)
 		printf(", … (%zu in all)", cfg->nhosts);
 	printf(" (%s)\n", config_source_name(cfg->src_hosts));
@@ -513,7 +513,7 @@ status_json_config(const struct config *cfg, struct json *obj)
 	size_t i;
 
 	for (i = 0; hosts && i < cfg->nhosts; i++)
-		if (json_array_add_string(hosts, cfg->hosts[i])) {
+		if (json_array_add_string(hosts, config_host(cfg, i))) {
 			json_free(hosts);
 			hosts = NULL;
 		}

@@ -119,6 +119,42 @@ class FastPath(unittest.TestCase):
             self.assertEqual(r.stdout, "", request)
             self.assertNotIn("tok-secret", r.stderr)
 
+    def test_big_host_list_index_follows_edits(self):
+        """A 5 000-host config file is compiled once it has settled; the
+        index answers like the file, and an edit counts at the next get."""
+        exp = int(time.time()) + 3600
+        self.seed("tok-big", exp)
+        cfg = Path(self.tmp.name) / "big.json"
+
+        def write(last):
+            hosts = ["h%04d.example.test" % i for i in range(4999)] + [last]
+            cfg.write_text('{"hosts": %s}' % str(hosts).replace("'", '"'))
+
+        write("git.example.test")
+        env = {"CLERK_CREDENTIAL_HOSTS": ""}
+        req = "protocol=https\nhost=git.example.test\n\n"
+        index_dir = self.run_dir / "clerk-credential"
+        time.sleep(2.2)
+        for _ in range(2):  # parses and indexes, then maps the index
+            r = self.helper("get", req, "--config", str(cfg), env=env)
+            self.assertIn("password=tok-big\n", r.stdout, r.stderr)
+        self.assertEqual(len(list(index_dir.glob("config-*.index"))), 1)
+        r = self.helper("get", "protocol=https\nhost=x.example.test\n\n",
+                        "--config", str(cfg), env=env)
+        self.assertEqual(r.stdout, "")
+        # Same size, other host: at once, whether or not it has settled.
+        write("gitxexample.test")
+        for _ in range(2):
+            r = self.helper("get", req, "--config", str(cfg), env=env)
+            self.assertEqual((r.returncode, r.stdout), (0, ""), r.stderr)
+        time.sleep(2.2)
+        for _ in range(2):
+            r = self.helper("get", req, "--config", str(cfg), env=env)
+            self.assertEqual((r.returncode, r.stdout), (0, ""), r.stderr)
+        r = self.helper("get", "protocol=https\nhost=gitxexample.test\n\n",
+                        "--config", str(cfg), env=env)
+        self.assertIn("password=tok-big\n", r.stdout, r.stderr)
+
     def test_no_host_list_says_how(self):
         self.seed("tok-x", int(time.time()) + 3600)
         r = self.helper("get", "protocol=https\nhost=git.example.test\n\n",
@@ -196,7 +232,8 @@ class FastPath(unittest.TestCase):
         for lib in loaded:
             name = os.path.basename(lib)
             for heavy in ("curl", "gnutls", "secret", "glib", "nettle",
-                          "clerk-credential-net"):
+                          "qrencode", "clerk-credential-net",
+                          "clerk-credential-keyring"):
                 self.assertNotIn(heavy, name, loaded)
         print("cache hit maps %d libraries: %s" %
               (len(loaded), ", ".join(os.path.basename(x) for x in loaded)))

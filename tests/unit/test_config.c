@@ -4,12 +4,14 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cfgindex.h"
 #include "config.h"
 #include "error.h"
 
@@ -38,19 +40,26 @@ setup(void **state)
 	if (mkdir(cfgdir, 0700))
 		return -1;
 	setenv("XDG_CONFIG_HOME", tmpdir, 1);
+	setenv("XDG_RUNTIME_DIR", tmpdir, 1);
 	for (i = 0; i < sizeof(env_vars) / sizeof(env_vars[0]); i++)
 		unsetenv(env_vars[i]);
 	return 0;
 }
 
 static int
+rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *f)
+{
+	(void)sb;
+	(void)flag;
+	(void)f;
+	return remove(path);
+}
+
+static int
 teardown(void **state)
 {
 	(void)state;
-	unlink(cfgpath);
-	rmdir(cfgdir);
-	rmdir(tmpdir);
-	return 0;
+	return nftw(tmpdir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
 }
 
 static void
@@ -312,6 +321,109 @@ test_key(void **state)
 	free(k2);
 }
 
+/* A config file of @nhosts hosts; host @odd is "odd<n>.example". */
+static void
+write_big_config(size_t nhosts, int odd)
+{
+	FILE *f = fopen(cfgpath, "w");
+	size_t i;
+
+	assert_non_null(f);
+	fputs("{\"issuer\": \"https://top.example\", \"timeout\": 9,\n"
+	      " \"interactive\": false, \"storage\": \"file\",\n"
+	      " \"profiles\": {\"default\": {\"issuer\": "
+	      "\"https://prof.example\"}},\n \"hosts\": [\"*.Wild.example\"",
+	      f);
+	for (i = 1; i < nhosts; i++)
+		fprintf(f, ",\n  \"%s%04zu.example:%d\"",
+		        (int)i == odd ? "odd" : "h", i, 443);
+	fputs("]}\n", f);
+	fclose(f);
+}
+
+static const char *const big_queries[] = {
+        "h0001.example:443", "h0001.example",     "odd0007.example:443",
+        "h0007.example:443", "x.wild.EXAMPLE",    "wild.example",
+        "h0399.example:443", "h0400.example:443",
+};
+
+/*
+ * A big config file is compiled into an index once it has settled; the
+ * index then answers exactly as the JSON would, and an edit of the file
+ * (same size) is seen at once.
+ */
+static void
+test_big_file_index(void **state)
+{
+	struct config a, b;
+	bool want[sizeof(big_queries) / sizeof(big_queries[0])];
+	size_t i;
+
+	(void)state;
+	write_big_config(400, 7);
+	sleep(2);
+	usleep(200000);
+	assert_int_equal(load(&a, NULL), 0); /* parses, then indexes */
+	assert_null(a.file_index);
+	assert_int_equal(load(&b, NULL), 0); /* maps the index */
+	assert_non_null(b.file_index);
+	assert_null(b.hosts);
+	assert_string_equal(b.issuer, "https://prof.example");
+	assert_int_equal(b.src_issuer, SRC_FILE);
+	assert_int_equal(b.timeout, 9);
+	assert_false(b.interactive);
+	assert_int_equal(b.storage, STORAGE_FILE);
+	assert_int_equal(b.src_hosts, SRC_FILE);
+	assert_int_equal(b.nhosts, 400);
+	for (i = 0; i < a.nhosts; i++)
+		assert_string_equal(config_host(&b, i), config_host(&a, i));
+	for (i = 0; i < sizeof(big_queries) / sizeof(big_queries[0]); i++) {
+		want[i] = config_host_allowed(&a, "https", big_queries[i]);
+		assert_int_equal(
+		        config_host_allowed(&b, "https", big_queries[i]),
+		        want[i]);
+	}
+	/* A pattern with a port matches that port only. */
+	assert_true(want[0] && want[2] && want[4] && want[6]);
+	assert_false(want[1] || want[3] || want[5] || want[7]);
+	config_release(&a);
+	config_release(&b);
+
+	/* Options and the environment still win over the index. */
+	setenv("CLERK_CREDENTIAL_HOSTS", "env.example", 1);
+	setenv("CLERK_ISSUER", "https://env.example", 1);
+	assert_int_equal(load(&b, NULL), 0);
+	assert_null(b.file_index);
+	assert_int_equal(b.nhosts, 1);
+	assert_string_equal(b.issuer, "https://env.example");
+	assert_int_equal(b.timeout, 9);
+	config_release(&b);
+	unsetenv("CLERK_CREDENTIAL_HOSTS");
+	unsetenv("CLERK_ISSUER");
+
+	/* The same size, another host: the edit counts at once. */
+	write_big_config(400, 8);
+	assert_int_equal(load(&b, NULL), 0);
+	assert_null(b.file_index);
+	assert_false(config_host_allowed(&b, "https", "odd0007.example:443"));
+	assert_true(config_host_allowed(&b, "https", "odd0008.example:443"));
+	config_release(&b);
+}
+
+/* A bad value is an error even where a higher source overrides it. */
+static void
+test_overridden_bad_value(void **state)
+{
+	struct config cfg;
+
+	(void)state;
+	write_config("{\"storage\": \"bogus\", \"timeout\": 5}");
+	setenv("CLERK_CREDENTIAL_STORAGE", "file", 1);
+	assert_int_equal(load(&cfg, NULL), CLERK_ECONFIG);
+	config_release(&cfg);
+	unsetenv("CLERK_CREDENTIAL_STORAGE");
+}
+
 int
 main(void)
 {
@@ -325,6 +437,8 @@ main(void)
 	        cmocka_unit_test(test_host_match),
 	        cmocka_unit_test(test_host_allowed),
 	        cmocka_unit_test(test_key),
+	        cmocka_unit_test(test_big_file_index),
+	        cmocka_unit_test(test_overridden_bad_value),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
