@@ -5,7 +5,6 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +15,7 @@
 #include "error.h"
 #include "fileio.h"
 #include "log.h"
+#include "tmptree.h"
 #include "util.h"
 
 static char tmpdir[] = "/tmp/clerk-test-fileio-XXXXXX";
@@ -29,19 +29,10 @@ setup(void **state)
 }
 
 static int
-rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *f)
-{
-	(void)sb;
-	(void)flag;
-	(void)f;
-	return remove(path);
-}
-
-static int
 teardown(void **state)
 {
 	(void)state;
-	return nftw(tmpdir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+	return tmptree_remove(tmpdir);
 }
 
 static void

@@ -23,7 +23,6 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +42,7 @@
 #include "log.h"
 #include "oauth.h"
 #include "store.h"
+#include "tmptree.h"
 #include "tokenset.h"
 #include "util.h"
 
@@ -117,20 +117,11 @@ setup(void **state)
 }
 
 static int
-rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *f)
-{
-	(void)sb;
-	(void)flag;
-	(void)f;
-	return remove(path);
-}
-
-static int
 teardown(void **state)
 {
 	(void)state;
 	config_release(&cfg);
-	return nftw(tmpdir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+	return tmptree_remove(tmpdir);
 }
 
 static int
