@@ -10,7 +10,6 @@
 #include "net.h"
 #include "oauth.h"
 #include "signin.h"
-#include "store_keyring.h"
 #include "util.h"
 
 static void
@@ -120,7 +119,4 @@ const struct net_api clerk_net_api = {
         .signin = net_signin,
         .userinfo = net_userinfo,
         .revoke = net_revoke,
-        .keyring_ops = &store_keyring_ops,
-        .keyring_probe = keyring_probe,
-        .keyring_list = keyring_list,
 };

@@ -15,13 +15,17 @@
 
 #define QR_MARGIN 2
 
-/* True when this build can draw QR codes. */
+/*
+ * True when a QR code can be drawn: this build has libqrencode and the
+ * library loads (the first call opens it; see qr.c).
+ */
 bool qr_available(void);
 
 /*
  * Draw @text (at most 1024 bytes) as a QR code on @fp. 0; CLERK_ENOTFOUND
- * (no message) in a build without libqrencode; CLERK_EPROTO when the
- * text does not fit or cannot be encoded; CLERK_ENOMEM.
+ * (no message) in a build without libqrencode or when it cannot be
+ * loaded; CLERK_EPROTO when the text does not fit or cannot be encoded;
+ * CLERK_ENOMEM.
  */
 int qr_print(FILE *fp, const char *text);
 

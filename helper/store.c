@@ -7,22 +7,35 @@
 
 #include "error.h"
 #include "log.h"
-#include "net.h"
 #include "paths.h"
+#include "store_keyring.h"
 #include "util.h"
+
+bool
+store_session_bus(void)
+{
+	const char *a = getenv("DBUS_SESSION_BUS_ADDRESS");
+
+	return a && *a && !str_starts_with(a, "autolaunch:");
+}
 
 /*
  * The keyring, when a Secret Service answers within @timeout_ms; else
- * *@why (free() it) says why not.
+ * *@why (free() it) says why not. Without a session bus the answer needs
+ * no module: storage=auto and the file store's look for tokens to move
+ * then map neither libsecret nor GLib.
  */
 static int
-keyring_find(int timeout_ms, const struct net_api **net, char **why)
+keyring_find(int timeout_ms, const struct keyring_api **kr, char **why)
 {
 	int r;
 
-	if ((r = net_load(net)) == 0)
-		return (*net)->keyring_probe(timeout_ms, why);
-	if (str_set(why, "the network module cannot be loaded"))
+	if (!store_session_bus())
+		return str_set(why, KEYRING_NO_BUS) ? CLERK_ENOMEM
+		                                    : CLERK_ENOTFOUND;
+	if ((r = keyring_module_load(kr)) == 0)
+		return (*kr)->probe(timeout_ms, why);
+	if (str_set(why, "the keyring module cannot be loaded"))
 		return CLERK_ENOMEM;
 	return r;
 }
@@ -30,12 +43,12 @@ keyring_find(int timeout_ms, const struct net_api **net, char **why)
 static int
 open_keyring(struct store *st)
 {
-	const struct net_api *net;
+	const struct keyring_api *kr;
 	char *why = NULL;
-	int r = keyring_find(STORE_PROBE_KEYRING_MS, &net, &why);
+	int r = keyring_find(STORE_PROBE_KEYRING_MS, &kr, &why);
 
 	if (r == 0) {
-		st->ops = net->keyring_ops;
+		st->ops = kr->ops;
 		st->other = &store_file_ops;
 		r = str_set(&st->why, "chosen with storage=keyring");
 	} else if (r == CLERK_ENOTFOUND) {
@@ -53,12 +66,12 @@ static int
 open_auto(struct store *st)
 {
 	struct strbuf sb = STRBUF_INIT;
-	const struct net_api *net;
+	const struct keyring_api *kr;
 	char *why = NULL;
-	int r = keyring_find(STORE_PROBE_AUTO_MS, &net, &why);
+	int r = keyring_find(STORE_PROBE_AUTO_MS, &kr, &why);
 
 	if (r == 0) {
-		st->ops = net->keyring_ops;
+		st->ops = kr->ops;
 		st->other = &store_file_ops;
 		return str_set(&st->why, "auto: a Secret Service answered on "
 		                         "the session bus");
@@ -108,17 +121,21 @@ store_open(const struct config *cfg, struct store **out)
 	return 0;
 }
 
-/* storage=file: is there a keyring to move tokens from? (looked up once) */
+/*
+ * storage=file: is there a keyring to move tokens from? (looked up once,
+ * and only when the file store has none: a refresh of tokens kept in the
+ * file maps no keyring module)
+ */
 static const struct store_ops *
 other_store(struct store *st)
 {
-	const struct net_api *net;
+	const struct keyring_api *kr;
 	char *why = NULL;
 
 	if (!st->other_known) {
 		st->other_known = true;
-		if (keyring_find(STORE_PROBE_AUTO_MS, &net, &why) == 0)
-			st->other = net->keyring_ops;
+		if (keyring_find(STORE_PROBE_AUTO_MS, &kr, &why) == 0)
+			st->other = kr->ops;
 		else
 			log_debug("no keyring to look in: %s", why ? why : "");
 		free(why);
@@ -347,14 +364,14 @@ list_files(const struct config *cfg, struct idlist *l)
 static int
 list_keyring(const struct config *cfg, struct idlist *l)
 {
-	const struct net_api *net = NULL;
+	const struct keyring_api *kr = NULL;
 	struct tokenset *v = NULL;
 	char *why = NULL;
 	size_t n = 0, i;
 	bool keyring = cfg->storage == STORAGE_KEYRING;
 	int r = keyring_find(keyring ? STORE_PROBE_KEYRING_MS
 	                             : STORE_PROBE_AUTO_MS,
-	                     &net, &why);
+	                     &kr, &why);
 
 	if (r) {
 		if (keyring)
@@ -367,7 +384,7 @@ list_keyring(const struct config *cfg, struct idlist *l)
 		free(why);
 		return keyring ? CLERK_ECONFIG : 0;
 	}
-	if ((r = net->keyring_list(&v, &n)))
+	if ((r = kr->list(&v, &n)))
 		return r;
 	for (i = 0; i < n; i++) {
 		if (!r)

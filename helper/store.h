@@ -3,8 +3,9 @@
  *   file    $XDG_STATE_HOME/clerk-credential/tokens-<profile>.json, 0600 in
  *           a 0700 dir, written atomically;
  *   memory  this process only (tests);
- *   keyring the Secret Service through libsecret (store_keyring.h, in the
- *           network module, loaded only when the keyring is used);
+ *   keyring the Secret Service through libsecret (store_keyring.h, a
+ *           module of its own, loaded only when the keyring is used or
+ *           looked in);
  *   auto    the keyring when a Secret Service answers on the session bus
  *           within STORE_PROBE_AUTO_MS, else the file store.
  * A stored set that names another issuer or client id counts as empty.
@@ -75,6 +76,13 @@ int store_clear_all(struct store *st);
  */
 int store_list(const struct config *cfg, struct tokenset **out, size_t *n);
 void store_close(struct store *st);
+
+/*
+ * True when DBUS_SESSION_BUS_ADDRESS names a session bus. Without one
+ * there is no keyring, and nothing may start a bus (GDBus would try to
+ * autolaunch one): the keyring is then not looked for.
+ */
+bool store_session_bus(void);
 
 extern const struct store_ops store_file_ops;
 extern const struct store_ops store_memory_ops;

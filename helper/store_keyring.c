@@ -37,15 +37,6 @@ static const SecretSchema keyring_schema = {
                 },
 };
 
-/* The bus must be named: GDBus would otherwise try to autolaunch one. */
-static bool
-bus_named(void)
-{
-	const char *a = getenv("DBUS_SESSION_BUS_ADDRESS");
-
-	return a && *a && !str_starts_with(a, "autolaunch:");
-}
-
 static int
 dismissed(void)
 {
@@ -75,7 +66,7 @@ service_open(SecretService **out)
 {
 	GError *err = NULL;
 
-	if (!bus_named()) {
+	if (!store_session_bus()) {
 		log_error("cannot use the keyring: there is no session bus "
 		          "(DBUS_SESSION_BUS_ADDRESS is not set; use --storage "
 		          "file)");
@@ -457,10 +448,8 @@ keyring_probe(int timeout_ms, char **why)
 	gchar *text;
 
 	*why = NULL;
-	if (!bus_named())
-		return take_why(g_strdup("no session bus: "
-		                         "DBUS_SESSION_BUS_ADDRESS is not set"),
-		                why);
+	if (!store_session_bus())
+		return take_why(g_strdup(KEYRING_NO_BUS), why);
 	ctx = g_main_context_new();
 	g_main_context_push_thread_default(ctx);
 	p.cancel = g_cancellable_new();
@@ -484,3 +473,10 @@ keyring_probe(int timeout_ms, char **why)
 	log_debug("keyring: a Secret Service answers on the session bus");
 	return 0;
 }
+
+const struct keyring_api clerk_keyring_api = {
+        .version = KEYRING_API_VERSION,
+        .ops = &store_keyring_ops,
+        .probe = keyring_probe,
+        .list = keyring_list,
+};

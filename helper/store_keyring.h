@@ -1,9 +1,11 @@
 /*
  * The keyring store (SPEC 9): token sets in the Secret Service (GNOME
  * Keyring, KeePassXC, KWallet's bridge) through libsecret, the only module
- * that includes libsecret. It is part of the network module, so that the
- * program maps libsecret and GLib only when it must read or write the
- * keyring, never on a cache hit; the core reaches it through net_api.
+ * that includes libsecret. It is a module of its own,
+ * clerk-credential-keyring.so (modload.h), so that the program maps
+ * libsecret and GLib only when it must read, write or look in the
+ * keyring: never on a cache hit, and not on a refresh of tokens kept in
+ * a file. The core reaches it through struct keyring_api (store.c).
  *
  * One item per (issuer, client id, profile): schema com.clerk.credential,
  * attributes "issuer", "client_id" and "profile", the label
@@ -23,6 +25,8 @@ struct store_ops;
 struct tokenset;
 
 #define KEYRING_SCHEMA "com.clerk.credential"
+/* Why there is no keyring without a session bus (store_session_bus()). */
+#define KEYRING_NO_BUS "no session bus: DBUS_SESSION_BUS_ADDRESS is not set"
 
 extern const struct store_ops store_keyring_ops;
 
@@ -40,5 +44,25 @@ int keyring_probe(int timeout_ms, char **why);
  * is needed). Release each with tokenset_release(), then free(*@out).
  */
 int keyring_list(struct tokenset **out, size_t *n);
+
+/* The module's table; the core loads it with keyring_module_load(). */
+#define KEYRING_API_VERSION 1
+
+struct keyring_api {
+	unsigned version; /* KEYRING_API_VERSION, first (modload.h) */
+	/* The keyring store (store_keyring_ops). */
+	const struct store_ops *ops;
+	/* A Secret Service answers within @timeout_ms? (keyring_probe()) */
+	int (*probe)(int timeout_ms, char **why);
+	/* Who has tokens in the keyring (keyring_list()). */
+	int (*list)(struct tokenset **out, size_t *n);
+};
+
+extern const struct keyring_api clerk_keyring_api;
+#define KEYRING_API_SYMBOL  "clerk_keyring_api"
+#define KEYRING_MODULE_NAME "clerk-credential-keyring.so"
+
+/* Load the module (once) and return its table (modload.c). */
+int keyring_module_load(const struct keyring_api **out);
 
 #endif

@@ -2,13 +2,14 @@
 
 Installs this build (without rebuilding it) into a temporary directory and
 checks the places distributions expect: the program and its aliases in
-bindir, the network module in libdir/clerk-credential, the man pages in
-mandir (when scdoc built them), the bash and zsh completions in datadir.
-Then a real `git credential fill` runs through the installed
+bindir, the network and keyring modules in libdir/clerk-credential, the
+man pages in mandir (when scdoc built them), the bash and zsh completions
+in datadir. Then a real `git credential fill` runs through the installed
 git-credential-clerk alias (found on PATH, the build tree is not on it)
 against a runtime cache seeded in its documented format: a cache hit needs
-no network module, which is not where the program looks for it in a
-destdir. A miss with sign-in disabled must fail cleanly there too.
+no module. A miss with sign-in disabled must fail cleanly there too, after
+the file store, finding nothing, has had the keyring module (found from
+the program, CLERK_MODULE_RELDIR) look in the keyring.
 """
 
 import os
@@ -65,13 +66,17 @@ class Install(unittest.TestCase):
                            text=True, timeout=20)
         self.assertRegex(r.stdout, r"^clerk-credential \d+\.\d+\.\d+\n$")
 
-    def test_network_module(self):
-        mod = find_one(self.dest, "clerk-credential/clerk-credential-net.so")
-        self.assertIsNotNone(mod, "no network module in libdir")
+    def test_modules(self):
+        net = find_one(self.dest, "clerk-credential/clerk-credential-net.so")
+        self.assertIsNotNone(net, "no network module in libdir")
         # Under the same prefix as bindir, in .../lib[/<multiarch>]/.
         prefix = self.bin.parent.parent
-        self.assertTrue(mod.is_relative_to(prefix / "lib") or
-                        mod.is_relative_to(prefix / "lib64"), mod)
+        self.assertTrue(net.is_relative_to(prefix / "lib") or
+                        net.is_relative_to(prefix / "lib64"), net)
+        keyring = find_one(self.dest,
+                           "clerk-credential/clerk-credential-keyring.so")
+        self.assertIsNotNone(keyring, "no keyring module in libdir")
+        self.assertEqual(keyring.parent, net.parent)
 
     def test_man_pages(self):
         for page, section in [("clerk-credential.1", "man1"),
@@ -142,10 +147,23 @@ class Install(unittest.TestCase):
 
     def test_miss_without_sign_in_fails_cleanly(self):
         with tempfile.TemporaryDirectory(prefix="clerk-inst-home-") as t:
-            r = self.fill(self.env(Path(t)))
+            env = self.env(Path(t))
+            # A named bus (that nobody listens on) makes the empty file
+            # store ask the installed keyring module.
+            env["DBUS_SESSION_BUS_ADDRESS"] = "unix:path=%s/no-bus" % t
+            env["CLERK_CREDENTIAL_DEBUG"] = "1"
+            r = self.fill(env)
             self.assertNotEqual(r.returncode, 0)
             self.assertIn("clerk-credential: not signed in", r.stderr)
             self.assertNotIn("password=", r.stdout)
+            self.assertNotIn("cannot load", r.stderr)
+            loaded = [line.split("loaded ", 1)[1] for line in
+                      r.stderr.splitlines() if "debug: loaded " in line]
+            self.assertEqual(len(loaded), 1, r.stderr)
+            self.assertTrue(loaded[0].endswith("/clerk-credential-keyring.so"),
+                            loaded)
+            self.assertTrue(Path(loaded[0]).resolve().is_relative_to(
+                self.dest.resolve()), loaded)
 
 
 if __name__ == "__main__":

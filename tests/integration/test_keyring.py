@@ -347,7 +347,7 @@ class TestKeyringStore(KeyringCase):
         self.assertTrue(names, r.stderr[-2000:])
         for name in names:
             for heavy in ("secret", "glib", "gio", "curl", "gnutls", "dbus",
-                          "clerk-credential-net"):
+                          "clerk-credential-net", "clerk-credential-keyring"):
                 self.assertNotIn(heavy, name, names)
         print("cache hit with storage=keyring maps: %s" % ", ".join(names))
 
@@ -540,6 +540,48 @@ class TestMigration(KeyringCase):
         self.assertNotEqual(r.returncode, 0, h.describe(r))
         self.assertIn("unlock prompt was dismissed", r.stderr)
         self.assertEqual(len(self.bus.items(sb.env)), 1)
+
+
+def initialised(stderr):
+    """The file names of the libraries LD_DEBUG=libs saw initialised."""
+    return sorted({os.path.basename(line.split("calling init:")[1].strip())
+                   for line in stderr.splitlines() if "calling init:" in line})
+
+
+class TestModules(KeyringCase):
+    """SPEC 12: a refresh maps the network module only, not the keyring's.
+
+    A Secret Service answers on this bus all along: what keeps libsecret
+    and GLib out is that the file store holds the set, not a missing bus.
+    """
+
+    def test_refresh_from_file_loads_no_keyring_module(self):
+        sb = self.sandbox(storage="file")
+        self.login(sb)
+        self.assertTrue(self.token_file(sb).exists())
+        mark = self.provider.mark()
+        r, out = self.get(sb, "--non-interactive", "--refresh-margin=86400",
+                          env={"LD_DEBUG": "libs"})
+        self.assertEqual(r.returncode, 0, self.context(sb, r))
+        self.assertTrue(out.get("password"), h.describe(r))
+        self.assertEqual(self.provider.count_grants(mark), {"refresh_token": 1})
+        names = initialised(r.stderr)
+        self.assertIn("clerk-credential-net.so", names)
+        for name in names:
+            for heavy in ("clerk-credential-keyring", "secret", "glib", "gio",
+                          "gobject", "qrencode"):
+                self.assertNotIn(heavy, name, names)
+        print("refresh with storage=file maps %d libraries" % len(names))
+
+        # With nothing in the file, the keyring may hold the set: the
+        # keyring module looks (and finds none for this profile).
+        r, _ = self.get(sb, "--non-interactive", "--profile=elsewhere",
+                        env={"LD_DEBUG": "libs"})
+        self.assertNotEqual(r.returncode, 0, h.describe(r))
+        self.assertIn("clerk-credential login", r.stderr)
+        names = initialised(r.stderr)
+        self.assertIn("clerk-credential-keyring.so", names)
+        self.assertNotIn("clerk-credential-net.so", names)
 
 
 class TestLogout(KeyringCase):

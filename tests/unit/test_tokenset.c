@@ -1,4 +1,7 @@
-/* Unit tests: tokenset.c and the file store (JSON form, permissions). */
+/*
+ * Unit tests: tokenset.c and the file store (JSON form, permissions), and
+ * when store.c looks for a keyring.
+ */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -147,6 +150,49 @@ test_file_store(void **state)
 	rmdir(tmpdir);
 }
 
+/* Only a named session bus can lead to a keyring (store.h). */
+static void
+test_session_bus(void **state)
+{
+	static const struct {
+		const char *address; /* NULL: not set */
+		bool named;
+	} t[] = {
+	        {NULL, false},
+	        {"", false},
+	        {"autolaunch:", false},
+	        {"autolaunch:scope=user", false},
+	        {"unix:path=/run/user/1000/bus", true},
+	        {"unix:abstract=/tmp/dbus-x,guid=0123", true},
+	};
+	struct config cfg;
+	struct store *st = NULL;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		if (t[i].address)
+			setenv("DBUS_SESSION_BUS_ADDRESS", t[i].address, 1);
+		else
+			unsetenv("DBUS_SESSION_BUS_ADDRESS");
+		if (store_session_bus() != t[i].named)
+			fail_msg("%s: want %d",
+			         t[i].address ? t[i].address : "unset",
+			         t[i].named);
+	}
+
+	/* auto without a bus: the file store, saying why. */
+	unsetenv("DBUS_SESSION_BUS_ADDRESS");
+	config_init(&cfg);
+	cfg.storage = STORAGE_AUTO;
+	assert_int_equal(store_open(&cfg, &st), 0);
+	assert_ptr_equal(st->ops, &store_file_ops);
+	assert_string_equal(st->why, "auto: no session bus: "
+	                             "DBUS_SESSION_BUS_ADDRESS is not set");
+	store_close(st);
+	config_release(&cfg);
+}
+
 int
 main(void)
 {
@@ -154,6 +200,7 @@ main(void)
 	        cmocka_unit_test(test_roundtrip),
 	        cmocka_unit_test(test_bad_json),
 	        cmocka_unit_test(test_file_store),
+	        cmocka_unit_test(test_session_bus),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
