@@ -9,7 +9,6 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +21,7 @@
 #include "discovery.h"
 #include "error.h"
 #include "httpd.h"
+#include "tmptree.h"
 #include "util.h"
 
 #ifndef TEST_DATA_DIR
@@ -301,21 +301,12 @@ setup_load(void **state)
 }
 
 static int
-remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
-{
-	(void)st;
-	(void)type;
-	(void)ftw;
-	return remove(path);
-}
-
-static int
 teardown_load(void **state)
 {
 	(void)state;
 	httpd_stop();
 	/* Our own mkdtemp directory, depth first, links not followed. */
-	return nftw(state_dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
+	return tmptree_remove(state_dir);
 }
 
 /* The cache file discovery_load() uses for @issuer. */

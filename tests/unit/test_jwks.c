@@ -10,7 +10,6 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +23,7 @@
 #include "httpd.h"
 #include "jwks.h"
 #include "log.h"
+#include "tmptree.h"
 #include "util.h"
 
 /* base64url of @len bytes: @first, then 0xa5... ending in @last. */
@@ -363,22 +363,13 @@ setup_load(void **state)
 }
 
 static int
-remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
-{
-	(void)st;
-	(void)type;
-	(void)ftw;
-	return remove(path);
-}
-
-static int
 teardown_load(void **state)
 {
 	(void)state;
 	httpd_stop();
 	free(good_set);
 	/* Our own mkdtemp directory, depth first, links not followed. */
-	return nftw(state_dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
+	return tmptree_remove(state_dir);
 }
 
 static void

@@ -12,7 +12,6 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <ftw.h>
 #include <gnutls/abstract.h>
 #include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
@@ -22,16 +21,17 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "capture.h"
 #include "config.h"
 #include "crypto.h"
 #include "discovery.h"
 #include "encode.h"
 #include "error.h"
-#include "capture.h"
 #include "httpd.h"
 #include "jwks.h"
 #include "jwt.h"
 #include "log.h"
+#include "tmptree.h"
 #include "util.h"
 
 #define NOW 1700000000
@@ -598,15 +598,6 @@ setup_flow(void **state)
 }
 
 static int
-remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
-{
-	(void)st;
-	(void)type;
-	(void)ftw;
-	return remove(path);
-}
-
-static int
 teardown_flow(void **state)
 {
 	httpd_stop();
@@ -614,7 +605,7 @@ teardown_flow(void **state)
 	free(set_ab);
 	free(set_ec);
 	/* Our own mkdtemp directory, depth first, links not followed. */
-	return nftw(state_dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
+	return tmptree_remove(state_dir);
 }
 
 /* No cached key set; the server answers @set from now on. */
