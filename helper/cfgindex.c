@@ -34,12 +34,17 @@
 /* Newer files may still change within their clock tick (see the .h). */
 #define INDEX_SETTLE_NS (2 * 1000000000LL)
 
+/* Which file, in which state: what a change to it changes. */
+struct file_id {
+	uint64_t dev, ino, size;
+	int64_t mtime_sec, mtime_nsec, ctime_sec, ctime_nsec;
+};
+
 struct index_header {
 	char magic[8];
 	uint32_t version;
 	uint32_t header_size;
-	uint64_t dev, ino, size;
-	int64_t mtime_sec, mtime_nsec, ctime_sec, ctime_nsec;
+	struct file_id file;            /* the config file compiled */
 	uint32_t path_off, profile_off; /* strings */
 	uint32_t npairs, pairs_off;     /* npairs × {key, value} strings */
 	uint32_t has_hosts, nhosts;
@@ -86,15 +91,26 @@ key_hash(const char *s, size_t n)
 	return h;
 }
 
-/* The key of a pattern: its host part, "*.example.com" → ".example.com". */
 static void
-pattern_key(const char *pattern, size_t *start, size_t *len)
+file_id_of(const struct stat *st, struct file_id *id)
 {
-	size_t n;
+	memset(id, 0, sizeof(*id));
+	id->dev = (uint64_t)st->st_dev;
+	id->ino = (uint64_t)st->st_ino;
+	id->size = (uint64_t)st->st_size;
+	id->mtime_sec = (int64_t)st->st_mtim.tv_sec;
+	id->mtime_nsec = (int64_t)st->st_mtim.tv_nsec;
+	id->ctime_sec = (int64_t)st->st_ctim.tv_sec;
+	id->ctime_nsec = (int64_t)st->st_ctim.tv_nsec;
+}
 
-	host_split(pattern, &n, NULL);
-	*start = n > 2 && pattern[0] == '*' && pattern[1] == '.' ? 1 : 0;
-	*len = n - *start;
+static bool
+file_id_equal(const struct file_id *a, const struct stat *st)
+{
+	struct file_id b;
+
+	file_id_of(st, &b);
+	return memcmp(a, &b, sizeof(b)) == 0;
 }
 
 static int
@@ -159,7 +175,7 @@ build_hosts(struct index_build *b, const struct cfgindex_src *src)
 
 		if ((r = add_string(b, src->hosts[i], &e->pattern)))
 			return r;
-		pattern_key(src->hosts[i], &start, &len);
+		host_pattern_key(src->hosts[i], &start, &len);
 		e->key_start = (uint32_t)start;
 		e->key_len = (uint32_t)len;
 		slot = key_hash(src->hosts[i] + start, len) & (b->nbuckets - 1);
@@ -195,13 +211,7 @@ build_header(struct index_header *h, const struct index_build *b,
 	memcpy(h->magic, INDEX_MAGIC, sizeof(h->magic));
 	h->version = INDEX_VERSION;
 	h->header_size = sizeof(*h);
-	h->dev = (uint64_t)src->st->st_dev;
-	h->ino = (uint64_t)src->st->st_ino;
-	h->size = (uint64_t)src->st->st_size;
-	h->mtime_sec = (int64_t)src->st->st_mtim.tv_sec;
-	h->mtime_nsec = (int64_t)src->st->st_mtim.tv_nsec;
-	h->ctime_sec = (int64_t)src->st->st_ctim.tv_sec;
-	h->ctime_nsec = (int64_t)src->st->st_ctim.tv_nsec;
+	file_id_of(src->st, &h->file);
 	h->npairs = (uint32_t)src->npairs;
 	h->pairs_off = (uint32_t)off;
 	off += 2 * src->npairs * sizeof(uint32_t);
@@ -276,11 +286,20 @@ int
 cfgindex_write(const struct cfgindex_src *src)
 {
 	struct strbuf sb = STRBUF_INIT;
+	struct file_id read;
+	struct stat now;
 	char *path = NULL;
 	int r;
 
 	if (too_new(src->st)) {
 		log_debug("%s changed in the last seconds: not indexed yet",
+		          src->config_path);
+		return 0;
+	}
+	/* Index only what was read: the file did not change meanwhile. */
+	file_id_of(src->st, &read);
+	if (stat(src->config_path, &now) || !file_id_equal(&read, &now)) {
+		log_debug("%s changed while read: not indexed",
 		          src->config_path);
 		return 0;
 	}
@@ -352,13 +371,7 @@ index_current(const struct cfgindex *idx, const char *config_path,
 {
 	const struct index_header *h = idx->h;
 
-	return h->dev == (uint64_t)st->st_dev &&
-	       h->ino == (uint64_t)st->st_ino &&
-	       h->size == (uint64_t)st->st_size &&
-	       h->mtime_sec == (int64_t)st->st_mtim.tv_sec &&
-	       h->mtime_nsec == (int64_t)st->st_mtim.tv_nsec &&
-	       h->ctime_sec == (int64_t)st->st_ctim.tv_sec &&
-	       h->ctime_nsec == (int64_t)st->st_ctim.tv_nsec &&
+	return file_id_equal(&h->file, st) &&
 	       strcmp(string_at(idx, h->path_off), config_path) == 0 &&
 	       strcmp(string_at(idx, h->profile_off), profile) == 0;
 }

@@ -38,7 +38,7 @@ struct cfgindex;
 struct cfgindex_src {
 	const char *config_path;
 	const char *profile;
-	const struct stat *st; /* the config file's, around the read */
+	const struct stat *st; /* the config file's when it was read */
 	const char *const *keys;
 	const char *const *values; /* strings, numbers as decimal text */
 	size_t npairs;
@@ -49,8 +49,9 @@ struct cfgindex_src {
 
 /*
  * Write the index of @src to the runtime dir (created when missing).
- * Best effort: a file too new to index, or a failure to write, leaves no
- * index and logs at debug level only. 0 or CLERK_ENOMEM.
+ * Best effort: a file changed in the last seconds, or since @src->st was
+ * taken, is not indexed (a debug line says so); a failure to write is
+ * logged like any file write but is not an error. 0 or CLERK_ENOMEM.
  */
 int cfgindex_write(const struct cfgindex_src *src);
 

@@ -6,13 +6,13 @@
  */
 #include "config.h"
 
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cfgindex.h"
 #include "error.h"
@@ -243,13 +243,10 @@ host_pattern_valid(const char *p)
 	return !colon || parse_int64(colon + 1, 1, 65535, &port) == 0;
 }
 
-/* Add @pattern (from an option or the environment) to the host list. */
+/* May @pattern join a host list that has @n entries? Says why not. */
 static int
-hosts_add(struct config *cfg, const char *pattern, const char *where)
+host_admit(const char *pattern, size_t n, const char *where)
 {
-	char **nh;
-	size_t alloc;
-
 	if (!host_pattern_valid(pattern)) {
 		log_error("%s: invalid host pattern '%s' (expected a host "
 		          "name such as git.example.com or *.example.com, "
@@ -257,10 +254,23 @@ hosts_add(struct config *cfg, const char *pattern, const char *where)
 		          where, pattern);
 		return CLERK_ECONFIG;
 	}
-	if (cfg->nhosts >= CONFIG_MAX_HOSTS) {
+	if (n >= CONFIG_MAX_HOSTS) {
 		log_error("%s: more than %d hosts", where, CONFIG_MAX_HOSTS);
 		return CLERK_ECONFIG;
 	}
+	return 0;
+}
+
+/* Add @pattern (from an option or the environment) to the host list. */
+static int
+hosts_add(struct config *cfg, const char *pattern, const char *where)
+{
+	char **nh;
+	size_t alloc;
+	int r;
+
+	if ((r = host_admit(pattern, cfg->nhosts, where)))
+		return r;
 	if (cfg->nhosts + 2 > cfg->hosts_alloc) {
 		alloc = cfg->hosts_alloc ? cfg->hosts_alloc * 2 : 8;
 		if (!(nh = realloc(cfg->hosts, alloc * sizeof(*nh))))
@@ -607,9 +617,17 @@ struct file_view {
 	const char *values[NOPTS];
 	char text[NOPTS][24]; /* numbers and booleans */
 	size_t n;
-	const struct json *hosts; /* the array, from the JSON */
+	bool has_hosts;
+	const char **hosts; /* NULL-terminated, strings of the parsed file */
 	size_t nhosts;
 };
+
+static void
+view_release(struct file_view *v)
+{
+	free(v->hosts);
+	v->hosts = NULL;
+}
 
 static bool
 view_has(const struct file_view *v, const char *key)
@@ -622,38 +640,33 @@ view_has(const struct file_view *v, const char *key)
 	return false;
 }
 
-/* Check the host array @val: strings, valid patterns, not too many. */
+/* Check the host array @val (strings, valid patterns, not too many) and
+ * keep its strings in @v. */
 static int
 view_hosts(struct file_view *v, const struct json *val, const char *where)
 {
 	const struct json *item;
-	const char *str;
-	size_t i;
+	size_t n = json_array_size(val), i;
+	int r;
 
+	if (n > CONFIG_MAX_HOSTS)
+		n = CONFIG_MAX_HOSTS; /* host_admit() refuses the next one */
+	if (!(v->hosts = calloc(n + 1, sizeof(*v->hosts))))
+		return CLERK_ENOMEM;
+	v->has_hosts = true;
 	/* Walk the list: indexing a cJSON array is linear, so a loop
 	 * over indices is quadratic in the number of hosts. */
 	item = json_array_item(val, 0);
 	for (i = 0; item; i++, item = json_next_member(item)) {
-		if (!(str = json_string_value(item))) {
+		if (!(v->hosts[i] = json_string_value(item))) {
 			log_error("%s: entry %zu is %s, expected a host "
 			          "pattern string",
 			          where, i + 1, json_type_name(item));
 			return CLERK_ECONFIG;
 		}
-		if (!host_pattern_valid(str)) {
-			log_error("%s: invalid host pattern '%s' (expected a "
-			          "host name such as git.example.com or "
-			          "*.example.com, optionally with :port)",
-			          where, str);
-			return CLERK_ECONFIG;
-		}
-		if (i >= CONFIG_MAX_HOSTS) {
-			log_error("%s: more than %d hosts", where,
-			          CONFIG_MAX_HOSTS);
-			return CLERK_ECONFIG;
-		}
+		if ((r = host_admit(v->hosts[i], i, where)))
+			return r;
 	}
-	v->hosts = val;
 	v->nhosts = i;
 	return 0;
 }
@@ -669,7 +682,7 @@ view_add(struct file_view *v, const struct opt_desc *d, const struct json *val,
 
 	snprintf(where, sizeof(where), "%s: key '%s'", path, d->file_key);
 	if (d->id == OPT_HOST) {
-		if (v->hosts)
+		if (v->has_hosts)
 			return 0;
 		if (!json_is_array(val))
 			goto wrong;
@@ -822,22 +835,16 @@ view_from_json(struct file_view *v, const struct json *doc, const char *path,
 	return view_check(v, path);
 }
 
-/* The host list of @v into cfg->hosts, pointing into the parsed file. */
-static int
-hosts_borrow(struct config *cfg, const struct file_view *v)
+/* The host list of @v becomes cfg's, pointing into the parsed file. */
+static void
+hosts_borrow(struct config *cfg, struct file_view *v)
 {
-	const struct json *item = json_array_item(v->hosts, 0);
-	char **list;
-
 	cfg->src_hosts = SRC_FILE;
-	if (!(list = calloc(v->nhosts + 1, sizeof(*list))))
-		return CLERK_ENOMEM;
-	for (; item; item = json_next_member(item))
-		list[cfg->nhosts++] = (char *)json_string_value(item);
-	cfg->hosts = list;
+	cfg->hosts = (char **)v->hosts;
+	cfg->nhosts = v->nhosts;
 	cfg->hosts_alloc = v->nhosts + 1;
 	cfg->hosts_borrowed = true;
-	return 0;
+	v->hosts = NULL;
 }
 
 /* Compile @v into an index of the file (best effort, see cfgindex.h). */
@@ -852,100 +859,80 @@ view_index(const struct config *cfg, const struct file_view *v,
 	        .keys = v->keys,
 	        .values = v->values,
 	        .npairs = v->n,
-	        .has_hosts = v->hosts != NULL,
+	        .has_hosts = v->has_hosts,
+	        .hosts = v->hosts,
 	        .nhosts = v->nhosts,
 	};
-	const struct json *item = json_array_item(v->hosts, 0);
-	const char **hosts = calloc(v->nhosts + 1, sizeof(*hosts));
-	size_t i = 0;
-	int r;
 
-	if (!hosts)
-		return CLERK_ENOMEM;
-	for (; item; item = json_next_member(item))
-		hosts[i++] = json_string_value(item);
-	src.hosts = hosts;
-	r = cfgindex_write(&src);
-	free(hosts);
-	return r;
+	return cfgindex_write(&src);
 }
 
-static bool
-same_file(const struct stat *a, const struct stat *b)
-{
-	return a->st_dev == b->st_dev && a->st_ino == b->st_ino &&
-	       a->st_size == b->st_size &&
-	       a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
-	       a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
-	       a->st_ctim.tv_sec == b->st_ctim.tv_sec &&
-	       a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
-}
-
-/* Parse the config file (stat @st before reading) and apply it. */
+/* Parse the config file open as @fd (its fstat @st) and apply it. */
 static int
-load_json(struct config *cfg, const char *profile, const struct stat *st)
+load_json(struct config *cfg, const char *profile, int fd,
+          const struct stat *st)
 {
 	struct file_view v = {0};
 	struct json *doc = NULL;
-	struct stat after;
 	char *text = NULL;
 	size_t len = 0;
 	int r;
 
-	r = file_read_limited(cfg->config_path, CONFIG_MAX_FILE, &text, &len);
-	if (r == CLERK_ENOTFOUND)
-		log_error("%s: cannot read it (it went away)",
-		          cfg->config_path);
-	if (r)
-		return r == CLERK_ENOTFOUND ? CLERK_ECONFIG : r;
+	if ((r = file_read_fd(fd, cfg->config_path, CONFIG_MAX_FILE, &text,
+	                      &len)))
+		return r;
 	log_debug("reading config file %s", cfg->config_path);
 	doc = json_parse(text, len);
 	if ((r = view_from_json(&v, doc, cfg->config_path, profile)) ||
 	    (r = view_apply(cfg, &v, cfg->config_path, false)))
 		goto out;
+	if (st->st_size >= CFGINDEX_MIN_FILE &&
+	    (r = view_index(cfg, &v, profile, st)))
+		goto out;
 	/* Hosts taken from the file point into it: keep it with cfg. */
-	if (v.hosts && cfg->src_hosts == SRC_DEFAULT) {
-		if ((r = hosts_borrow(cfg, &v)))
-			goto out;
+	if (v.has_hosts && cfg->src_hosts == SRC_DEFAULT) {
+		hosts_borrow(cfg, &v);
 		cfg->file_doc = doc;
 		doc = NULL;
 	}
-	/* Index only what was read: the file did not change meanwhile. */
-	if (st->st_size >= CFGINDEX_MIN_FILE &&
-	    stat(cfg->config_path, &after) == 0 && same_file(st, &after))
-		r = view_index(cfg, &v, profile, st);
 out:
+	view_release(&v);
 	json_free_public(doc);
 	secret_free(text);
 	return r;
 }
 
-/* Apply the compiled config file @idx; CLERK_ENOTFOUND: not usable. */
+/*
+ * Apply the compiled config file @idx, which cfg keeps when it gives the
+ * host list and which is closed otherwise. CLERK_ENOTFOUND, before
+ * anything is applied: the index is not usable.
+ */
 static int
 load_index(struct config *cfg, struct cfgindex *idx)
 {
 	struct file_view v = {0};
 	size_t i;
-	int r;
+	int r = CLERK_ENOTFOUND;
 
 	if (cfgindex_npairs(idx) > NOPTS)
-		return CLERK_ENOTFOUND;
+		goto out;
 	for (i = 0; i < cfgindex_npairs(idx); i++)
 		if (cfgindex_pair(idx, i, &v.keys[i], &v.values[i]) ||
 		    !opt_by_file_key(v.keys[i]) ||
 		    strcmp(v.keys[i], "hosts") == 0)
-			return CLERK_ENOTFOUND;
+			goto out;
 	v.n = i;
 	if ((r = view_apply(cfg, &v, cfg->config_path, false)))
-		return r;
+		goto out;
 	if (cfgindex_has_hosts(idx) && cfg->src_hosts == SRC_DEFAULT) {
 		cfg->src_hosts = SRC_FILE;
 		cfg->nhosts = cfgindex_nhosts(idx);
 		cfg->file_index = idx;
-		return 0;
+		idx = NULL;
 	}
+out:
 	cfgindex_close(idx);
-	return 0;
+	return r;
 }
 
 static int
@@ -954,31 +941,24 @@ config_load_file(struct config *cfg, const char *profile)
 	struct cfgindex *idx = NULL;
 	bool explicit_path = cfg->config_path != NULL;
 	struct stat st;
-	int r;
+	int fd, r;
 
 	if (!explicit_path && (r = paths_config_file(&cfg->config_path)))
 		return r;
-	if (stat(cfg->config_path, &st)) {
-		if (errno == ENOENT && !explicit_path)
-			return 0;
-		if (errno == ENOENT)
-			log_error("%s: no such file (given with --config)",
-			          cfg->config_path);
-		else
-			log_error("cannot read %s: %s", cfg->config_path,
-			          strerror(errno));
-		return CLERK_ECONFIG;
-	}
-	if (st.st_size >= CFGINDEX_MIN_FILE &&
-	    cfgindex_open(cfg->config_path, profile, &st, &idx) == 0) {
-		if ((r = load_index(cfg, idx)) != CLERK_ENOTFOUND) {
-			if (r && cfg->file_index != idx)
-				cfgindex_close(idx);
-			return r;
-		}
-		cfgindex_close(idx);
-	}
-	return load_json(cfg, profile, &st);
+	r = file_open_regular(cfg->config_path, &fd, &st);
+	if (r == CLERK_ENOTFOUND && !explicit_path)
+		return 0;
+	if (r == CLERK_ENOTFOUND)
+		log_error("%s: no such file (given with --config)",
+		          cfg->config_path);
+	if (r)
+		return r == CLERK_ENOTFOUND ? CLERK_ECONFIG : r;
+	if (st.st_size < CFGINDEX_MIN_FILE ||
+	    cfgindex_open(cfg->config_path, profile, &st, &idx) ||
+	    (r = load_index(cfg, idx)) == CLERK_ENOTFOUND)
+		r = load_json(cfg, profile, fd, &st);
+	close(fd);
+	return r;
 }
 
 static bool
@@ -1086,6 +1066,23 @@ host_split(const char *s, size_t *hostlen, const char **port)
 		*port = colon ? colon + 1 : NULL;
 }
 
+/* "*.example.com" (its host part @plen bytes long)? */
+static bool
+pattern_is_wildcard(const char *pattern, size_t plen)
+{
+	return plen > 2 && pattern[0] == '*' && pattern[1] == '.';
+}
+
+void
+host_pattern_key(const char *pattern, size_t *start, size_t *len)
+{
+	size_t plen;
+
+	host_split(pattern, &plen, NULL);
+	*start = pattern_is_wildcard(pattern, plen) ? 1 : 0;
+	*len = plen - *start;
+}
+
 bool
 host_pattern_match(const char *pattern, const char *host)
 {
@@ -1097,7 +1094,7 @@ host_pattern_match(const char *pattern, const char *host)
 	/* A pattern without a port matches any port of that host. */
 	if (pport && (!hport || strcmp(pport, hport) != 0))
 		return false;
-	if (plen > 2 && pattern[0] == '*' && pattern[1] == '.') {
+	if (pattern_is_wildcard(pattern, plen)) {
 		/* "*.example.com" matches a.example.com, a.b.example.com. */
 		size_t slen = plen - 1; /* ".example.com" */
 

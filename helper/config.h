@@ -130,6 +130,13 @@ const char *config_host(const struct config *cfg, size_t i);
 bool host_pattern_match(const char *pattern, const char *host);
 
 /*
+ * The part of @pattern a matching host's host part equals (an exact
+ * pattern) or ends with ("*.example.com": ".example.com"), as an offset
+ * and a length.
+ */
+void host_pattern_key(const char *pattern, size_t *start, size_t *len);
+
+/*
  * Split "host:port" or "[v6]:port": *@hostlen is the length of the host
  * part; *@port (when @port is not NULL) the port text or NULL.
  */

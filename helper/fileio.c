@@ -156,8 +156,8 @@ out:
 	return r;
 }
 
-static int
-read_fd(int fd, const char *path, size_t max, char **out, size_t *len)
+int
+file_read_fd(int fd, const char *path, size_t max, char **out, size_t *len)
 {
 	struct strbuf sb = STRBUF_INIT_SECRET;
 	char buf[4096];
@@ -192,8 +192,8 @@ out:
 	return r;
 }
 
-static int
-open_regular(const char *path, int *fd_out, struct stat *st)
+int
+file_open_regular(const char *path, int *fd_out, struct stat *st)
 {
 	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
 
@@ -222,9 +222,9 @@ file_read_limited(const char *path, size_t max, char **out, size_t *len)
 	struct stat st;
 	int fd, r;
 
-	if ((r = open_regular(path, &fd, &st)))
+	if ((r = file_open_regular(path, &fd, &st)))
 		return r;
-	r = read_fd(fd, path, max, out, len);
+	r = file_read_fd(fd, path, max, out, len);
 	close(fd);
 	return r;
 }
@@ -235,7 +235,7 @@ file_read_private(const char *path, size_t max, char **out, size_t *len)
 	struct stat st;
 	int fd, r;
 
-	if ((r = open_regular(path, &fd, &st)))
+	if ((r = file_open_regular(path, &fd, &st)))
 		return r;
 	if (st.st_uid != geteuid()) {
 		log_error("refusing %s: owned by uid %ld, not by you "
@@ -248,7 +248,7 @@ file_read_private(const char *path, size_t max, char **out, size_t *len)
 		          path, (unsigned)(st.st_mode & 0777), path);
 		r = CLERK_EPERM;
 	} else {
-		r = read_fd(fd, path, max, out, len);
+		r = file_read_fd(fd, path, max, out, len);
 	}
 	close(fd);
 	return r;

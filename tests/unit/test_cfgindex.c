@@ -20,8 +20,8 @@
 
 static char tmpdir[] = "/tmp/clerk-test-cfgindex-XXXXXX";
 static char index_file[512];
-
-#define CONFIG_PATH "/nonexistent/config.json"
+static char config_path[400];
+static struct stat config_st;
 
 static const char *const keys[] = {"issuer", "timeout", "interactive"};
 static const char *const values[] = {"https://clerk.example.com", "77",
@@ -64,27 +64,18 @@ static const char *const queries[] = {
         "nothing.test",
 };
 
-/* A stat of a config file last changed long ago (the same every call). */
+/* The stat of the config file, settled since setup (the same each call). */
 static struct stat
 old_stat(void)
 {
-	struct stat st;
-
-	memset(&st, 0, sizeof(st));
-	st.st_dev = 42;
-	st.st_ino = 4242;
-	st.st_size = 123456;
-	st.st_mtim.tv_sec = 1700000000;
-	st.st_mtim.tv_nsec = 1234;
-	st.st_ctim = st.st_mtim;
-	return st;
+	return config_st;
 }
 
 static struct cfgindex_src
 sample_src(const struct stat *st)
 {
 	struct cfgindex_src src = {
-	        .config_path = CONFIG_PATH,
+	        .config_path = config_path,
 	        .profile = "default",
 	        .st = st,
 	        .keys = keys,
@@ -98,22 +89,33 @@ sample_src(const struct stat *st)
 	return src;
 }
 
+/*
+ * A config file (what it holds does not matter here: the index is
+ * compiled from sample_src()), settled: a file changed in the last two
+ * seconds is not indexed.
+ */
 static int
 setup(void **state)
 {
-	struct stat st = old_stat();
-	struct cfgindex_src src = sample_src(&st);
-	char dir[400];
+	struct cfgindex_src src = sample_src(&config_st);
+	FILE *f;
 
 	(void)state;
 	if (!mkdtemp(tmpdir))
 		return -1;
 	setenv("XDG_RUNTIME_DIR", tmpdir, 1);
-	snprintf(dir, sizeof(dir), "%s/clerk-credential", tmpdir);
+	snprintf(config_path, sizeof(config_path), "%s/config.json", tmpdir);
 	snprintf(index_file, sizeof(index_file),
-	         "%s/config-%016llx-default.index", dir,
-	         (unsigned long long)hash_fnv1a64(CONFIG_PATH,
+	         "%s/clerk-credential/config-%016llx-default.index", tmpdir,
+	         (unsigned long long)hash_fnv1a64(config_path,
 	                                          HASH_FNV1A64_INIT));
+	if (!(f = fopen(config_path, "w")))
+		return -1;
+	fputs("{}\n", f);
+	fclose(f);
+	usleep(2200000);
+	if (stat(config_path, &config_st))
+		return -1;
 	return cfgindex_write(&src);
 }
 
@@ -144,7 +146,7 @@ test_roundtrip(void **state)
 	size_t i;
 
 	(void)state;
-	assert_int_equal(cfgindex_open(CONFIG_PATH, "default", &st, &idx), 0);
+	assert_int_equal(cfgindex_open(config_path, "default", &st, &idx), 0);
 	assert_int_equal(cfgindex_npairs(idx), 3);
 	for (i = 0; i < 3; i++) {
 		assert_int_equal(cfgindex_pair(idx, i, &k, &v), 0);
@@ -168,7 +170,7 @@ test_match_like_the_list(void **state)
 	size_t i;
 
 	(void)state;
-	assert_int_equal(cfgindex_open(CONFIG_PATH, "default", &st, &idx), 0);
+	assert_int_equal(cfgindex_open(config_path, "default", &st, &idx), 0);
 	for (i = 0; i < sizeof(queries) / sizeof(queries[0]); i++) {
 		assert_int_equal(cfgindex_match(idx, queries[i]),
 		                 list_match(queries[i]));
@@ -211,18 +213,18 @@ test_stale(void **state)
 			break;
 		}
 		assert_int_equal(
-		        cfgindex_open(CONFIG_PATH, "default", &st, &idx),
+		        cfgindex_open(config_path, "default", &st, &idx),
 		        CLERK_ENOTFOUND);
 	}
 	st = old_stat();
-	assert_int_equal(cfgindex_open(CONFIG_PATH, "work", &st, &idx),
+	assert_int_equal(cfgindex_open(config_path, "work", &st, &idx),
 	                 CLERK_ENOTFOUND);
 	/* An index others may write is not trusted. */
 	assert_int_equal(chmod(index_file, 0622), 0);
-	assert_int_equal(cfgindex_open(CONFIG_PATH, "default", &st, &idx),
+	assert_int_equal(cfgindex_open(config_path, "default", &st, &idx),
 	                 CLERK_ENOTFOUND);
 	assert_int_equal(chmod(index_file, 0600), 0);
-	assert_int_equal(cfgindex_open(CONFIG_PATH, "default", &st, &idx), 0);
+	assert_int_equal(cfgindex_open(config_path, "default", &st, &idx), 0);
 	cfgindex_close(idx);
 }
 
@@ -238,11 +240,11 @@ test_too_new_not_written(void **state)
 	src.profile = "fresh";
 	st.st_ctim.tv_sec = time(NULL);
 	assert_int_equal(cfgindex_write(&src), 0);
-	assert_int_equal(cfgindex_open(CONFIG_PATH, "fresh", &st, &idx),
+	assert_int_equal(cfgindex_open(config_path, "fresh", &st, &idx),
 	                 CLERK_ENOTFOUND);
-	st.st_ctim.tv_sec -= 3;
+	st = old_stat();
 	assert_int_equal(cfgindex_write(&src), 0);
-	assert_int_equal(cfgindex_open(CONFIG_PATH, "fresh", &st, &idx), 0);
+	assert_int_equal(cfgindex_open(config_path, "fresh", &st, &idx), 0);
 	assert_int_equal(cfgindex_nhosts(idx), NHOSTS);
 	cfgindex_close(idx);
 }
@@ -261,6 +263,25 @@ use_all(const struct cfgindex *idx)
 			assert_true(strlen(cfgindex_host(idx, i)) < 1 << 20);
 	for (i = 0; i < sizeof(queries) / sizeof(queries[0]); i++)
 		(void)cfgindex_match(idx, queries[i]);
+}
+
+/* What was read is not the file there now: no index for it. */
+static void
+test_changed_since_read_not_written(void **state)
+{
+	struct stat st = old_stat();
+	struct cfgindex_src src = sample_src(&st);
+	struct cfgindex *idx = NULL;
+
+	(void)state;
+	src.profile = "moved";
+	st.st_ino++;
+	assert_int_equal(cfgindex_write(&src), 0);
+	assert_int_equal(cfgindex_open(config_path, "moved", &st, &idx),
+	                 CLERK_ENOTFOUND);
+	st = old_stat();
+	assert_int_equal(cfgindex_open(config_path, "moved", &st, &idx),
+	                 CLERK_ENOTFOUND);
 }
 
 /*
@@ -308,6 +329,7 @@ main(void)
 	        cmocka_unit_test(test_match_like_the_list),
 	        cmocka_unit_test(test_stale),
 	        cmocka_unit_test(test_too_new_not_written),
+	        cmocka_unit_test(test_changed_since_read_not_written),
 	        cmocka_unit_test(test_damaged),
 	};
 

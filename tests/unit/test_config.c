@@ -401,6 +401,25 @@ test_big_file_index(void **state)
 	config_release(&b);
 }
 
+/* A config file that is a symbolic link is refused, dangling or not. */
+static void
+test_symlink_refused(void **state)
+{
+	char target[400];
+	struct config cfg;
+
+	(void)state;
+	snprintf(target, sizeof(target), "%s/elsewhere.json", tmpdir);
+	unlink(cfgpath);
+	assert_int_equal(symlink(target, cfgpath), 0);
+	assert_int_equal(load(&cfg, NULL), CLERK_EPERM);
+	config_release(&cfg);
+	write_config("{\"issuer\": \"https://file.example\"}");
+	assert_int_equal(load(&cfg, NULL), CLERK_EPERM);
+	config_release(&cfg);
+	unlink(cfgpath);
+}
+
 /* A bad value is an error even where a higher source overrides it. */
 static void
 test_overridden_bad_value(void **state)
@@ -430,6 +449,7 @@ main(void)
 	        cmocka_unit_test(test_key),
 	        cmocka_unit_test(test_big_file_index),
 	        cmocka_unit_test(test_overridden_bad_value),
+	        cmocka_unit_test(test_symlink_refused),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
