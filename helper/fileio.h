@@ -33,7 +33,8 @@ int file_read_limited(const char *path, size_t max, char **out, size_t *len);
  * The two halves of file_read_limited(), for a caller that looks at the
  * file between them: open @path, a regular file and not a symbolic link,
  * into *@fd with its fstat in *@st (CLERK_ENOTFOUND when it does not
- * exist, no message); then read the rest of @fd, named @path in messages.
+ * exist, no message); then read the rest of @fd (a file, or stdin), named
+ * @path in messages.
  */
 int file_open_regular(const char *path, int *fd, struct stat *st);
 int file_read_fd(int fd, const char *path, size_t max, char **out, size_t *len);

@@ -1,12 +1,12 @@
 /* See protocols.h: what the protocol commands share. */
 #include "protocols.h"
 
-#include <errno.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cache.h"
 #include "error.h"
+#include "fileio.h"
 #include "gitcmd.h"
 #include "json.h"
 #include "log.h"
@@ -126,42 +126,10 @@ proto_error_text(int r)
 int
 proto_read_stdin(size_t max, char **out, size_t *len)
 {
-	struct strbuf sb = STRBUF_INIT_SECRET;
-	char buf[4096];
-	ssize_t n;
-	int r = 0;
-
 	if (isatty(STDIN_FILENO))
 		log_info("reading the request from the terminal; end it with "
 		         "Ctrl-D");
-	sb.max = max;
-	for (;;) {
-		n = read(STDIN_FILENO, buf, sizeof(buf));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			log_error("cannot read the request: %s",
-			          strerror(errno));
-			r = CLERK_EIO;
-			break;
-		}
-		if (n == 0)
-			break;
-		if ((r = strbuf_add(&sb, buf, (size_t)n))) {
-			if (r == CLERK_EPROTO)
-				log_error("the request is longer than %zu "
-				          "bytes; refusing it",
-				          max);
-			break;
-		}
-	}
-	secret_wipe(buf, sizeof(buf));
-	if (!r) {
-		*len = sb.len;
-		r = strbuf_detach(&sb, out);
-	}
-	strbuf_release(&sb);
-	return r;
+	return file_read_fd(STDIN_FILENO, "the request", max, out, len);
 }
 
 int
