@@ -23,6 +23,17 @@ work=$(mktemp -d -t clerk-demo-XXXXXX)
 provider_pid=
 cleanup() {
 	[ -n "$provider_pid" ] && kill "$provider_pid" 2>/dev/null || true
+	# The headless user outlives the sign-in by a moment (it closes
+	# Chromium, then writes its log here): let it end before removing
+	# $work, or rm races with that last write.
+	local pid
+	for pid in $(grep '"event":"launch"' "$work/browser.log" 2>/dev/null |
+		grep -o '"pid":[0-9]*' | cut -d: -f2); do
+		for _ in $(seq 100); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.1
+		done
+	done
 	rm -rf "$work"
 }
 trap cleanup EXIT
