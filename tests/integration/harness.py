@@ -3,9 +3,11 @@
 The tests run the built helper against:
 
 - tests/peers/provider.js: a real OpenID Provider (npm oidc-provider) on
-  127.0.0.1 with Clerk's paths;
+  127.0.0.1 behaving as Clerk's (Clerk's paths, a consent screen on every
+  sign-in, JWT access tokens);
 - tests/peers/headless-user.js: the user's browser ($BROWSER), a headless
-  Debian chromium driven by playwright-core, which signs in at the provider;
+  Debian chromium driven by playwright-core, which signs in at the provider
+  and clicks Allow (or Deny) on its consent screen;
 - tests/peers/git-server.js: a smart-HTTP git server that accepts only tokens
   the provider's introspection endpoint calls active;
 - git itself.
@@ -42,6 +44,8 @@ PROVIDER_JS = PEERS_DIR / "provider.js"
 GIT_SERVER_JS = PEERS_DIR / "git-server.js"
 HEADLESS_USER_JS = PEERS_DIR / "headless-user.js"
 CLIENT_ID = "clerk-credential-test"
+# provider.js's access token lifetime without access_ttl: a day, as Clerk's.
+DEFAULT_ACCESS_TTL = 24 * 3600
 CHROMIUM = "/usr/bin/chromium"
 
 
@@ -222,9 +226,16 @@ def _stop(proc, grace=5):
 # --- the identity provider -------------------------------------------------
 
 class Provider:
-    """tests/peers/provider.js, running. Use as a context manager."""
+    """tests/peers/provider.js, running. Use as a context manager.
 
-    def __init__(self, workdir, access_ttl=None, device=True, iss=True):
+    As Clerk by default: a consent screen on every sign-in, JWT access
+    tokens living a day (access_ttl), token_type "bearer". access_format
+    "opaque" issues opaque access tokens; consent=False skips the consent
+    screen; iss=False drops RFC 9207's iss; device=False has no device grant.
+    """
+
+    def __init__(self, workdir, access_ttl=None, device=True, iss=True,
+                 access_format=None, consent=True):
         self.workdir = Path(workdir)
         self.log_path = self.workdir / "provider.log"
         self.stderr_path = self.workdir / "provider.stderr"
@@ -235,6 +246,10 @@ class Provider:
             self.argv.append("--no-device")
         if not iss:
             self.argv.append("--no-iss")
+        if access_format is not None:
+            self.argv += ["--access-format", access_format]
+        if not consent:
+            self.argv.append("--no-consent")
         self.proc = None
         self.issuer = None
 

@@ -69,10 +69,12 @@ class TestSignIn(ProviderCase):
         done = sb.wait_browsers_done()
         self.assertEqual(len(sb.browser_launches()), 1, self.context(sb, r))
         self.assertEqual(done[0]["result"], "ok", self.context(sb, r))
+        # The user went through the consent screen, as on Clerk.
+        self.assertEqual(done[0]["consent"], ["allow"], self.context(sb, r))
         self.assertEqual(self.provider.count_grants(mark), {"authorization_code": 1})
         if h.git_version() >= (2, 41):
             # Older git drops password_expiry_utc from fill's output.
-            self.assert_expiry(out, 3600)
+            self.assert_expiry(out, h.DEFAULT_ACCESS_TTL)
 
         # The expiry as the helper tells git (a cache hit, no second browser).
         r2 = sb.helper("get", REQUEST)
@@ -80,7 +82,7 @@ class TestSignIn(ProviderCase):
         direct = h.kv_dict(r2.stdout)
         self.assertEqual(direct.get("password"), out["password"])
         self.assertEqual(direct.get("username"), "oauth2")
-        self.assert_expiry(direct, 3600)
+        self.assert_expiry(direct, h.DEFAULT_ACCESS_TTL)
         self.assertEqual(len(sb.browser_launches()), 1)
 
     def test_authtype_capability(self):
@@ -101,11 +103,11 @@ class TestSignIn(ProviderCase):
         order = [keys.index(k) for k in ("capability[]", "authtype", "credential", "ephemeral")]
         self.assertEqual(order, sorted(order), "lines not in SPEC 4's order: %s" % keys)
         self.assertTrue(self.provider.is_active(out["credential"]))
-        self.assert_expiry(out, 3600)
+        self.assert_expiry(out, h.DEFAULT_ACCESS_TTL)
         self.assertEqual(len(sb.browser_launches()), 1)
 
     def test_denied_sign_in_quits(self):
-        """(f) the user refuses: non-zero exit, access_denied, quit=1."""
+        """(f) the user clicks Deny: non-zero exit, access_denied, quit=1."""
         sb = self.sandbox(HEADLESS_USER_MODE="deny")
         mark = self.provider.mark()
         r = sb.helper("get", REQUEST, timeout=SIGN_IN_TIMEOUT)
@@ -116,6 +118,7 @@ class TestSignIn(ProviderCase):
         self.assertNotIn("password", dict(pairs))
         done = sb.wait_browsers_done()
         self.assertEqual(done[0]["result"], "denied", self.context(sb, r))
+        self.assertEqual(done[0]["consent"], ["deny"], "Deny was not clicked on the consent screen")
         self.assertEqual(self.provider.count_grants(mark), {},
                          "a token request after a refusal")
 

@@ -127,7 +127,8 @@ class Security(unittest.TestCase):
         try:
             cls.workdir = Path(cls._stack.enter_context(
                 tempfile.TemporaryDirectory(prefix="clerk-sec-")))
-            cls.provider = cls._stack.enter_context(h.Provider(cls.workdir))
+            # An hour: --refresh-margin=7200 below makes the token due.
+            cls.provider = cls._stack.enter_context(h.Provider(cls.workdir, access_ttl=3600))
             cls.sign_in()
         except BaseException:
             cls._stack.close()
