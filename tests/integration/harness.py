@@ -8,8 +8,9 @@ The tests run the built helper against:
 - tests/peers/headless-user.js: the user's browser ($BROWSER), a headless
   Debian chromium driven by playwright-core, which signs in at the provider
   and clicks Allow (or Deny) on its consent screen;
-- tests/peers/git-server.js: a smart-HTTP git server that accepts only tokens
-  the provider's introspection endpoint calls active;
+- tests/peers/git-server.js: a smart-HTTP git server and git-lfs server that
+  offers Basic, Bearer or both and accepts only the provider's tokens (JWT
+  access tokens verified against its JWKS, opaque ones by introspection);
 - git itself.
 
 The helper binary comes from $CLERK_CREDENTIAL (the build's clerk-credential;
@@ -21,6 +22,7 @@ or in HTTP request bodies.
 """
 
 import contextlib
+import hashlib
 import json
 import os
 import re
@@ -357,16 +359,31 @@ def make_bare_repo(root, name="repo.git"):
 
 
 class GitServer:
-    """tests/peers/git-server.js serving root. Use as a context manager."""
+    """tests/peers/git-server.js serving root. Use as a context manager.
 
-    def __init__(self, workdir, root, issuer):
+    scheme: "basic" (the default), "bearer" or "both": the HTTP
+    authentication the server offers (and the WWW-Authenticate challenges it
+    sends). The same server speaks the git-lfs batch API under
+    REPO.git/info/lfs, objects kept in lfs_dir (default root/.lfs-objects).
+    name tells the logs of several servers in one workdir apart.
+    """
+
+    def __init__(self, workdir, root, issuer, scheme=None, realm=None,
+                 lfs_dir=None, name="git-server"):
         self.workdir = Path(workdir)
         self.root = Path(root)
-        self.log_path = self.workdir / "git-server.log"
-        self.stderr_path = self.workdir / "git-server.stderr"
+        self.log_path = self.workdir / ("%s.log" % name)
+        self.stderr_path = self.workdir / ("%s.stderr" % name)
+        self.refuse_path = self.workdir / ("%s.refused" % name)
         self.argv = [node(), str(GIT_SERVER_JS), "--port", "0", "--root", str(self.root),
                      "--issuer", issuer, "--client-id", CLIENT_ID,
-                     "--log", str(self.log_path)]
+                     "--log", str(self.log_path), "--refuse-file", str(self.refuse_path)]
+        if scheme is not None:
+            self.argv += ["--scheme", scheme]
+        if realm is not None:
+            self.argv += ["--realm", realm]
+        if lfs_dir is not None:
+            self.argv += ["--lfs-dir", str(lfs_dir)]
         self.proc = None
         self.url = None
 
@@ -391,6 +408,36 @@ class GitServer:
 
     def entries(self, since=0):
         return read_json_lines(self.log_path)[since:]
+
+    def mark(self):
+        """A position in the log; pass it as since= to count what follows."""
+        return len(self.entries())
+
+    def counts(self, since=0):
+        """What the server saw since the mark: {"requests": n, "401": n,
+        "ok.basic": n, "ok.bearer": n, "refused.basic": n, ..., "lfs.batch": n,
+        "lfs.upload": n, "lfs.download": n, ...}. ok.SCHEME counts accepted
+        requests per scheme the client sent, refused.SCHEME refused ones
+        (refused.none: no credentials at all)."""
+        out = {"requests": 0, "401": 0}
+        for e in self.entries(since):
+            out["requests"] += 1
+            if e.get("status") == 401:
+                out["401"] += 1
+            key = "%s.%s" % ("ok" if e.get("auth") == "ok" else "refused",
+                             e.get("scheme", "none"))
+            out[key] = out.get(key, 0) + 1
+            if e.get("lfs") and e.get("auth") == "ok":
+                key = "lfs." + e["lfs"]
+                out[key] = out.get(key, 0) + 1
+        return out
+
+    def refuse(self, token):
+        """From now on the server refuses token (stored as its SHA-256): a
+        revocation at the provider as a resource server sees it, which a JWT
+        access token otherwise survives until it expires."""
+        with open(self.refuse_path, "a", encoding="ascii") as f:
+            f.write(hashlib.sha256(token.encode()).hexdigest() + "\n")
 
     def stderr_tail(self, n=3000):
         with contextlib.suppress(OSError):
