@@ -335,5 +335,32 @@ class TestBearerOnly(ServerCase):
         self.lfs_push_and_clone("bearer")
 
 
+class TestOpaqueTokens(ServerCase):
+    """An application with opaque access tokens and its consent screen
+    turned off (both Clerk settings): the server asks the provider."""
+
+    scheme = "basic"
+    provider_options = {"access_format": "opaque", "consent": False}
+
+    def test_git_clone_with_an_opaque_token(self):
+        sb = self.sandbox(hosts=(self.server.host,))
+        marks = self.marks()
+        r = sb.git(["clone", "-q", self.server.url + "/repo.git", str(sb.dir / "work")],
+                   timeout=SIGN_IN_TIMEOUT)
+        self.ok(sb, r)
+        done = sb.wait_browsers_done()
+        self.assertEqual([d["result"] for d in done], ["ok"], self.context(sb, r))
+        self.assertEqual(done[0]["consent"], [], "a consent screen although it is off")
+        token = h.kv_dict(sb.helper("get", {"protocol": "http",
+                                            "host": self.server.host}).stdout)["password"]
+        self.assertNotIn(".", token, "not an opaque token")
+        self.assertTrue(self.provider.is_active(token))
+        grants, counts = self.report(marks)
+        self.assertEqual(grants, {"authorization_code": 1})
+        self.assert_schemes(counts, "basic")
+        accepted = {e.get("why") for e in self.server.entries(marks[1]) if e["auth"] == "ok"}
+        self.assertEqual(accepted, {"introspection"})
+
+
 if __name__ == "__main__":
     sys.exit(h.run_tests("test_servers.py"))
