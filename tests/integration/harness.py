@@ -233,10 +233,11 @@ class Provider:
     As Clerk by default: a consent screen on every sign-in, JWT access
     tokens living a day (access_ttl), token_type "bearer". access_format
     "opaque" issues opaque access tokens; consent=False skips the consent
-    screen; iss=False drops RFC 9207's iss; device=False has no device grant.
+    screen; no iss in the callback (iss=True adds RFC 9207's); device=False
+    has no device grant.
     """
 
-    def __init__(self, workdir, access_ttl=None, device=True, iss=True,
+    def __init__(self, workdir, access_ttl=None, device=True, iss=False,
                  access_format=None, consent=True):
         self.workdir = Path(workdir)
         self.log_path = self.workdir / "provider.log"
@@ -246,8 +247,8 @@ class Provider:
             self.argv += ["--access-ttl", str(int(access_ttl))]
         if not device:
             self.argv.append("--no-device")
-        if not iss:
-            self.argv.append("--no-iss")
+        if iss:
+            self.argv.append("--iss")
         if access_format is not None:
             self.argv += ["--access-format", access_format]
         if not consent:

@@ -71,6 +71,8 @@ class TestSignIn(ProviderCase):
         self.assertEqual(done[0]["result"], "ok", self.context(sb, r))
         # The user went through the consent screen, as on Clerk.
         self.assertEqual(done[0]["consent"], ["allow"], self.context(sb, r))
+        # ... and, as on Clerk, the callback carried no iss.
+        self.assertNotIn("iss", done[0].get("callback_params", []))
         self.assertEqual(self.provider.count_grants(mark), {"authorization_code": 1})
         if h.git_version() >= (2, 41):
             # Older git drops password_expiry_utc from fill's output.
@@ -155,6 +157,22 @@ class TestSignIn(ProviderCase):
         launches = h.wait_for(sb.browser_launches, 30, interval=0.1,
                               what="the headless user's launch line")
         self.assertEqual(len(launches), 1)
+
+
+class TestSignInWithIss(ProviderCase):
+    """A provider that sends RFC 9207's iss (Clerk does not): it is checked."""
+
+    provider_options = {"iss": True}
+
+    def test_sign_in_checks_iss(self):
+        sb = self.sandbox()
+        mark = self.provider.mark()
+        out, r = self.sign_in_get(sb)
+        self.assertTrue(self.provider.is_active(out["password"]), self.context(sb, r))
+        self.assertEqual(self.provider.count_grants(mark), {"authorization_code": 1})
+        done = sb.wait_browsers_done()
+        self.assertIn("iss", done[0].get("callback_params", []),
+                      "the provider sent no iss: the test proves nothing")
 
 
 class TestCache(ProviderCase):

@@ -4,7 +4,7 @@
 //
 //   node tests/peers/provider.js --port N [--access-ttl SECONDS]
 //       [--access-format jwt|opaque] [--no-consent] [--log FILE]
-//       [--no-device] [--no-iss]
+//       [--no-device] [--iss]
 //
 // --port 0 picks a free port. When listening it prints exactly one line,
 // "ready http://127.0.0.1:PORT", on stdout; that URL is the issuer, byte for
@@ -36,10 +36,11 @@
 // - refresh tokens rotate, never expire in practice (a year), and replaying
 //   a used one revokes the grant (invalid_grant for every token of it);
 // - ID tokens are RS256 JWTs with a kid, signed with a key made at start.
-// --no-iss makes the provider behave like Clerk: discovery does not advertise
+// As Clerk, discovery does not advertise
 // authorization_response_iss_parameter_supported and the authorization
 // response carries no iss. oidc-provider 8 has no switch for that (RFC 9207
-// is always on), so the redirect and the discovery document are rewritten.
+// is always on), so the redirect and the discovery document are rewritten;
+// --iss keeps oidc-provider's RFC 9207 behaviour instead.
 //
 // SIGTERM or SIGINT closes the server and exits 0.
 
@@ -67,7 +68,7 @@ function usage(msg) {
   if (msg) process.stderr.write(`provider.js: ${msg}\n`);
   process.stderr.write('usage: provider.js --port N [--access-ttl SECONDS] '
     + '[--access-format jwt|opaque] [--no-consent] [--log FILE] [--no-device] '
-    + '[--no-iss]\n');
+    + '[--iss]\n');
   process.exit(2);
 }
 
@@ -82,7 +83,7 @@ function parseCli() {
         'no-consent': { type: 'boolean', default: false },
         log: { type: 'string' },
         'no-device': { type: 'boolean', default: false },
-        'no-iss': { type: 'boolean', default: false },
+        iss: { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
       },
       strict: true,
@@ -111,7 +112,7 @@ function parseCli() {
     consent: !values['no-consent'],
     log: values.log,
     device: !values['no-device'],
-    iss: !values['no-iss'],
+    iss: values.iss,
   };
 }
 
