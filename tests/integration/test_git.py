@@ -104,6 +104,68 @@ class TestSignIn(ProviderCase):
         self.assert_expiry(out, 3600)
         self.assertEqual(len(sb.browser_launches()), 1)
 
+    def test_authtype_follows_the_challenges(self):
+        """authtype=Bearer only for a server that offers Bearer (issue 12).
+
+        git 2.47 sends one wwwauth[] line per WWW-Authenticate header; a
+        Basic-only server gets the token as the password, which servers
+        that take "oauth2:<token>" accept. --authtype and
+        CLERK_CREDENTIAL_AUTHTYPE override the rule for servers that send
+        no useful challenge.
+        """
+        sb = self.sandbox()
+        cap = [("capability[]", "authtype"), ("capability[]", "state"),
+               ("protocol", "https"), ("host", HOST)]
+        basic = cap + [("wwwauth[]", 'Basic realm="git"')]
+        bearer = cap + [("wwwauth[]", 'Basic realm="git"'),
+                        ("wwwauth[]", 'Bearer realm="git", scope="repo"')]
+        both = cap + [("wwwauth[]", 'Basic realm="a", bearer')]
+        broken = cap + [("wwwauth[]", 'Basic realm="unterminated')]
+        r = sb.helper("get", basic, timeout=SIGN_IN_TIMEOUT)
+        self.assert_ok(sb, r)
+        out = h.kv_dict(r.stdout)
+        token = out.get("password")
+        self.assertTrue(token, self.context(sb, r))
+        self.assertEqual(out.get("username"), "oauth2")
+        for key in ("authtype", "credential", "capability[]", "ephemeral"):
+            self.assertNotIn(key, out, "Bearer form for a Basic-only server")
+        self.assert_expiry(out, 3600)
+        sb.wait_browsers_done()
+
+        mark = self.provider.mark()
+        cases = [
+            (bearer, (), True),
+            (both, (), True),
+            (broken, (), True),  # nothing usable: as when git sends none
+            (basic, ("--authtype=bearer",), True),
+            (cap, ("--authtype=basic",), False),
+            (bearer, ("--authtype=basic",), False),
+            ([("protocol", "https"), ("host", HOST)], ("--authtype=bearer",), False),
+        ]
+        for request, options, want_bearer in cases:
+            with self.subTest(request=request, options=options):
+                r = sb.helper("get", request, options)
+                self.assert_ok(sb, r)
+                out = h.kv_dict(r.stdout)
+                if want_bearer:
+                    self.assertEqual(out.get("authtype"), "Bearer", r.stdout)
+                    self.assertEqual(out.get("credential"), token)
+                    self.assertEqual(out.get("ephemeral"), "1")
+                    self.assertNotIn("password", out)
+                else:
+                    self.assertEqual(out.get("password"), token)
+                    self.assertNotIn("authtype", out)
+                self.assertIn("password_expiry_utc", out)
+        env = dict(sb.env, CLERK_CREDENTIAL_AUTHTYPE="bearer")
+        r = sb.run([sb.alias, "get"], h.format_kv(basic), env=env)
+        self.assert_ok(sb, r)
+        self.assertEqual(h.kv_dict(r.stdout).get("authtype"), "Bearer")
+        r = sb.helper("get", basic, ["--authtype=digest"])
+        self.assertEqual(r.returncode, 2, h.describe(r))
+        self.assertIn("authtype must be auto, bearer or basic", r.stderr)
+        self.assertEqual(self.provider.count_grants(mark), {})
+        self.assertEqual(len(sb.browser_launches()), 1)
+
     def test_denied_sign_in_quits(self):
         """(f) the user refuses: non-zero exit, access_denied, quit=1."""
         sb = self.sandbox(HEADLESS_USER_MODE="deny")

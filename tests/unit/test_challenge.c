@@ -1,4 +1,7 @@
-/* Unit tests: challenge.c (WWW-Authenticate, RFC 9110 §11.6.1, §11.3). */
+/*
+ * Unit tests: challenge.c (WWW-Authenticate, RFC 9110 §11.6.1, §11.3)
+ * and the authtype rule of gitcmd.c that reads it.
+ */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,7 +12,10 @@
 #include <string.h>
 
 #include "challenge.h"
+#include "config.h"
 #include "error.h"
+#include "gitcmd.h"
+#include "gitproto.h"
 #include "util.h"
 
 /* "Scheme[token68]{name=value;...}|..." for comparing with a table. */
@@ -187,6 +193,69 @@ test_bounded_by_len(void **state)
 	assert_int_equal(cs.n, 0);
 }
 
+/* gitcmd_wants_bearer(): git's lines and the setting decide the form. */
+static void
+test_authtype_rule(void **state)
+{
+	static const struct {
+		enum authtype_kind kind;
+		const char *lines;
+		bool bearer;
+	} cases[] = {
+	        /* No capability: always username and password. */
+	        {AUTHTYPE_AUTO, "host=h\n", false},
+	        {AUTHTYPE_BEARER, "host=h\n", false},
+	        {AUTHTYPE_BEARER, "wwwauth[]=Bearer\n", false},
+	        /* The capability and no challenge: Bearer, as before. */
+	        {AUTHTYPE_AUTO, "capability[]=authtype\n", true},
+	        {AUTHTYPE_AUTO,
+	         "capability[]=authtype\nwwwauth[]=Basic realm=\"git\"\n",
+	         false},
+	        {AUTHTYPE_AUTO,
+	         "capability[]=authtype\nwwwauth[]=Basic realm=\"git\"\n"
+	         "wwwauth[]=Bearer realm=\"git\"\n",
+	         true},
+	        {AUTHTYPE_AUTO,
+	         "capability[]=authtype\nwwwauth[]=Basic realm=\"a\", "
+	         "bearer\n",
+	         true},
+	        {AUTHTYPE_AUTO,
+	         "capability[]=authtype\nwwwauth[]=Negotiate abc==\n", false},
+	        /* A challenge that does not parse tells nothing. */
+	        {AUTHTYPE_AUTO,
+	         "capability[]=authtype\nwwwauth[]=Basic realm=\"x\n", true},
+	        /* An empty wwwauth[] empties the list, as in git. */
+	        {AUTHTYPE_AUTO,
+	         "capability[]=authtype\nwwwauth[]=Basic\nwwwauth[]=\n", true},
+	        {AUTHTYPE_BEARER,
+	         "capability[]=authtype\nwwwauth[]=Basic realm=\"git\"\n",
+	         true},
+	        {AUTHTYPE_BASIC, "capability[]=authtype\n", false},
+	        {AUTHTYPE_BASIC, "capability[]=authtype\nwwwauth[]=Bearer\n",
+	         false},
+	};
+	struct credential c = CREDENTIAL_INIT;
+	struct config cfg;
+	size_t i, used;
+	bool done;
+
+	(void)state;
+	config_init(&cfg);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		print_message("authtype %d: %s", (int)cases[i].kind,
+		              cases[i].lines);
+		cfg.authtype = cases[i].kind;
+		assert_int_equal(credential_parse(cases[i].lines,
+		                                  strlen(cases[i].lines), true,
+		                                  &c, &used, &done),
+		                 0);
+		assert_int_equal(gitcmd_wants_bearer(&cfg, &c),
+		                 cases[i].bearer);
+		credential_release(&c);
+	}
+	config_release(&cfg);
+}
+
 int
 main(void)
 {
@@ -195,6 +264,7 @@ main(void)
 	        cmocka_unit_test(test_lookup_any_case),
 	        cmocka_unit_test(test_append_and_bounds),
 	        cmocka_unit_test(test_bounded_by_len),
+	        cmocka_unit_test(test_authtype_rule),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
