@@ -161,11 +161,14 @@ gitcmd_get(struct config *cfg)
 	log_challenges(cfg, &c);
 	r = session_cached_token(cfg, &token, &exp);
 	if (r == CLERK_ENOTFOUND)
-		r = session_token(cfg, &token, &exp);
+		r = session_git_token(cfg, &token, &exp);
 	if (r) {
 		/* The user said no: tell git not to prompt for a password. */
 		if (r == CLERK_EDENIED)
 			out_write("quit=1\n", 7);
+		/* On hold: no token, and git moves on (said once). */
+		if (r == CLERK_EHELD)
+			r = 0;
 		goto out;
 	}
 	r = emit_answer(cfg, &c, token, exp);

@@ -303,6 +303,12 @@ class Provider:
     def is_active(self, token):
         return self.introspect(token).get("active") is True
 
+    def revoke(self, token, hint="access_token"):
+        """Revoke token at the provider (RFC 7009), as an admin would;
+        a revoked access token leaves its refresh token alive."""
+        return self._post_form("/oauth/token/revoke", {
+            "token": token, "token_type_hint": hint, "client_id": CLIENT_ID})
+
 
 # --- the git server --------------------------------------------------------
 

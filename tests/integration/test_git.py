@@ -289,6 +289,72 @@ class TestCache(ProviderCase):
                                  "foreign password written to %s" % path)
 
 
+class TestRejection(ProviderCase):
+    """Issue 12: a client that keeps rejecting fresh tokens (git-lfs 3.6
+    against a Basic-only endpoint loops fill -> 401 -> reject) must not
+    turn the helper into a load generator."""
+
+    ROUNDS = 40
+    HELD = "refuses fresh tokens"
+
+    def rejection_loop(self, sb, token, fill, reject):
+        """ROUNDS of fill then reject of the last token handed out;
+        (tokens handed out, stderr of every call)."""
+        handed, stderr = [], ""
+        for _ in range(self.ROUNDS):
+            r = fill()
+            stderr += r.stderr
+            got = h.kv_dict(r.stdout).get("password") if r.returncode == 0 else None
+            if got:
+                token = got
+                handed.append(got)
+            r = reject(token)
+            self.assert_ok(sb, r)
+            stderr += r.stderr
+        return handed, stderr
+
+    def assert_bounded(self, sb, mark, handed, stderr):
+        grants = self.provider.token_requests(mark)
+        self.assertLessEqual(len(grants), 3, "%d token requests for %d rounds "
+                             "of get and erase" % (len(grants), self.ROUNDS))
+        self.assertEqual(self.provider.count_grants(mark), {"refresh_token": 1})
+        self.assertEqual(len(handed), 2, "the cached token, then one refresh")
+        self.assertEqual(len(sb.browser_launches()), 1, "a browser for a rejection")
+        self.assertEqual(stderr.count(self.HELD), 1, stderr[-3000:])
+        self.assertIn("--authtype=basic", stderr)
+
+    def test_get_erase_loop_costs_one_refresh(self):
+        """40 rounds of the alias's get then erase: one refresh, no browser."""
+        sb = self.sandbox()
+        first, _ = self.sign_in_get(sb)
+        sb.wait_browsers_done()
+        mark = self.provider.mark()
+        handed, stderr = self.rejection_loop(
+            sb, first["password"],
+            lambda: sb.helper("get", REQUEST),
+            lambda t: sb.helper("erase", {**REQUEST, "username": "oauth2", "password": t}))
+        self.assertEqual(handed[0], first["password"])
+        self.assert_bounded(sb, mark, handed, stderr)
+        # Other tools are not held: the token command still refreshes.
+        r = sb.run([sb.main, "token"])
+        self.assert_ok(sb, r)
+        self.assertTrue(self.provider.is_active(r.stdout.strip()))
+
+    def test_fill_reject_loop_costs_one_refresh(self):
+        """40 rounds of git credential fill then reject: the same bound."""
+        sb = self.sandbox()
+        first, _ = self.sign_in_fill(sb)
+        sb.wait_browsers_done()
+        mark = self.provider.mark()
+        handed, stderr = self.rejection_loop(
+            sb, first["password"],
+            lambda: sb.credential("fill", REQUEST),
+            lambda t: sb.credential("reject", {**REQUEST, "username": "oauth2",
+                                               "password": t}))
+        self.assertEqual(handed[0], first["password"])
+        self.assert_bounded(sb, mark, handed, stderr)
+
+
 class TestHostRule(ProviderCase):
     """SPEC 3: a token goes only to hosts the user named."""
 
@@ -450,6 +516,30 @@ class TestGitClone(ProviderCase):
         self.assertEqual(r.returncode, 0, self.context(sb, r))
         self.assertEqual(len(sb.browser_launches()), 1)
         self.assertEqual(self.provider.count_grants(mark), {})
+
+    def test_revoked_token_costs_one_refresh(self):
+        """A token revoked at the provider: the server refuses it, git
+        erases it, and the next clone works after exactly one refresh."""
+        sb = self.sandbox(hosts=(self.server.host,))
+        url = self.server.url + "/repo.git"
+        r = sb.git(["clone", "-q", url, str(sb.dir / "clone1")], timeout=SIGN_IN_TIMEOUT)
+        self.assertEqual(r.returncode, 0, self.context(sb, r))
+        sb.wait_browsers_done()
+        request = {"protocol": "http", "host": self.server.host}
+        old = h.kv_dict(sb.helper("get", request).stdout)["password"]
+        self.provider.revoke(old)
+        self.assertFalse(self.provider.is_active(old))
+        mark = self.provider.mark()
+        served = len(self.server.entries())
+        r = sb.git(["clone", "-q", url, str(sb.dir / "clone2")])
+        self.assertNotEqual(r.returncode, 0, h.describe(r))
+        self.assertTrue(any(e["auth"] == "inactive"
+                            for e in self.server.entries()[served:]))
+        r = sb.git(["clone", "-q", url, str(sb.dir / "clone3")])
+        self.assertEqual(r.returncode, 0, self.context(sb, r))
+        self.assertNotIn("refuses fresh tokens", r.stderr)
+        self.assertEqual(self.provider.count_grants(mark), {"refresh_token": 1})
+        self.assertEqual(len(sb.browser_launches()), 1)
 
     def test_clone_with_bogus_password_fails(self):
         """(i) the server refuses a token the provider does not know."""
