@@ -186,12 +186,12 @@ check_hold(const struct config *cfg)
 		          (long long)(rs.hold_until - now));
 		return CLERK_EHELD;
 	}
-	log_error("the server refuses fresh tokens: it rejected them again "
-	          "right after a refresh, so none is fetched for %d "
-	          "minutes (check that the OAuth application grants "
-	          "the scopes and audience the server expects, and whether "
-	          "the host takes the token as a password: --authtype=basic; "
-	          "`clerk-credential login` ends the wait)",
+	log_error("the server refuses fresh tokens: it keeps rejecting "
+	          "them, so none is fetched for %d minutes (check that the "
+	          "OAuth application grants the scopes and audience the "
+	          "server expects, and whether the host takes the token as a "
+	          "password: --authtype=basic; `clerk-credential login` ends "
+	          "the wait)",
 	          REJECT_WINDOW / 60);
 	rs.warned = true;
 	if (reject_save(cfg, &rs))
