@@ -471,6 +471,13 @@ class Sandbox:
                 with contextlib.suppress(ProcessLookupError, PermissionError):
                     os.kill(pid, signal.SIGTERM)
 
+    def forget_rejections(self):
+        """Remove the helper's record of rejected tokens (the runtime dir's
+        *.reject files), as if its window had passed: a test's next erase
+        of the current token is then a first rejection again."""
+        for path in (self.runtime / "clerk-credential").glob("*.reject"):
+            path.unlink()
+
     # running the helper and git
 
     def helper_string(self, *options):
