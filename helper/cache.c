@@ -103,10 +103,19 @@ out:
 int
 cache_drop(const struct config *cfg, const char *only_if)
 {
+	bool dropped;
+
+	return cache_drop_token(cfg, only_if, &dropped);
+}
+
+int
+cache_drop_token(const struct config *cfg, const char *only_if, bool *dropped)
+{
 	char *path = NULL, *cached = NULL;
 	int64_t exp;
 	int r;
 
+	*dropped = false;
 	if (only_if) {
 		r = cache_read(cfg, &cached, &exp);
 		if (r == CLERK_ENOTFOUND)
@@ -125,5 +134,6 @@ cache_drop(const struct config *cfg, const char *only_if)
 		return r;
 	r = file_remove(path);
 	free(path);
+	*dropped = r == 0 && only_if != NULL;
 	return r;
 }

@@ -48,6 +48,7 @@ enum opt_id {
 	OPT_ALL,
 	OPT_CARGO_PLUGIN,
 	OPT_JSON,
+	OPT_AUTHTYPE,
 };
 
 struct opt_desc {
@@ -83,6 +84,9 @@ static const struct opt_desc opt_table[] = {
          "refresh_margin", "refresh this long before expiry (default: 30)"},
         {"flow", 1, OPT_FLOW, "KIND", "CLERK_CREDENTIAL_FLOW", "flow",
          "sign-in: auto, browser, device or paste (default: auto)"},
+        {"authtype", 1, OPT_AUTHTYPE, "KIND", "CLERK_CREDENTIAL_AUTHTYPE",
+         "authtype",
+         "git: auto (from the server's challenges), bearer or basic"},
         {"non-interactive", 0, OPT_NON_INTERACTIVE, NULL,
          "CLERK_CREDENTIAL_INTERACTIVE", "interactive",
          "never start a sign-in; fail instead"},
@@ -175,6 +179,28 @@ config_flow_name(enum signin_flow flow)
 	                                    "paste"};
 
 	return names[flow];
+}
+
+const char *
+config_authtype_name(enum authtype_kind kind)
+{
+	static const char *const names[] = {"auto", "bearer", "basic"};
+
+	return names[kind];
+}
+
+static int
+authtype_parse(const char *s, enum authtype_kind *out)
+{
+	enum authtype_kind k;
+
+	for (k = AUTHTYPE_AUTO; k <= AUTHTYPE_BASIC; k++) {
+		if (strcmp(s, config_authtype_name(k)) == 0) {
+			*out = k;
+			return 0;
+		}
+	}
+	return -1;
 }
 
 static int
@@ -358,6 +384,14 @@ config_set(struct config *cfg, enum opt_id id, const char *val,
 		          "not '%s'",
 		          where, val);
 		return CLERK_ECONFIG;
+	case OPT_AUTHTYPE:
+		cfg->src_authtype = src;
+		if (authtype_parse(val, &cfg->authtype) == 0)
+			return 0;
+		log_error("%s: authtype must be auto, bearer or basic, not "
+		          "'%s'",
+		          where, val);
+		return CLERK_ECONFIG;
 	case OPT_CALLBACK_PORT:
 		cfg->src_callback_port = src;
 		return int_parse(val, 0, 65535, "the callback port", where,
@@ -528,6 +562,8 @@ src_of(struct config *cfg, enum opt_id id)
 		return &cfg->src_interactive;
 	case OPT_FLOW:
 		return &cfg->src_flow;
+	case OPT_AUTHTYPE:
+		return &cfg->src_authtype;
 	default:
 		return NULL;
 	}
@@ -741,7 +777,8 @@ view_collect(struct file_view *v, const struct json *obj, const char *path,
 			log_error("%s: unknown key '%s'%s%s (expected one of "
 			          "issuer, client_id, scopes, hosts, storage, "
 			          "callback_port, username, timeout, "
-			          "refresh_margin, interactive, flow%s)",
+			          "refresh_margin, interactive, flow, "
+			          "authtype%s)",
 			          path, key, section ? " in profile " : "",
 			          section ? section : "",
 			          top ? ", profiles" : "");

@@ -25,6 +25,7 @@ enum clerk_err {
 	CLERK_EPERM = -12,      /* unsafe file permissions or ownership */
 	CLERK_EINTERNAL = -13,  /* a bug or an unusable build */
 	CLERK_EINTR = -14,      /* cancelled by SIGINT, SIGTERM or SIGHUP */
+	CLERK_EHELD = -15,      /* a server refuses fresh tokens: none now */
 };
 
 #endif

@@ -40,6 +40,7 @@
 #include "error.h"
 #include "interrupt.h"
 #include "log.h"
+#include "oauth.h"
 #include "progress.h"
 #include "util.h"
 
@@ -355,15 +356,17 @@ callback_error(struct conn *c, struct wait *w, struct callback_params *cb)
 {
 	struct strbuf page = STRBUF_INIT;
 	bool denied = strcmp(cb->error, "access_denied") == 0;
-	char err[80], desc[240];
+	char err[80], desc[STR_TEXT_MAX + 4];
 
-	log_error("sign-in %s: %s%s%s%s",
+	log_error("sign-in %s: %s%s%s%s%s%s",
 	          denied ? "refused by the provider"
 	                 : "failed: the provider answered",
 	          str_printable(cb->error, err, sizeof(err)),
 	          cb->error_description ? " (" : "",
-	          str_printable(cb->error_description, desc, sizeof(desc)),
-	          cb->error_description ? ")" : "");
+	          str_printable_text(cb->error_description, desc),
+	          cb->error_description ? ")" : "", denied ? "" : "; ",
+	          denied ? ""
+	                 : oauth_error_hint(cb->error, cb->error_description));
 	if (strbuf_adds(&page, denied ? HEAD_BAD("Sign-in refused")
 	                              : HEAD_BAD("Sign-in failed")) ||
 	    strbuf_adds(&page, "<p>The provider answered:</p>\n"

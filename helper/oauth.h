@@ -29,6 +29,12 @@ int oauth_parse_token_response(long status, const char *body, size_t len,
                                int64_t now, struct tokenset *out);
 
 /*
+ * What to do about the OAuth error @error, whose error_description is
+ * @description (or NULL): a phrase for the "(...)" of a message.
+ */
+const char *oauth_error_hint(const char *error, const char *description);
+
+/*
  * grant_type=authorization_code with PKCE: POST code, redirect_uri,
  * client_id and code_verifier. Fills @out as above.
  */

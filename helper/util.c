@@ -94,6 +94,15 @@ str_printable(const char *s, char *buf, size_t size)
 	return buf;
 }
 
+const char *
+str_printable_text(const char *s, char buf[static STR_TEXT_MAX + 4])
+{
+	str_printable(s, buf, STR_TEXT_MAX + 1);
+	if (s && strlen(s) > STR_TEXT_MAX)
+		memcpy(buf + STR_TEXT_MAX, "...", 4);
+	return buf;
+}
+
 bool
 str_starts_with(const char *s, const char *prefix)
 {

@@ -38,6 +38,14 @@ bool str_ct_equal(const char *a, const char *b);
  */
 const char *str_printable(const char *s, char *buf, size_t size);
 
+/*
+ * str_printable() for a provider's prose (an error_description): whole up
+ * to STR_TEXT_MAX bytes, else cut there and ended with "...".
+ */
+#define STR_TEXT_MAX 1024
+const char *str_printable_text(const char *s,
+                               char buf[static STR_TEXT_MAX + 4]);
+
 /* True when @s starts with @prefix. */
 bool str_starts_with(const char *s, const char *prefix);
 

@@ -321,6 +321,12 @@ class Provider:
     def is_active(self, token):
         return self.introspect(token).get("active") is True
 
+    def revoke(self, token, hint="access_token"):
+        """Revoke token at the provider (RFC 7009), as an admin would;
+        a revoked access token leaves its refresh token alive."""
+        return self._post_form("/oauth/token/revoke", {
+            "token": token, "token_type_hint": hint, "client_id": CLIENT_ID})
+
 
 # --- the git server --------------------------------------------------------
 
@@ -527,6 +533,13 @@ class Sandbox:
             if isinstance(pid, int) and pid not in done and pid > 1:
                 with contextlib.suppress(ProcessLookupError, PermissionError):
                     os.kill(pid, signal.SIGTERM)
+
+    def forget_rejections(self):
+        """Remove the helper's record of rejected tokens (the runtime dir's
+        *.reject files), as if its window had passed: a test's next erase
+        of the current token is then a first rejection again."""
+        for path in (self.runtime / "clerk-credential").glob("*.reject"):
+            path.unlink()
 
     # running the helper and git
 

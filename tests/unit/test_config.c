@@ -20,11 +20,17 @@ static char cfgdir[256];
 static char cfgpath[300];
 
 static const char *const env_vars[] = {
-        "CLERK_ISSUER",        "CLERK_OAUTH_CLIENT_ID",
-        "CLERK_SCOPES",        "CLERK_CREDENTIAL_HOSTS",
-        "CLERK_PROFILE",       "CLERK_CREDENTIAL_STORAGE",
-        "CLERK_CALLBACK_PORT", "CLERK_CREDENTIAL_INTERACTIVE",
-        "GIT_TERMINAL_PROMPT", "CLERK_CREDENTIAL_DEBUG",
+        "CLERK_ISSUER",
+        "CLERK_OAUTH_CLIENT_ID",
+        "CLERK_SCOPES",
+        "CLERK_CREDENTIAL_HOSTS",
+        "CLERK_PROFILE",
+        "CLERK_CREDENTIAL_STORAGE",
+        "CLERK_CALLBACK_PORT",
+        "CLERK_CREDENTIAL_INTERACTIVE",
+        "GIT_TERMINAL_PROMPT",
+        "CLERK_CREDENTIAL_DEBUG",
+        "CLERK_CREDENTIAL_AUTHTYPE",
 };
 
 static int
@@ -96,6 +102,7 @@ test_defaults(void **state)
 	assert_int_equal(cfg.refresh_margin, 30);
 	assert_int_equal(cfg.callback_port, 0);
 	assert_int_equal(cfg.storage, STORAGE_AUTO);
+	assert_int_equal(cfg.authtype, AUTHTYPE_AUTO);
 	assert_true(cfg.interactive);
 	assert_int_equal(cfg.nhosts, 0);
 	assert_int_equal(config_require(&cfg), CLERK_ECONFIG);
@@ -215,6 +222,7 @@ test_option_errors(void **state)
 	        (const char *const[]){"--timeout", "x", NULL},
 	        (const char *const[]){"--nope", NULL},
 	        (const char *const[]){"--storage=tape", NULL},
+	        (const char *const[]){"--authtype=digest", NULL},
 	        (const char *const[]){"--profile", "../x", NULL},
 	        (const char *const[]){"--host", "a b", NULL},
 	        (const char *const[]){"--issuer", NULL},
@@ -420,6 +428,38 @@ test_symlink_refused(void **state)
 	unlink(cfgpath);
 }
 
+/* authtype: option over environment over profile over top level. */
+static void
+test_authtype(void **state)
+{
+	static const char *const opt[] = {"--authtype", "bearer", NULL};
+	static const char *const work[] = {"--profile=work", NULL};
+	struct config cfg;
+
+	(void)state;
+	write_config("{\"authtype\": \"basic\", \"profiles\": {\"work\":"
+	             " {\"authtype\": \"auto\"}}}");
+	assert_int_equal(load(&cfg, NULL), 0);
+	assert_int_equal(cfg.authtype, AUTHTYPE_BASIC);
+	assert_int_equal(cfg.src_authtype, SRC_FILE);
+	config_release(&cfg);
+	assert_int_equal(load(&cfg, work), 0);
+	assert_int_equal(cfg.authtype, AUTHTYPE_AUTO);
+	config_release(&cfg);
+	setenv("CLERK_CREDENTIAL_AUTHTYPE", "auto", 1);
+	assert_int_equal(load(&cfg, NULL), 0);
+	assert_int_equal(cfg.authtype, AUTHTYPE_AUTO);
+	assert_int_equal(cfg.src_authtype, SRC_ENV);
+	config_release(&cfg);
+	assert_int_equal(load(&cfg, opt), 0);
+	assert_int_equal(cfg.authtype, AUTHTYPE_BEARER);
+	assert_int_equal(cfg.src_authtype, SRC_OPTION);
+	assert_string_equal(config_authtype_name(cfg.authtype), "bearer");
+	config_release(&cfg);
+	unsetenv("CLERK_CREDENTIAL_AUTHTYPE");
+	unlink(cfgpath);
+}
+
 /* A bad value is an error even where a higher source overrides it. */
 static void
 test_overridden_bad_value(void **state)
@@ -449,6 +489,7 @@ main(void)
 	        cmocka_unit_test(test_key),
 	        cmocka_unit_test(test_big_file_index),
 	        cmocka_unit_test(test_overridden_bad_value),
+	        cmocka_unit_test(test_authtype),
 	        cmocka_unit_test(test_symlink_refused),
 	};
 

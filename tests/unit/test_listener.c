@@ -25,6 +25,7 @@
 
 #include <cmocka.h>
 
+#include "capture.h"
 #include "error.h"
 #include "listener.h"
 
@@ -601,6 +602,54 @@ test_final_table(void **state)
 	}
 }
 
+static void
+run_listener_fn(void *arg)
+{
+	struct browser *b = ((void **)arg)[0];
+
+	run_listener(b, ((void **)arg)[1]);
+}
+
+/*
+ * An error answer's description is shown whole, controls made harmless,
+ * with what to do: Clerk refuses offline_access for an application that
+ * does not grant it, after a long preamble.
+ */
+static void
+test_error_message(void **state)
+{
+	static const struct step s = {
+	        "invalid_scope",
+	        CALLBACK("error=invalid_scope&state={state}"
+	                 "&error_description=The+requested+scope+is+invalid%2C"
+	                 "+unknown%2C+or+malformed.+The+requested+scope+is+"
+	                 "invalid%2C+unknown%2C+or+malformed.+The+requested+"
+	                 "scope+is+invalid%2C+unknown%2C+or+malformed.+%1B%5B2J"
+	                 "The+OAuth+2.0+Client+is+not+allowed+to+request+"
+	                 "scope+%27offline_access%27."),
+	        0,
+	        200,
+	        "offline_access",
+	        NULL,
+	};
+	struct browser b = {.steps = &s, .nsteps = 1};
+	struct run run = {.timeout_s = 10};
+	void *args[2] = {&b, &run};
+	const char *text;
+
+	(void)state;
+	text = capture_stderr(run_listener_fn, args);
+	assert_int_equal(run.rc, CLERK_EPROVIDER);
+	if (!strstr(text, "malformed. ?[2JThe OAuth 2.0 Client is not allowed "
+	                  "to request scope 'offline_access'.)") ||
+	    !strstr(text, "add the offline_access scope to the OAuth "
+	                  "application in the Clerk dashboard"))
+		fail_msg("message: %s", text);
+	assert_null(strchr(text, '\x1b'));
+	callback_params_release(&run.out);
+	browser_release(&b);
+}
+
 /* Every answer leaves whole when the socket takes it in pieces. */
 static void
 test_answers_in_pieces(void **state)
@@ -730,6 +779,7 @@ main(void)
 	        cmocka_unit_test(test_final_table),
 	        cmocka_unit_test(test_answers_in_pieces),
 	        cmocka_unit_test(test_timeout),
+	        cmocka_unit_test(test_error_message),
 	        cmocka_unit_test(test_full_drops_oldest_idle),
 	        cmocka_unit_test(test_open_errors),
 	        cmocka_unit_test(test_idle_dropped),
