@@ -262,6 +262,27 @@ retry_after(CURL *curl)
 	return (long)secs;
 }
 
+/* A failure of TLS itself: the peer, its name or its protocol refused. */
+static bool
+tls_failure(CURLcode c)
+{
+	switch (c) {
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_SSL_CIPHER:
+	case CURLE_SSL_ISSUER_ERROR:
+	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+	case CURLE_SSL_INVALIDCERTSTATUS:
+	case CURLE_SSL_CRL_BADFILE:
+	case CURLE_SSL_SHUTDOWN_FAILED:
+	case CURLE_USE_SSL_FAILED:
+		return true;
+	default:
+		return false;
+	}
+}
+
 static int
 curl_failure(CURLcode c, const struct sink *s, const char *method,
              const char *url, const char *errbuf)
@@ -282,6 +303,13 @@ curl_failure(CURLcode c, const struct sink *s, const char *method,
 		log_error("%s %s failed: %s (check the issuer URL)", method,
 		          url, why);
 		return CLERK_ECONFIG;
+	}
+	if (tls_failure(c)) {
+		log_error("TLS with %s failed: %s (if a company proxy or a "
+		          "private CA is in the way, its CA must be trusted; "
+		          "see clerk-credential(1))",
+		          url, why);
+		return CLERK_ETLS;
 	}
 	log_error("cannot reach %s: %s (check the network and the issuer "
 	          "URL)",

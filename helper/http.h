@@ -43,9 +43,12 @@ bool http_url_allowed(const char *url);
 /*
  * POST @form (application/x-www-form-urlencoded, a secret) to @url.
  * Returns 0 whenever an HTTP response arrived, whatever its status;
- * CLERK_ENET (with a message naming the URL and curl's reason) when none
- * did, CLERK_EPROTO when the body was over the limit, CLERK_ECONFIG when
- * the URL is not allowed. On success @out (HTTP_RESPONSE_INIT or a
+ * CLERK_ETLS (with a message naming the URL and curl's reason) when TLS
+ * failed: an untrusted certificate, a wrong host name, a refused
+ * protocol version; CLERK_ENET (message likewise) when no answer came
+ * for another reason: DNS, connect, reset, timeout; CLERK_EPROTO when
+ * the body was over the limit, CLERK_ECONFIG when the URL is not
+ * allowed. On success @out (HTTP_RESPONSE_INIT or a
  * previous answer) is released and replaced; on failure it is untouched.
  */
 int http_post_form(const char *url, const char *form,
