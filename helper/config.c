@@ -48,6 +48,7 @@ enum opt_id {
 	OPT_ALL,
 	OPT_CARGO_PLUGIN,
 	OPT_JSON,
+	OPT_CA_FILE,
 };
 
 struct opt_desc {
@@ -83,6 +84,8 @@ static const struct opt_desc opt_table[] = {
          "refresh_margin", "refresh this long before expiry (default: 30)"},
         {"flow", 1, OPT_FLOW, "KIND", "CLERK_CREDENTIAL_FLOW", "flow",
          "sign-in: auto, browser, device or paste (default: auto)"},
+        {"ca-file", 1, OPT_CA_FILE, "FILE", "CLERK_CREDENTIAL_CA_FILE",
+         "ca_file", "CA certificates (PEM) to trust for the provider"},
         {"non-interactive", 0, OPT_NON_INTERACTIVE, NULL,
          "CLERK_CREDENTIAL_INTERACTIVE", "interactive",
          "never start a sign-in; fail instead"},
@@ -141,6 +144,7 @@ config_release(struct config *cfg)
 	free(cfg->profile);
 	free(cfg->username);
 	free(cfg->config_path);
+	free(cfg->ca_file);
 	config_init(cfg);
 }
 
@@ -373,6 +377,12 @@ config_set(struct config *cfg, enum opt_id id, const char *val,
 		cfg->src_refresh_margin = src;
 		return int_parse(val, 0, 86400, "the refresh margin", where,
 		                 &cfg->refresh_margin);
+	case OPT_CA_FILE:
+		cfg->src_ca_file = src;
+		if (*val)
+			return str_set(&cfg->ca_file, val);
+		log_error("%s: the CA file name is empty", where);
+		return CLERK_ECONFIG;
 	default:
 		return CLERK_EINTERNAL;
 	}
@@ -528,6 +538,8 @@ src_of(struct config *cfg, enum opt_id id)
 		return &cfg->src_interactive;
 	case OPT_FLOW:
 		return &cfg->src_flow;
+	case OPT_CA_FILE:
+		return &cfg->src_ca_file;
 	default:
 		return NULL;
 	}
@@ -741,7 +753,8 @@ view_collect(struct file_view *v, const struct json *obj, const char *path,
 			log_error("%s: unknown key '%s'%s%s (expected one of "
 			          "issuer, client_id, scopes, hosts, storage, "
 			          "callback_port, username, timeout, "
-			          "refresh_margin, interactive, flow%s)",
+			          "refresh_margin, interactive, flow, "
+			          "ca_file%s)",
 			          path, key, section ? " in profile " : "",
 			          section ? section : "",
 			          top ? ", profiles" : "");
