@@ -49,6 +49,7 @@ enum opt_id {
 	OPT_CARGO_PLUGIN,
 	OPT_JSON,
 	OPT_AUTHTYPE,
+	OPT_CA_FILE,
 };
 
 struct opt_desc {
@@ -87,6 +88,8 @@ static const struct opt_desc opt_table[] = {
         {"authtype", 1, OPT_AUTHTYPE, "KIND", "CLERK_CREDENTIAL_AUTHTYPE",
          "authtype",
          "git: auto (from the server's challenges), bearer or basic"},
+        {"ca-file", 1, OPT_CA_FILE, "FILE", "CLERK_CREDENTIAL_CA_FILE",
+         "ca_file", "CA certificates (PEM) to trust for the provider"},
         {"non-interactive", 0, OPT_NON_INTERACTIVE, NULL,
          "CLERK_CREDENTIAL_INTERACTIVE", "interactive",
          "never start a sign-in; fail instead"},
@@ -145,6 +148,7 @@ config_release(struct config *cfg)
 	free(cfg->profile);
 	free(cfg->username);
 	free(cfg->config_path);
+	free(cfg->ca_file);
 	config_init(cfg);
 }
 
@@ -407,6 +411,12 @@ config_set(struct config *cfg, enum opt_id id, const char *val,
 		cfg->src_refresh_margin = src;
 		return int_parse(val, 0, 86400, "the refresh margin", where,
 		                 &cfg->refresh_margin);
+	case OPT_CA_FILE:
+		cfg->src_ca_file = src;
+		if (*val)
+			return str_set(&cfg->ca_file, val);
+		log_error("%s: the CA file name is empty", where);
+		return CLERK_ECONFIG;
 	default:
 		return CLERK_EINTERNAL;
 	}
@@ -564,6 +574,8 @@ src_of(struct config *cfg, enum opt_id id)
 		return &cfg->src_flow;
 	case OPT_AUTHTYPE:
 		return &cfg->src_authtype;
+	case OPT_CA_FILE:
+		return &cfg->src_ca_file;
 	default:
 		return NULL;
 	}
@@ -778,7 +790,7 @@ view_collect(struct file_view *v, const struct json *obj, const char *path,
 			          "issuer, client_id, scopes, hosts, storage, "
 			          "callback_port, username, timeout, "
 			          "refresh_margin, interactive, flow, "
-			          "authtype%s)",
+			          "authtype, ca_file%s)",
 			          path, key, section ? " in profile " : "",
 			          section ? section : "",
 			          top ? ", profiles" : "");

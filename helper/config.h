@@ -81,11 +81,12 @@ struct config {
 	bool cargo_plugin; /* --cargo-plugin: run by cargo (SPEC 6) */
 	bool json;         /* --json: status and whoami print JSON */
 	char *config_path; /* file in use (may not exist) */
+	char *ca_file;     /* CA certificates to trust, or NULL (http.h) */
 
 	enum config_source src_issuer, src_client_id, src_scopes, src_hosts,
 	        src_profile, src_storage, src_callback_port, src_username,
 	        src_timeout, src_refresh_margin, src_interactive, src_flow,
-	        src_authtype;
+	        src_authtype, src_ca_file;
 
 	/* Positional arguments left after the options (not owned). */
 	char **args;

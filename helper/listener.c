@@ -7,6 +7,10 @@
  * MUST: never block on one connection: sockets are non-blocking, answers
  * are written as POLLOUT allows, every connection has a deadline, and a
  * new connection always finds a slot (the oldest idle one is dropped).
+ * MUST NOT: drop a connection whose request has begun to arrive while one
+ * that has sent nothing can go instead, bytes not read yet included: a
+ * browser's request lost under a flood of idle connections ends the
+ * sign-in.
  * MUST: compare state in constant time; only the expected state ends the
  * wait, and the issuer is checked before the result is believed, error
  * answers included (RFC 9207 section 2.4).
@@ -32,6 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <time.h>
@@ -582,6 +587,19 @@ conn_event(struct listener *l, struct conn *c, short ev, struct wait *w)
 }
 
 /*
+ * True when @c has received part of a request: read already, or waiting
+ * in the socket, arrived after poll() looked (a busy listener, a flood).
+ */
+static bool
+conn_started(const struct conn *c)
+{
+	int pending = 0;
+
+	return c->inlen > 0 ||
+	       (ioctl(c->fd, FIONREAD, &pending) == 0 && pending > 0);
+}
+
+/*
  * A slot for a new connection. When all are taken the one least likely
  * to matter goes: lingering, then idle (nothing received), then partial,
  * then writing; the oldest first.
@@ -601,9 +619,12 @@ conn_slot(struct listener *l)
 
 	for (i = 0; i < LISTENER_MAX_CONNECTIONS; i++) {
 		c = &l->conns[i];
-		rk = rank[c->state] + (c->state == CONN_READ && c->inlen);
+		rk = rank[c->state];
 		if (rk < 0)
 			return c;
+		/* Only an idle one can be better than the best so far. */
+		if (c->state == CONN_READ && rk <= best && conn_started(c))
+			rk++;
 		if (rk < best || (rk == best && c->since < victim->since)) {
 			best = rk;
 			victim = c;

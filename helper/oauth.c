@@ -482,7 +482,7 @@ oauth_revoke_tokens(const struct config *cfg, const struct oidc_provider *op,
 
 	if (ts->refresh_token)
 		r = oauth_revoke(cfg, op, ts->refresh_token, "refresh_token");
-	if (r == CLERK_ENET)
+	if (r == CLERK_ENET || r == CLERK_ETLS)
 		return r;
 	if (ts->access_token && !jwt_shaped(ts->access_token))
 		r2 = oauth_revoke(cfg, op, ts->access_token, "access_token");

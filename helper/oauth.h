@@ -70,8 +70,8 @@ int oauth_userinfo(const struct oidc_provider *op, const char *access_token,
  * it no longer knows). Otherwise a warning, never an error, names the
  * cause: unsupported_token_type, a refused client (401), another status,
  * or no revocation endpoint (all CLERK_EPROVIDER); an unreachable
- * provider is CLERK_ENET (http.c says why). The caller forgets its tokens
- * whatever the answer.
+ * provider is CLERK_ENET, a refused TLS peer CLERK_ETLS (http.c says
+ * why). The caller forgets its tokens whatever the answer.
  */
 int oauth_revoke(const struct config *cfg, const struct oidc_provider *op,
                  const char *token, const char *hint);

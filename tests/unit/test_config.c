@@ -31,6 +31,7 @@ static const char *const env_vars[] = {
         "GIT_TERMINAL_PROMPT",
         "CLERK_CREDENTIAL_DEBUG",
         "CLERK_CREDENTIAL_AUTHTYPE",
+        "CLERK_CREDENTIAL_CA_FILE",
 };
 
 static int
@@ -163,6 +164,40 @@ test_profiles(void **state)
 	config_release(&cfg);
 }
 
+/* ca_file: option, then environment, then profile, then top level. */
+static void
+test_ca_file(void **state)
+{
+	static const char *const opt[] = {"--ca-file", "/opt.pem", NULL};
+	static const char *const work[] = {"--profile=work", NULL};
+	struct config cfg;
+
+	(void)state;
+	write_config("{\"ca_file\": \"/top.pem\", \"profiles\": {"
+	             "\"work\": {\"ca_file\": \"/work.pem\"}}}");
+	assert_int_equal(load(&cfg, NULL), 0);
+	assert_string_equal(cfg.ca_file, "/top.pem");
+	assert_int_equal(cfg.src_ca_file, SRC_FILE);
+	config_release(&cfg);
+	assert_int_equal(load(&cfg, work), 0);
+	assert_string_equal(cfg.ca_file, "/work.pem");
+	config_release(&cfg);
+	setenv("CLERK_CREDENTIAL_CA_FILE", "/env.pem", 1);
+	assert_int_equal(load(&cfg, work), 0);
+	assert_string_equal(cfg.ca_file, "/env.pem");
+	assert_int_equal(cfg.src_ca_file, SRC_ENV);
+	config_release(&cfg);
+	assert_int_equal(load(&cfg, opt), 0);
+	assert_string_equal(cfg.ca_file, "/opt.pem");
+	assert_int_equal(cfg.src_ca_file, SRC_OPTION);
+	config_release(&cfg);
+	unsetenv("CLERK_CREDENTIAL_CA_FILE");
+	unlink(cfgpath);
+	assert_int_equal(load(&cfg, NULL), 0);
+	assert_null(cfg.ca_file);
+	config_release(&cfg);
+}
+
 static void
 test_env_interactive(void **state)
 {
@@ -202,6 +237,8 @@ test_file_errors(void **state)
 	        "{\"profiles\": {\"default\": {\"profiles\": {}}}}",
 	        "{\"interactive\": \"no\"}",
 	        "{\"callback_port\": 70000}",
+	        "{\"ca_file\": 1}",
+	        "{\"ca_file\": \"\"}",
 	};
 	struct config cfg;
 	size_t i;
@@ -227,6 +264,7 @@ test_option_errors(void **state)
 	        (const char *const[]){"--host", "a b", NULL},
 	        (const char *const[]){"--issuer", NULL},
 	        (const char *const[]){"--config", "/nonexistent/c.json", NULL},
+	        (const char *const[]){"--ca-file=", NULL},
 	};
 	struct config cfg;
 	size_t i;
@@ -481,6 +519,7 @@ main(void)
 	        cmocka_unit_test(test_defaults),
 	        cmocka_unit_test(test_precedence),
 	        cmocka_unit_test(test_profiles),
+	        cmocka_unit_test(test_ca_file),
 	        cmocka_unit_test(test_env_interactive),
 	        cmocka_unit_test(test_file_errors),
 	        cmocka_unit_test(test_option_errors),
