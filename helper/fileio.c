@@ -192,10 +192,23 @@ out:
 	return r;
 }
 
+/*
+ * Open @path read-only without following a link there and without
+ * blocking: a FIFO or a device put in a file's place must not hang the
+ * caller before fstat() shows what it is. O_NONBLOCK stays set: it
+ * changes nothing for the regular files that callers go on to read.
+ */
+static int
+open_nonblock(const char *path)
+{
+	return open(path,
+	            O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+}
+
 int
 file_open_regular(const char *path, int *fd_out, struct stat *st)
 {
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+	int fd = open_nonblock(path);
 
 	if (fd < 0) {
 		if (errno == ENOENT)
@@ -208,7 +221,7 @@ file_open_regular(const char *path, int *fd_out, struct stat *st)
 		return CLERK_EIO;
 	}
 	if (fstat(fd, st) || !S_ISREG(st->st_mode)) {
-		log_error("refusing %s: not a regular file", path);
+		log_error("refusing %s: not a regular file (remove it)", path);
 		close(fd);
 		return CLERK_EPERM;
 	}
@@ -264,28 +277,36 @@ file_remove(const char *path)
 	return 0;
 }
 
-static int
-dir_check(const char *path)
+int
+dir_check_private(const char *path, bool quiet)
 {
 	struct stat st;
 
 	if (lstat(path, &st)) {
-		log_error("cannot use %s: %s", path, strerror(errno));
+		if (errno == ENOENT)
+			return CLERK_ENOTFOUND;
+		if (!quiet)
+			log_error("cannot use %s: %s", path, strerror(errno));
 		return CLERK_EIO;
 	}
 	if (!S_ISDIR(st.st_mode)) {
-		log_error("cannot use %s: not a directory", path);
+		if (!quiet)
+			log_error("cannot use %s: not a directory (remove it)",
+			          path);
 		return CLERK_EPERM;
 	}
 	if (st.st_uid != geteuid()) {
-		log_error("refusing %s: owned by uid %ld, not by you", path,
-		          (long)st.st_uid);
+		if (!quiet)
+			log_error("refusing %s: owned by uid %ld, not by you "
+			          "(remove it; is XDG_RUNTIME_DIR shared?)",
+			          path, (long)st.st_uid);
 		return CLERK_EPERM;
 	}
 	if (st.st_mode & 077) {
-		log_error("refusing %s: open to others (mode %03o; fix with: "
-		          "chmod 700 %s)",
-		          path, (unsigned)(st.st_mode & 0777), path);
+		if (!quiet)
+			log_error("refusing %s: open to others (mode %03o; "
+			          "fix with: chmod 700 %s)",
+			          path, (unsigned)(st.st_mode & 0777), path);
 		return CLERK_EPERM;
 	}
 	return 0;
@@ -302,7 +323,7 @@ dir_ensure_private(const char *path)
 		return CLERK_EIO;
 	}
 	if (mkdir(path, 0700) == 0 || errno == EEXIST)
-		return dir_check(path);
+		return dir_check_private(path, false);
 	if (errno != ENOENT) {
 		log_error("cannot create %s: %s", path, strerror(errno));
 		return CLERK_EIO;
@@ -322,5 +343,5 @@ dir_ensure_private(const char *path)
 		log_error("cannot create %s: %s", path, strerror(errno));
 		return CLERK_EIO;
 	}
-	return dir_check(path);
+	return dir_check_private(path, false);
 }

@@ -10,6 +10,7 @@
 #ifndef CLERK_FILEIO_H
 #define CLERK_FILEIO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -34,7 +35,8 @@ int file_read_limited(const char *path, size_t max, char **out, size_t *len);
  * file between them: open @path, a regular file and not a symbolic link,
  * into *@fd with its fstat in *@st (CLERK_ENOTFOUND when it does not
  * exist, no message); then read the rest of @fd (a file, or stdin), named
- * @path in messages.
+ * @path in messages. The open never blocks: a FIFO or a device in the
+ * file's place is refused (CLERK_EPERM), not waited on.
  */
 int file_open_regular(const char *path, int *fd, struct stat *st);
 int file_read_fd(int fd, const char *path, size_t max, char **out, size_t *len);
@@ -55,5 +57,13 @@ int file_remove(const char *path);
  * else CLERK_EPERM with a message.
  */
 int dir_ensure_private(const char *path);
+
+/*
+ * Check that the existing directory @path is ours with no group/other
+ * access, as dir_ensure_private() does, without creating it:
+ * CLERK_ENOTFOUND (no message) when it does not exist, CLERK_EPERM or
+ * CLERK_EIO (with a message unless @quiet) when it cannot be trusted.
+ */
+int dir_check_private(const char *path, bool quiet);
 
 #endif

@@ -7,6 +7,7 @@ status, and which shared libraries a cache hit maps.
 """
 
 import os
+import pwd
 import subprocess
 import tempfile
 import time
@@ -25,6 +26,15 @@ def helper_paths():
         raise RuntimeError("set CLERK_CREDENTIAL to the built clerk-credential")
     exe = Path(exe).resolve()
     return exe, exe.parent / "git-credential-clerk"
+
+
+def fnv1a64(text):
+    """FNV-1a 64 of @text (hash_fnv1a64() in util.c): names the index."""
+    h = 0xcbf29ce484222325
+    for b in text.encode():
+        h ^= b
+        h = (h * 0x100000001b3) & 0xFFFFFFFFFFFFFFFF
+    return h
 
 
 class FastPath(unittest.TestCase):
@@ -64,10 +74,11 @@ class FastPath(unittest.TestCase):
         path.chmod(0o600)
         return path
 
-    def helper(self, action, request, *options, env=None, alias=True):
+    def helper(self, action, request, *options, env=None, alias=True,
+               timeout=20):
         argv = [str(self.git_alias if alias else self.exe), *options, action]
         return subprocess.run(argv, input=request, capture_output=True,
-                              text=True, timeout=20,
+                              text=True, timeout=timeout,
                               env={**self.env, **(env or {})})
 
     def test_hit_answers_from_cache(self):
@@ -219,6 +230,96 @@ class FastPath(unittest.TestCase):
         self.assertNotEqual(r.returncode, 0)
         self.assertNotIn("tok-lax", r.stdout)
         self.assertIn("chmod 600", r.stderr)
+
+    def test_fifo_in_place_of_a_file_does_not_hang(self):
+        """Whoever can create a file where the helper reads one can put a
+        FIFO there: each read refuses it (or skips it) at once instead of
+        blocking past --timeout."""
+        root = Path(self.tmp.name)
+        cfg_dir = root / "config" / "clerk-credential"
+        state = root / "state" / "clerk-credential"
+        run = self.run_dir / "clerk-credential"
+        key = cache_key(ISSUER, CLIENT)
+        cfg_path = cfg_dir / "config.json"
+        big = '{"hosts": [%s]}' % ", ".join(
+            ['"h%04d.example.test"' % i for i in range(300)] +
+            ['"git.example.test"'])
+        req = "protocol=https\nhost=git.example.test\n\n"
+        # (what, FIFO path, seed the cache, big config, expected token,
+        #  words of the error)
+        cases = [
+            ("runtime cache", run / (key + ".token"), False, False, None,
+             "not a regular file"),
+            ("config file", cfg_path, True, False, None,
+             "not a regular file"),
+            ("config index", run / ("config-%016x-default.index" %
+                                    fnv1a64(str(cfg_path))),
+             True, True, "tok-fifo", None),
+            ("token file", state / "tokens-default.json", False, False,
+             None, "not a regular file"),
+            ("lock file", state / (key + ".lock"), False, False, None,
+             "lock file"),
+            ("rejection state", run / (key + ".reject"), False, False, None,
+             "not a regular file"),
+        ]
+        for what, fifo, seed, big_config, token, error in cases:
+            with self.subTest(what):
+                for d in (cfg_dir, state, run):
+                    d.mkdir(mode=0o700, parents=True, exist_ok=True)
+                    for f in d.iterdir():
+                        f.unlink()
+                if seed:
+                    self.seed("tok-fifo", int(time.time()) + 3600)
+                if big_config:
+                    cfg_path.write_text(big)
+                    old = time.time() - 10
+                    os.utime(cfg_path, (old, old))
+                os.mkfifo(fifo, 0o600)
+                t0 = time.monotonic()
+                # The big config file names the host list.
+                env = {"CLERK_CREDENTIAL_HOSTS": ""} if big_config else {}
+                r = self.helper("get", req, "--non-interactive",
+                                "--timeout", "5", env=env, timeout=15)
+                took = time.monotonic() - t0
+                self.assertLess(took, 4, r.stderr)
+                if token:
+                    self.assertEqual(r.returncode, 0, r.stderr)
+                    self.assertIn("password=%s\n" % token, r.stdout)
+                else:
+                    self.assertNotEqual(r.returncode, 0, r.stderr)
+                    self.assertEqual(r.stdout, "")
+                    self.assertIn(error, r.stderr)
+                    self.assertIn(str(fifo), r.stderr)
+                fifo.unlink()
+                if cfg_path.exists():
+                    cfg_path.unlink()
+
+    def test_runtime_dir_checked_on_read(self):
+        """A runtime dir that others can write (or own) is refused when a
+        token is read from it, as when one is written there."""
+        path = self.seed("tok-shared", int(time.time()) + 3600)
+        run = path.parent
+        cases = [("open to others", lambda: run.chmod(0o777),
+                  lambda: run.chmod(0o700), "chmod 700 %s" % run)]
+        if os.geteuid() == 0:
+            nobody = pwd.getpwnam("nobody").pw_uid
+            cases.append(("owned by another user",
+                          lambda: os.chown(run, nobody, -1),
+                          lambda: os.chown(run, 0, -1), "not by you"))
+        req = "protocol=https\nhost=git.example.test\n\n"
+        for what, spoil, fix, hint in cases:
+            with self.subTest(what):
+                spoil()
+                try:
+                    r = self.helper("get", req, "--non-interactive")
+                finally:
+                    fix()
+                self.assertNotEqual(r.returncode, 0, r.stderr)
+                self.assertEqual(r.stdout, "")
+                self.assertNotIn("tok-shared", r.stderr)
+                self.assertIn(hint, r.stderr)
+                r = self.helper("get", req, "--non-interactive")
+                self.assertIn("password=tok-shared\n", r.stdout, r.stderr)
 
     def test_cache_hit_maps_no_heavy_library(self):
         self.seed("tok-libs", int(time.time()) + 3600)

@@ -155,6 +155,56 @@ test_symlink_refused(void **state)
 }
 
 /*
+ * A FIFO where a file is read is refused at once: opening it must not
+ * wait for a writer (the test would hang before the fix; an alarm ends
+ * it then).
+ */
+static void
+test_fifo_refused_without_blocking(void **state)
+{
+	char path[512], *text = NULL;
+	struct stat st;
+	size_t len;
+	int fd = -1;
+
+	(void)state;
+	path_in(path, sizeof(path), "fifo.json");
+	assert_int_equal(mkfifo(path, 0600), 0);
+	alarm(5);
+	assert_int_equal(file_read_private(path, 100, &text, &len),
+	                 CLERK_EPERM);
+	assert_int_equal(file_read_limited(path, 100, &text, &len),
+	                 CLERK_EPERM);
+	assert_int_equal(file_open_regular(path, &fd, &st), CLERK_EPERM);
+	alarm(0);
+	assert_null(text);
+	assert_int_equal(fd, -1);
+	assert_int_equal(unlink(path), 0);
+}
+
+/* An existing directory is checked without being created. */
+static void
+test_dir_check_private(void **state)
+{
+	char path[512];
+
+	(void)state;
+	path_in(path, sizeof(path), "run/clerk-credential");
+	assert_int_equal(dir_check_private(path, true), CLERK_ENOTFOUND);
+	assert_int_equal(access(path, F_OK), -1);
+	assert_int_equal(dir_ensure_private(path), 0);
+	assert_int_equal(dir_check_private(path, true), 0);
+	assert_int_equal(chmod(path, 0777), 0);
+	assert_int_equal(dir_check_private(path, true), CLERK_EPERM);
+	assert_int_equal(chmod(path, 0700), 0);
+	if (geteuid() == 0) {
+		assert_int_equal(chown(path, 65534, (gid_t)-1), 0);
+		assert_int_equal(dir_check_private(path, true), CLERK_EPERM);
+		assert_int_equal(chown(path, 0, (gid_t)-1), 0);
+	}
+}
+
+/*
  * A writer killed between creating its temporary file and renaming it
  * leaves "<name>.tmp.<pid>"; the next write removes those of dead pids
  * and nothing else.
@@ -227,6 +277,8 @@ main(void)
 	        cmocka_unit_test(test_lax_file_refused),
 	        cmocka_unit_test(test_lax_dir_refused),
 	        cmocka_unit_test(test_symlink_refused),
+	        cmocka_unit_test(test_fifo_refused_without_blocking),
+	        cmocka_unit_test(test_dir_check_private),
 	        cmocka_unit_test(test_stale_temp_files_swept),
 	        cmocka_unit_test(test_killed_writers_do_not_pile_up),
 	};
