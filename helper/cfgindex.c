@@ -28,8 +28,9 @@
 #include "paths.h"
 #include "util.h"
 
-#define INDEX_MAGIC   "CLKCIDX\n"
-#define INDEX_VERSION 1
+#define INDEX_MAGIC "CLKCIDX\n"
+/* 2: written only for a file that passed file_open_trusted(). */
+#define INDEX_VERSION 2
 #define INDEX_MAX     (64u << 20)
 /* Newer files may still change within their clock tick (see the .h). */
 #define INDEX_SETTLE_NS (2 * 1000000000LL)

@@ -982,7 +982,19 @@ config_load_file(struct config *cfg, const char *profile)
 
 	if (!explicit_path && (r = paths_config_file(&cfg->config_path)))
 		return r;
-	r = file_open_regular(cfg->config_path, &fd, &st);
+	/*
+	 * An index is compiled only from a file that passed the full check
+	 * below, and answers only while the file keeps its inode and change
+	 * time (which chmod, chown and every write move): the one stat()
+	 * that finds it current stands for that check, so a cache hit does
+	 * not walk the directories again (cfgindex.h).
+	 */
+	if (file_stat_trusted(cfg->config_path, &st) == 0 &&
+	    st.st_size >= CFGINDEX_MIN_FILE &&
+	    cfgindex_open(cfg->config_path, profile, &st, &idx) == 0 &&
+	    (r = load_index(cfg, idx)) != CLERK_ENOTFOUND)
+		return r;
+	r = file_open_trusted(cfg->config_path, &fd, &st);
 	if (r == CLERK_ENOTFOUND && !explicit_path)
 		return 0;
 	if (r == CLERK_ENOTFOUND)
@@ -990,10 +1002,7 @@ config_load_file(struct config *cfg, const char *profile)
 		          cfg->config_path);
 	if (r)
 		return r == CLERK_ENOTFOUND ? CLERK_ECONFIG : r;
-	if (st.st_size < CFGINDEX_MIN_FILE ||
-	    cfgindex_open(cfg->config_path, profile, &st, &idx) ||
-	    (r = load_index(cfg, idx)) == CLERK_ENOTFOUND)
-		r = load_json(cfg, profile, fd, &st);
+	r = load_json(cfg, profile, fd, &st);
 	close(fd);
 	return r;
 }

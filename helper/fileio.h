@@ -42,6 +42,26 @@ int file_open_regular(const char *path, int *fd, struct stat *st);
 int file_read_fd(int fd, const char *path, size_t max, char **out, size_t *len);
 
 /*
+ * Open @path, a file that may come from others' hands only through root,
+ * as ssh and doas check theirs: symbolic links are followed (dotfile
+ * managers make them), and every directory looked in on the way (also
+ * those holding a link) and every entry met must be owned by you or
+ * root; a directory must not be writable by group or others unless it is
+ * sticky (/tmp), and the file reached must be a regular file not writable
+ * by group or others. Else CLERK_EPERM with a message that says what to
+ * fix. CLERK_ENOTFOUND (no message) when nothing is at @path; a link to
+ * nothing is an error. Never blocks (see file_open_regular()).
+ */
+int file_open_trusted(const char *path, int *fd, struct stat *st);
+
+/*
+ * The part of file_open_trusted() that one stat() checks: @path (links
+ * followed) is a regular file owned by you or root and not writable by
+ * group or others. 0, or -1 with no message; *@st gets the stat.
+ */
+int file_stat_trusted(const char *path, struct stat *st);
+
+/*
  * Like file_read_limited(), but the file must be ours and not readable or
  * writable by group or others; else CLERK_EPERM with a message that says
  * how to fix it.

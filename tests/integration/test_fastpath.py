@@ -321,6 +321,99 @@ class FastPath(unittest.TestCase):
                 r = self.helper("get", req, "--non-interactive")
                 self.assertIn("password=tok-shared\n", r.stdout, r.stderr)
 
+    def test_config_file_must_be_safe(self):
+        """The config file decides which hosts get a token: one that
+        others could have written is refused, as the token file is; a
+        link to a safe file (dotfile managers) is followed."""
+        root = Path(self.tmp.name)
+        cfg_dir = root / "config" / "clerk-credential"
+        cfg_dir.mkdir(parents=True, mode=0o755)
+        cfg = cfg_dir / "config.json"
+        self.seed("tok-cfg", int(time.time()) + 3600)
+        env = {"CLERK_CREDENTIAL_HOSTS": ""}
+        req = "protocol=https\nhost=cfg.example.test\n\n"
+
+        def write(path, hosts_count=1):
+            hosts = ["h%04d.example.test" % i for i in range(hosts_count - 1)]
+            path.write_text('{"hosts": %s}' % str(
+                hosts + ["cfg.example.test"]).replace("'", '"'))
+            path.chmod(0o644)
+
+        def answered():
+            r = self.helper("get", req, env=env)
+            if "password=tok-cfg\n" in r.stdout:
+                return True, r
+            self.assertEqual(r.stdout, "", r.stderr)
+            self.assertNotIn("tok-cfg", r.stderr)
+            return False, r
+
+        write(cfg)
+        self.assertTrue(answered()[0])
+        nobody = pwd.getpwnam("nobody").pw_uid
+        cases = [
+            ("file 0666", lambda: cfg.chmod(0o666), lambda: cfg.chmod(0o644),
+             "chmod go-w %s" % cfg),
+            ("file 0664", lambda: cfg.chmod(0o664), lambda: cfg.chmod(0o644),
+             "chmod go-w %s" % cfg),
+            ("directory 0777", lambda: cfg_dir.chmod(0o777),
+             lambda: cfg_dir.chmod(0o755), "chmod go-w %s" % cfg_dir),
+        ]
+        if os.geteuid() == 0:
+            cases += [
+                ("file of another user", lambda: os.chown(cfg, nobody, -1),
+                 lambda: os.chown(cfg, 0, -1), "neither you nor root"),
+                ("directory of another user",
+                 lambda: os.chown(cfg_dir, nobody, -1),
+                 lambda: os.chown(cfg_dir, 0, -1), "neither you nor root"),
+            ]
+        for what, spoil, fix, hint in cases:
+            with self.subTest(what):
+                spoil()
+                try:
+                    ok, r = answered()
+                    st = self.helper("status", "", env=env, alias=False)
+                finally:
+                    fix()
+                self.assertFalse(ok, "%s accepted" % what)
+                self.assertNotEqual(r.returncode, 0)
+                self.assertIn(hint, r.stderr)
+                self.assertNotEqual(st.returncode, 0)
+                self.assertNotIn("cfg.example.test", st.stdout)
+                self.assertTrue(answered()[0], what + " fixed")
+
+        # A link to a safe file elsewhere is followed; a dangling one is
+        # an error, not "no config file".
+        dotfiles = root / "dotfiles"
+        dotfiles.mkdir(mode=0o755)
+        cfg.rename(dotfiles / "clerk.json")
+        cfg.symlink_to(dotfiles / "clerk.json")
+        ok, r = answered()
+        self.assertTrue(ok, r.stderr)
+        (dotfiles / "clerk.json").chmod(0o666)
+        ok, r = answered()
+        self.assertFalse(ok)
+        self.assertIn("chmod go-w %s" % (dotfiles / "clerk.json"), r.stderr)
+        (dotfiles / "clerk.json").unlink()
+        ok, r = answered()
+        self.assertFalse(ok)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("symbolic link", r.stderr)
+        cfg.unlink()
+
+        # The compiled index does not outlive a chmod of its file.
+        write(cfg, 400)
+        old = time.time() - 10
+        os.utime(cfg, (old, old))
+        time.sleep(2.2)  # the change time must settle too
+        for _ in range(2):
+            self.assertTrue(answered()[0])
+        index_dir = self.run_dir / "clerk-credential"
+        self.assertEqual(len(list(index_dir.glob("config-*.index"))), 1)
+        cfg.chmod(0o646)
+        ok, r = answered()
+        self.assertFalse(ok)
+        self.assertIn("chmod go-w %s" % cfg, r.stderr)
+
     def test_cache_hit_maps_no_heavy_library(self):
         self.seed("tok-libs", int(time.time()) + 3600)
         r = self.helper("get", "protocol=https\nhost=git.example.test\n\n",
