@@ -53,12 +53,13 @@ port_valid(const char *p, size_t n)
 	return v >= 1 && v <= 65535;
 }
 
-/* host[:port] or [v6][:port] in exactly @n bytes at @s. */
-static bool
+bool
 host_port_valid(const char *s, size_t n)
 {
 	size_t i = 0;
 
+	if (n == 0 || n > PROTO_MAX_HOST)
+		return false;
 	if (s[0] == '[') {
 		for (i = 1; i < n && s[i] != ']'; i++)
 			if (!strchr("0123456789abcdefABCDEF:.", s[i]))
@@ -110,7 +111,7 @@ server_ref_parse(const char *in, bool scheme_required, struct server_ref *out)
 	if (at > auth)
 		auth = at;
 	n = (size_t)(end - auth);
-	if (n == 0 || n > PROTO_MAX_HOST || !host_port_valid(auth, n))
+	if (!host_port_valid(auth, n))
 		return CLERK_EPROTO;
 	memcpy(out->scheme, scheme, strlen(scheme) + 1);
 	for (i = 0; i < n; i++) {

@@ -130,6 +130,31 @@ class FastPath(unittest.TestCase):
             self.assertEqual(r.stdout, "", request)
             self.assertNotIn("tok-secret", r.stderr)
 
+    def test_git_host_must_be_a_host(self):
+        """What is not a host[:port] gets nothing, however it reaches the
+        helper (real git and curl refuse these URLs before asking; a
+        caller that is not git may not)."""
+        self.seed("tok-secret", int(time.time()) + 3600)
+        for request in (
+                "protocol=https\nhost=git.example.test:@evil.example\n\n",
+                "protocol=https\nhost=git.example.test:abc\n\n",
+                "protocol=https\nhost=git.example.test:\n\n",
+                "url=https://git.example.test%3a%40evil.example/\n\n",
+                "url=https://git.example.test%3a443%2fx/\n\n",
+                "protocol=https\nhost=evil.example/.corp.example.test\n\n",
+                "protocol=https\nhost=evil.example@.corp.example.test\n\n",
+                "protocol=https\nhost=evil.example .corp.example.test\n\n",
+                "url=https://evil.example%2f.corp.example.test/\n\n"):
+            r = self.helper("get", request)
+            self.assertEqual(r.returncode, 0, request)
+            self.assertEqual(r.stdout, "", request)
+            self.assertNotIn("tok-secret", r.stderr)
+        # The same hosts written as hosts still get the token.
+        for request in ("protocol=https\nhost=git.example.test:443\n\n",
+                        "url=https://a.corp.example.test:8443/x\n\n"):
+            r = self.helper("get", request)
+            self.assertIn("password=tok-secret\n", r.stdout, request)
+
     def test_big_host_list_index_follows_edits(self):
         """A 5 000-host config file is compiled once it has settled; the
         index answers like the file, and an edit counts at the next get."""

@@ -263,6 +263,23 @@ test_host_match(void **state)
 	        {"[::1]:9", "[::1]:9", true},
 	        {"[::1]", "[::1]:9", true},
 	        {"a.example", "", false},
+	        /* Not hosts, whatever a caller sends (issue 13). */
+	        {"git.example.com", "git.example.com:@evil.com", false},
+	        {"git.example.com", "git.example.com:abc", false},
+	        {"git.example.com", "git.example.com:", false},
+	        {"git.example.com", "git.example.com:0", false},
+	        {"git.example.com", "git.example.com:65536", false},
+	        {"git.example.com", "git.example.com:@evil.com:443", false},
+	        {"git.example.com", "user@git.example.com", false},
+	        {"git.example.com", "git.example.com/path", false},
+	        {"git.example.com", "git.example.com%3a%40evil.com", false},
+	        {"*.example.com", "evil.com/.example.com", false},
+	        {"*.example.com", "evil.com@.example.com", false},
+	        {"*.example.com", "evil.com .example.com", false},
+	        {"*.example.com", "evil.com\t.example.com", false},
+	        {"*.example.com", "evil.com%2f.example.com", false},
+	        {"*.example.com", "evil.com_x.example.com", false},
+	        {"*.example.com", "a.example.com:443", true},
 	};
 	size_t i;
 

@@ -103,6 +103,53 @@ test_server_ref_long_host(void **state)
 	assert_int_equal(strlen(s.host), PROTO_MAX_HOST);
 }
 
+/* The one host check every protocol shares (git's too). */
+static void
+test_host_port_valid(void **state)
+{
+	static const struct {
+		const char *in;
+		bool ok;
+	} cases[] = {
+	        {"git.example.com", true},
+	        {"Git.Example.COM:8443", true},
+	        {"127.0.0.1:1", true},
+	        {"[::1]", true},
+	        {"[::1]:65535", true},
+	        {"git.example.com:@evil.com", false},
+	        {"git.example.com:abc", false},
+	        {"git.example.com:", false},
+	        {"git.example.com:0", false},
+	        {"git.example.com:65536", false},
+	        {"git.example.com:+443", false},
+	        {"git.example.com%3a%40evil.com", false},
+	        {"evil.com/.example.com", false},
+	        {"evil.com@.example.com", false},
+	        {"evil.com .example.com", false},
+	        {"user@git.example.com", false},
+	        {"*.example.com", false},
+	        {"[::1", false},
+	        {"[]", false},
+	        {"", false},
+	        {":443", false},
+	};
+	char longest[PROTO_MAX_HOST + 2];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < N(cases); i++) {
+		print_message("case: %s\n", cases[i].in);
+		assert_int_equal(
+		        host_port_valid(cases[i].in, strlen(cases[i].in)),
+		        cases[i].ok);
+	}
+	/* A NUL inside is not a host character. */
+	assert_false(host_port_valid("a.example\0.evil", 15));
+	memset(longest, 'a', sizeof(longest));
+	assert_true(host_port_valid(longest, PROTO_MAX_HOST));
+	assert_false(host_port_valid(longest, PROTO_MAX_HOST + 1));
+}
+
 struct join_case {
 	const char *in, *out;
 };
@@ -410,6 +457,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_server_ref),
 	        cmocka_unit_test(test_server_ref_long_host),
+	        cmocka_unit_test(test_host_port_valid),
 	        cmocka_unit_test(test_docker_input_join),
 	        cmocka_unit_test(test_docker_creds),
 	        cmocka_unit_test(test_docker_creds_raw_nul),
