@@ -818,8 +818,9 @@ view_from_json(struct file_view *v, const struct json *doc, const char *path,
 	int r;
 
 	if (!json_is_object(doc)) {
-		log_error("%s: not a JSON object (expected {\"issuer\": …, "
-		          "\"client_id\": …, \"hosts\": […]})",
+		log_error("%s: not a JSON object, or a key given twice in "
+		          "one (expected {\"issuer\": …, \"client_id\": …, "
+		          "\"hosts\": […]})",
 		          path);
 		return CLERK_ECONFIG;
 	}

@@ -202,6 +202,12 @@ test_file_errors(void **state)
 	        "{\"profiles\": {\"default\": {\"profiles\": {}}}}",
 	        "{\"interactive\": \"no\"}",
 	        "{\"callback_port\": 70000}",
+	        /* Read another way elsewhere: refused (issue 13). */
+	        "{\"hosts\": [\"a.example\"], \"hosts\": [\"b.example\"]}",
+	        ("{\"profiles\": {\"default\": {\"issuer\": \"https://a.example\","
+	         " \"issuer\": \"https://b.example\"}}}"),
+	        "{\"profiles\": {}, \"profiles\": {}}",
+	        "{\"issuer\": \"https://a.example\\u0000.evil\"}",
 	};
 	struct config cfg;
 	size_t i;

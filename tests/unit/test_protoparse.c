@@ -203,6 +203,19 @@ static const struct creds_case creds_cases[] = {
         {"", CLERK_EPROTO, NULL, NULL, NULL},
         {"{\"ServerURL\":\"a.example\\u0000.evil\"}", CLERK_EPROTO, NULL, NULL,
          NULL},
+        /* Read two ways elsewhere: refused. */
+        {"{\"ServerURL\":\"a.example\",\"ServerURL\":\"b.example\"}",
+         CLERK_EPROTO, NULL, NULL, NULL},
+        {"{\"ServerURL\":\"a.example\",\"serverURL\":\"b.example\"}",
+         CLERK_EPROTO, NULL, NULL, NULL},
+        /* Go folds KELVIN SIGN to k and LONG S to s. */
+        {"{\"\xc5\xbf"
+         "ecret\":\"s\",\"U\xc5\xbf"
+         "ername\":\"u\"}",
+         0, NULL, "u", "s"},
+        {"{\"Secret\":\"s\",\"\xc5\xbf"
+         "ecret\":\"t\"}",
+         CLERK_EPROTO, NULL, NULL, NULL},
 };
 
 #define CHECK_STR(got, want)                            \
@@ -271,6 +284,32 @@ static const struct exec_case exec_cases[] = {
          false, false},
         {"{\"apiVersion\":7}", CLERK_EPROTO, NULL, NULL, false, false},
         {"not json", CLERK_EPROTO, NULL, NULL, false, false},
+        /* client-go matches names as Go does: without regard to case. */
+        {"{\"Kind\":\"ExecCredential\",\"APIVersion\":\"x\",\"Spec\":"
+         "{\"Interactive\":true,\"Cluster\":{\"Server\":\"https://e.example\"}}}",
+         0, "x", "https://e.example", true, true},
+        {"{\"\xc5\xbfpec\":{\"cluster\":{\"\xc5\xbf"
+         "erver\":\"https://e.example\""
+         "}}}",
+         0, NULL, "https://e.example", false, false},
+        {"{\"\xe2\x84\xaaind\":\"Pod\"}", CLERK_EPROTO, NULL, NULL, false,
+         false},
+        {"{\"spec\":{\"\xc4\xb1nteractive\":false}}", 0, NULL, NULL, true,
+         false},
+        /* Two members Go would merge, or a name given twice: refused. */
+        {"{\"spec\":{},\"Spec\":{\"cluster\":{\"server\":\"https://e.example\""
+         "}}}",
+         CLERK_EPROTO, NULL, NULL, false, false},
+        {"{\"spec\":{\"cluster\":{\"server\":\"https://a.example\"},"
+         "\"cluster\":{\"server\":\"https://e.example\"}}}",
+         CLERK_EPROTO, NULL, NULL, false, false},
+        {"{\"spec\":{\"cluster\":{\"server\":\"https://a.example\","
+         "\"SERVER\":\"https://e.example\"}}}",
+         CLERK_EPROTO, NULL, NULL, false, false},
+        /* Not a fold of "spec": another member, ignored. */
+        {"{\"sp\xc3\xa9"
+         "c\":{\"cluster\":{\"server\":1}}}",
+         0, NULL, NULL, false, false},
 };
 
 static void
@@ -311,6 +350,11 @@ static const struct bazel_case bazel_cases[] = {
         {"{\"uri\":3}", CLERK_EPROTO, NULL},
         {"{\"uri\":\"https://x.example\"} {}", CLERK_EPROTO, NULL},
         {"\"https://x.example\"", CLERK_EPROTO, NULL},
+        /* Bazel reads the last "uri": refused rather than read first. */
+        {"{\"uri\":\"https://a.example\",\"uri\":\"https://e.example\"}",
+         CLERK_EPROTO, NULL},
+        {"{\"uri\":\"https://a.example\",\"x\":{\"k\":1,\"k\":2}}",
+         CLERK_EPROTO, NULL},
 };
 
 static void
@@ -367,6 +411,13 @@ static const struct cargo_case cargo_cases[] = {
          CLERK_EPROTO, 0, NULL, NULL, NULL, NULL, NULL, 0},
         {"{\"v\":1,\"registry\":\"u\",\"kind\":\"get\"}", CLERK_EPROTO, 0, NULL,
          NULL, NULL, NULL, NULL, 0},
+        /* serde refuses a field given twice; so do we. */
+        {"{\"v\":1,\"registry\":{\"index-url\":\"a\",\"index-url\":\"e\"},"
+         "\"kind\":\"get\"}",
+         CLERK_EPROTO, 0, NULL, NULL, NULL, NULL, NULL, 0},
+        {"{\"v\":1,\"registry\":{\"index-url\":\"a\"},\"kind\":\"get\","
+         "\"kind\":\"login\"}",
+         CLERK_EPROTO, 0, NULL, NULL, NULL, NULL, NULL, 0},
 };
 
 static void
@@ -429,6 +480,8 @@ static const struct tf_case tf_cases[] = {
         {"{\"token\":\"abc\",\"other\":true}", 0, "abc"},
         {"{}", 0, NULL},
         {"{\"token\":1}", CLERK_EPROTO, NULL},
+        {"{\"Token\":\"abc\"}", 0, "abc"},
+        {"{\"token\":\"abc\",\"TOKEN\":\"def\"}", CLERK_EPROTO, NULL},
         {"[]", CLERK_EPROTO, NULL},
         {"", CLERK_EPROTO, NULL},
 };
