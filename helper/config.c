@@ -21,11 +21,11 @@
 #include "json.h"
 #include "log.h"
 #include "paths.h"
+#include "protoparse.h"
 #include "util.h"
 
 #define CONFIG_MAX_FILE  (4 * 1024 * 1024)
 #define CONFIG_MAX_HOSTS 100000
-#define HOST_MAX         261
 
 enum opt_id {
 	OPT_ISSUER = 1000,
@@ -235,42 +235,13 @@ storage_parse(const char *s, enum storage_kind *out)
 	return -1;
 }
 
-/* host[:port] or *.suffix[:port] or [v6]:port, in host-name characters. */
+/* host[:port], *.suffix[:port] or [v6][:port], as a request's host is. */
 static bool
 host_pattern_valid(const char *p)
 {
-	size_t n = strlen(p), i;
-	const char *colon;
-	int64_t port;
-
-	if (n == 0 || n > HOST_MAX)
-		return false;
-	if (p[0] == '[') {
-		const char *close = strchr(p, ']');
-
-		if (!close || close == p + 1)
-			return false;
-		for (i = 1; p + i < close; i++)
-			if (!strchr("0123456789abcdefABCDEF:.", p[i]))
-				return false;
-		colon = close[1] ? close + 1 : NULL;
-		if (colon && *colon != ':')
-			return false;
-	} else {
-		if (str_starts_with(p, "*."))
-			p += 2;
-		colon = strchr(p, ':');
-		for (i = 0; p[i] && p + i != colon; i++) {
-			unsigned char c = (unsigned char)p[i];
-
-			if (!(c == '.' || c == '-' || (c >= '0' && c <= '9') ||
-			      (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')))
-				return false;
-		}
-		if (i == 0)
-			return false;
-	}
-	return !colon || parse_int64(colon + 1, 1, 65535, &port) == 0;
+	if (str_starts_with(p, "*.") && p[2] != '[')
+		p += 2;
+	return host_port_valid(p, strlen(p));
 }
 
 /* May @pattern join a host list that has @n entries? Says why not. */
@@ -859,8 +830,9 @@ view_from_json(struct file_view *v, const struct json *doc, const char *path,
 	int r;
 
 	if (!json_is_object(doc)) {
-		log_error("%s: not a JSON object (expected {\"issuer\": …, "
-		          "\"client_id\": …, \"hosts\": […]})",
+		log_error("%s: not a JSON object, or a key given twice in "
+		          "one (expected {\"issuer\": …, \"client_id\": …, "
+		          "\"hosts\": […]})",
 		          path);
 		return CLERK_ECONFIG;
 	}
@@ -994,7 +966,19 @@ config_load_file(struct config *cfg, const char *profile)
 
 	if (!explicit_path && (r = paths_config_file(&cfg->config_path)))
 		return r;
-	r = file_open_regular(cfg->config_path, &fd, &st);
+	/*
+	 * An index is compiled only from a file that passed the full check
+	 * below, and answers only while the file keeps its inode and change
+	 * time (which chmod, chown and every write move): the one stat()
+	 * that finds it current stands for that check, so a cache hit does
+	 * not walk the directories again (cfgindex.h).
+	 */
+	if (file_stat_trusted(cfg->config_path, &st) == 0 &&
+	    st.st_size >= CFGINDEX_MIN_FILE &&
+	    cfgindex_open(cfg->config_path, profile, &st, &idx) == 0 &&
+	    (r = load_index(cfg, idx)) != CLERK_ENOTFOUND)
+		return r;
+	r = file_open_trusted(cfg->config_path, &fd, &st);
 	if (r == CLERK_ENOTFOUND && !explicit_path)
 		return 0;
 	if (r == CLERK_ENOTFOUND)
@@ -1002,10 +986,7 @@ config_load_file(struct config *cfg, const char *profile)
 		          cfg->config_path);
 	if (r)
 		return r == CLERK_ENOTFOUND ? CLERK_ECONFIG : r;
-	if (st.st_size < CFGINDEX_MIN_FILE ||
-	    cfgindex_open(cfg->config_path, profile, &st, &idx) ||
-	    (r = load_index(cfg, idx)) == CLERK_ENOTFOUND)
-		r = load_json(cfg, profile, fd, &st);
+	r = load_json(cfg, profile, fd, &st);
 	close(fd);
 	return r;
 }
@@ -1138,6 +1119,10 @@ host_pattern_match(const char *pattern, const char *host)
 	size_t plen, hlen;
 	const char *pport, *hport;
 
+	/* Only a host: "a.example.com:@evil" or "evil/.example.com" is not
+	 * one, however a caller came to send it. */
+	if (!host_port_valid(host, strlen(host)))
+		return false;
 	host_split(pattern, &plen, &pport);
 	host_split(host, &hlen, &hport);
 	/* A pattern without a port matches any port of that host. */

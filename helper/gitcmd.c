@@ -15,6 +15,7 @@
 #include "error.h"
 #include "gitproto.h"
 #include "log.h"
+#include "protoparse.h"
 #include "session.h"
 #include "util.h"
 
@@ -58,6 +59,13 @@ request_allowed(const struct config *cfg, const struct credential *c)
 		         "--host=git.example.com in the helper string, "
 		         "CLERK_CREDENTIAL_HOSTS or \"hosts\" in the config "
 		         "file");
+		return false;
+	}
+	/* git and curl refuse such URLs, but a caller may not be git. */
+	if (c->host && !host_port_valid(c->host, strlen(c->host))) {
+		log_debug("'%s' is not a host name with an optional port; "
+		          "passing",
+		          c->host);
 		return false;
 	}
 	if (!config_host_allowed(cfg, c->protocol, c->host)) {

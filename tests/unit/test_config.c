@@ -239,6 +239,12 @@ test_file_errors(void **state)
 	        "{\"callback_port\": 70000}",
 	        "{\"ca_file\": 1}",
 	        "{\"ca_file\": \"\"}",
+	        /* Read another way by other JSON readers: refused. */
+	        "{\"hosts\": [\"a.example\"], \"hosts\": [\"b.example\"]}",
+	        ("{\"profiles\": {\"default\": {\"issuer\": \"https://a.example\","
+	         " \"issuer\": \"https://b.example\"}}}"),
+	        "{\"profiles\": {}, \"profiles\": {}}",
+	        "{\"issuer\": \"https://a.example\\u0000.evil\"}",
 	};
 	struct config cfg;
 	size_t i;
@@ -301,6 +307,23 @@ test_host_match(void **state)
 	        {"[::1]:9", "[::1]:9", true},
 	        {"[::1]", "[::1]:9", true},
 	        {"a.example", "", false},
+	        /* Not hosts, whatever a caller sends (issue 13). */
+	        {"git.example.com", "git.example.com:@evil.com", false},
+	        {"git.example.com", "git.example.com:abc", false},
+	        {"git.example.com", "git.example.com:", false},
+	        {"git.example.com", "git.example.com:0", false},
+	        {"git.example.com", "git.example.com:65536", false},
+	        {"git.example.com", "git.example.com:@evil.com:443", false},
+	        {"git.example.com", "user@git.example.com", false},
+	        {"git.example.com", "git.example.com/path", false},
+	        {"git.example.com", "git.example.com%3a%40evil.com", false},
+	        {"*.example.com", "evil.com/.example.com", false},
+	        {"*.example.com", "evil.com@.example.com", false},
+	        {"*.example.com", "evil.com .example.com", false},
+	        {"*.example.com", "evil.com\t.example.com", false},
+	        {"*.example.com", "evil.com%2f.example.com", false},
+	        {"*.example.com", "evil.com_x.example.com", false},
+	        {"*.example.com", "a.example.com:443", true},
 	};
 	size_t i;
 
@@ -447,9 +470,14 @@ test_big_file_index(void **state)
 	config_release(&b);
 }
 
-/* A config file that is a symbolic link is refused, dangling or not. */
+/*
+ * A config file decides where tokens go: one that others could have
+ * written is refused, whether named by a link or not. A link (dotfile
+ * managers make them) is followed; a link to nothing is an error, not
+ * "no config file".
+ */
 static void
-test_symlink_refused(void **state)
+test_config_file_trust(void **state)
 {
 	char target[400];
 	struct config cfg;
@@ -458,10 +486,29 @@ test_symlink_refused(void **state)
 	snprintf(target, sizeof(target), "%s/elsewhere.json", tmpdir);
 	unlink(cfgpath);
 	assert_int_equal(symlink(target, cfgpath), 0);
+	assert_int_not_equal(load(&cfg, NULL), 0);
+	config_release(&cfg);
+	assert_int_equal(unlink(cfgpath), 0);
+	write_config("{\"issuer\": \"https://file.example\"}");
+	assert_int_equal(rename(cfgpath, target), 0);
+	assert_int_equal(symlink(target, cfgpath), 0);
+	assert_int_equal(load(&cfg, NULL), 0);
+	assert_string_equal(cfg.issuer, "https://file.example");
+	config_release(&cfg);
+	assert_int_equal(chmod(target, 0666), 0);
+	assert_int_equal(load(&cfg, NULL), CLERK_EPERM);
+	assert_null(cfg.issuer);
+	config_release(&cfg);
+	assert_int_equal(unlink(cfgpath), 0);
+	assert_int_equal(rename(target, cfgpath), 0);
 	assert_int_equal(load(&cfg, NULL), CLERK_EPERM);
 	config_release(&cfg);
-	write_config("{\"issuer\": \"https://file.example\"}");
+	assert_int_equal(chmod(cfgpath, 0644), 0);
+	assert_int_equal(chmod(cfgdir, 0777), 0);
 	assert_int_equal(load(&cfg, NULL), CLERK_EPERM);
+	config_release(&cfg);
+	assert_int_equal(chmod(cfgdir, 0700), 0);
+	assert_int_equal(load(&cfg, NULL), 0);
 	config_release(&cfg);
 	unlink(cfgpath);
 }
@@ -529,7 +576,7 @@ main(void)
 	        cmocka_unit_test(test_big_file_index),
 	        cmocka_unit_test(test_overridden_bad_value),
 	        cmocka_unit_test(test_authtype),
-	        cmocka_unit_test(test_symlink_refused),
+	        cmocka_unit_test(test_config_file_trust),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
