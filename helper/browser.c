@@ -8,15 +8,21 @@
  * reaps it. Nothing is left for a SIGCHLD handler or a later waitpid(),
  * and no other module's children are touched. Everything that allocates
  * (argument vectors, file actions, attributes) is prepared before fork(),
- * so the intermediate child only calls posix_spawnp() and _exit().
+ * so the intermediate child only calls posix_spawnp() and _exit(), after
+ * giving back the user's core-file limit, which main() lowered for
+ * itself: posix_spawn cannot set limits, and the browser must not inherit
+ * ours. The intermediate child holds a copy of our memory, but it stays
+ * non-dumpable (PR_SET_DUMPABLE survives fork, not exec) and execs or
+ * exits at once.
  *
  * MUST NOT: use a shell: $BROWSER is split into words here and the URL
  * is always exactly one argument.
  * MUST: start the browser with stdin, stdout and stderr on /dev/null (its
  * output never reaches the protocol on stdout, it cannot read the
  * terminal), in its own session (the terminal's signals are not its),
- * with default signal dispositions, an empty signal mask and, where the
- * C library can, no descriptor of ours but 0, 1 and 2.
+ * with default signal dispositions, an empty signal mask, the user's
+ * core-file limit and, where the C library can, no descriptor of ours but
+ * 0, 1 and 2.
  */
 /* posix_spawn_file_actions_addclosefrom_np() */
 #ifndef _GNU_SOURCE
@@ -265,8 +271,10 @@ browser_open(const char *url)
 	sp_ok = true;
 	log_debug("starting the browser: %s", cmds[0][0]);
 	pid = fork();
-	if (pid == 0)
+	if (pid == 0) {
+		core_limit_restore();
 		_exit(spawn_first(cmds, &sp));
+	}
 	if (pid < 0) {
 		e = errno;
 	} else if ((e = intermediate_reap(pid)) == 0) {

@@ -15,12 +15,12 @@
 #define CACHE_MAX_FILE (128 * 1024)
 
 static int
-cache_path(const struct config *cfg, int create, char **out)
+cache_path(const struct config *cfg, int use, char **out)
 {
 	char *dir = NULL;
 	int r;
 
-	if ((r = paths_runtime_dir(&dir, create)) == 0)
+	if ((r = paths_runtime_dir(&dir, use)) == 0)
 		r = config_key_path(cfg, dir, "", ".token", out);
 	free(dir);
 	return r;
@@ -50,7 +50,7 @@ cache_read(const struct config *cfg, char **token, int64_t *expires_at)
 	int64_t exp;
 	int r;
 
-	if ((r = cache_path(cfg, 0, &path)))
+	if ((r = cache_path(cfg, PATHS_READ, &path)))
 		return r;
 	r = file_read_private(path, CACHE_MAX_FILE, &text, &len);
 	if (r)
@@ -88,7 +88,7 @@ cache_write(const struct config *cfg, const char *token, int64_t expires_at)
 	if (strchr(token, '\n') || strchr(cfg->issuer, '\n') ||
 	    strchr(cfg->client_id, '\n'))
 		return CLERK_EPROTO;
-	if ((r = cache_path(cfg, 1, &path)) ||
+	if ((r = cache_path(cfg, PATHS_CREATE, &path)) ||
 	    (r = strbuf_addf(&sb, CACHE_MAGIC "\n%s\n%s\n%s\n%lld\n%s\n",
 	                     cfg->issuer, cfg->client_id, cfg->profile,
 	                     (long long)expires_at, token)))
@@ -103,10 +103,19 @@ out:
 int
 cache_drop(const struct config *cfg, const char *only_if)
 {
+	bool dropped;
+
+	return cache_drop_token(cfg, only_if, &dropped);
+}
+
+int
+cache_drop_token(const struct config *cfg, const char *only_if, bool *dropped)
+{
 	char *path = NULL, *cached = NULL;
 	int64_t exp;
 	int r;
 
+	*dropped = false;
 	if (only_if) {
 		r = cache_read(cfg, &cached, &exp);
 		if (r == CLERK_ENOTFOUND)
@@ -121,9 +130,10 @@ cache_drop(const struct config *cfg, const char *only_if)
 		}
 		secret_free(cached);
 	}
-	if ((r = cache_path(cfg, 0, &path)))
+	if ((r = cache_path(cfg, PATHS_READ, &path)))
 		return r;
 	r = file_remove(path);
 	free(path);
+	*dropped = r == 0 && only_if != NULL;
 	return r;
 }

@@ -11,6 +11,7 @@
 #ifndef CLERK_CACHE_H
 #define CLERK_CACHE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct config;
@@ -32,5 +33,9 @@ int cache_write(const struct config *cfg, const char *token,
  * token equals it (an erase of an old token keeps a newer one).
  */
 int cache_drop(const struct config *cfg, const char *only_if);
+
+/* cache_drop() that says whether the cached token was @token. */
+int cache_drop_token(const struct config *cfg, const char *token,
+                     bool *dropped);
 
 #endif

@@ -28,8 +28,9 @@
 #include "paths.h"
 #include "util.h"
 
-#define INDEX_MAGIC   "CLKCIDX\n"
-#define INDEX_VERSION 1
+#define INDEX_MAGIC "CLKCIDX\n"
+/* 2: written only for a file that passed file_open_trusted(). */
+#define INDEX_VERSION 2
 #define INDEX_MAX     (64u << 20)
 /* Newer files may still change within their clock tick (see the .h). */
 #define INDEX_SETTLE_NS (2 * 1000000000LL)
@@ -114,7 +115,7 @@ file_id_equal(const struct file_id *a, const struct stat *st)
 }
 
 static int
-index_path(const char *config_path, const char *profile, int create, char **out)
+index_path(const char *config_path, const char *profile, int use, char **out)
 {
 	char name[128], *dir = NULL;
 	int n, r;
@@ -125,7 +126,7 @@ index_path(const char *config_path, const char *profile, int create, char **out)
 	             profile);
 	if (n < 0 || (size_t)n >= sizeof(name))
 		return CLERK_EINTERNAL;
-	if ((r = paths_runtime_dir(&dir, create)))
+	if ((r = paths_runtime_dir(&dir, use)))
 		return r;
 	r = paths_join(dir, name, out);
 	free(dir);
@@ -305,7 +306,8 @@ cfgindex_write(const struct cfgindex_src *src)
 	}
 	r = build_file(src, &sb);
 	if (!r)
-		r = index_path(src->config_path, src->profile, 1, &path);
+		r = index_path(src->config_path, src->profile, PATHS_CREATE,
+		               &path);
 	if (!r && (r = file_write_atomic(path, sb.buf, sb.len, 0600)) == 0)
 		log_debug("indexed %s for profile %s in %s", src->config_path,
 		          src->profile, path);
@@ -401,9 +403,10 @@ cfgindex_open(const char *config_path, const char *profile,
 	size_t len = 0;
 	int fd = -1, r;
 
-	if ((r = index_path(config_path, profile, 0, &path)))
+	if ((r = index_path(config_path, profile, PATHS_QUIET, &path)))
 		return r;
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	/* Not blocking: a FIFO put there must not hang a cache hit. */
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
 	r = CLERK_ENOTFOUND;
 	if (fd < 0 || !index_file_ok(fd, &len))
 		goto out;

@@ -12,7 +12,10 @@
  * written for a file changed within the last two seconds (a later write
  * in the same clock tick could leave all of those unchanged). MUST:
  * bound every offset read from the index; a bad index is ignored, never
- * trusted. The index holds no secret.
+ * trusted. MUST: be written only for a file read through
+ * file_open_trusted() (fileio.h), whose check a current index then
+ * stands for: the recorded inode and change time cannot stay the same
+ * through a chmod, a chown or a write. The index holds no secret.
  *
  * Example:
  *	if (cfgindex_open(path, profile, &st, &idx) == 0) {

@@ -21,11 +21,11 @@
 #include "json.h"
 #include "log.h"
 #include "paths.h"
+#include "protoparse.h"
 #include "util.h"
 
 #define CONFIG_MAX_FILE  (4 * 1024 * 1024)
 #define CONFIG_MAX_HOSTS 100000
-#define HOST_MAX         261
 
 enum opt_id {
 	OPT_ISSUER = 1000,
@@ -48,6 +48,8 @@ enum opt_id {
 	OPT_ALL,
 	OPT_CARGO_PLUGIN,
 	OPT_JSON,
+	OPT_AUTHTYPE,
+	OPT_CA_FILE,
 };
 
 struct opt_desc {
@@ -83,6 +85,11 @@ static const struct opt_desc opt_table[] = {
          "refresh_margin", "refresh this long before expiry (default: 30)"},
         {"flow", 1, OPT_FLOW, "KIND", "CLERK_CREDENTIAL_FLOW", "flow",
          "sign-in: auto, browser, device or paste (default: auto)"},
+        {"authtype", 1, OPT_AUTHTYPE, "KIND", "CLERK_CREDENTIAL_AUTHTYPE",
+         "authtype",
+         "git: auto (from the server's challenges), bearer or basic"},
+        {"ca-file", 1, OPT_CA_FILE, "FILE", "CLERK_CREDENTIAL_CA_FILE",
+         "ca_file", "CA certificates (PEM) to trust for the provider"},
         {"non-interactive", 0, OPT_NON_INTERACTIVE, NULL,
          "CLERK_CREDENTIAL_INTERACTIVE", "interactive",
          "never start a sign-in; fail instead"},
@@ -141,6 +148,7 @@ config_release(struct config *cfg)
 	free(cfg->profile);
 	free(cfg->username);
 	free(cfg->config_path);
+	free(cfg->ca_file);
 	config_init(cfg);
 }
 
@@ -177,6 +185,28 @@ config_flow_name(enum signin_flow flow)
 	return names[flow];
 }
 
+const char *
+config_authtype_name(enum authtype_kind kind)
+{
+	static const char *const names[] = {"auto", "bearer", "basic"};
+
+	return names[kind];
+}
+
+static int
+authtype_parse(const char *s, enum authtype_kind *out)
+{
+	enum authtype_kind k;
+
+	for (k = AUTHTYPE_AUTO; k <= AUTHTYPE_BASIC; k++) {
+		if (strcmp(s, config_authtype_name(k)) == 0) {
+			*out = k;
+			return 0;
+		}
+	}
+	return -1;
+}
+
 static int
 flow_parse(const char *s, enum signin_flow *out)
 {
@@ -205,42 +235,13 @@ storage_parse(const char *s, enum storage_kind *out)
 	return -1;
 }
 
-/* host[:port] or *.suffix[:port] or [v6]:port, in host-name characters. */
+/* host[:port], *.suffix[:port] or [v6][:port], as a request's host is. */
 static bool
 host_pattern_valid(const char *p)
 {
-	size_t n = strlen(p), i;
-	const char *colon;
-	int64_t port;
-
-	if (n == 0 || n > HOST_MAX)
-		return false;
-	if (p[0] == '[') {
-		const char *close = strchr(p, ']');
-
-		if (!close || close == p + 1)
-			return false;
-		for (i = 1; p + i < close; i++)
-			if (!strchr("0123456789abcdefABCDEF:.", p[i]))
-				return false;
-		colon = close[1] ? close + 1 : NULL;
-		if (colon && *colon != ':')
-			return false;
-	} else {
-		if (str_starts_with(p, "*."))
-			p += 2;
-		colon = strchr(p, ':');
-		for (i = 0; p[i] && p + i != colon; i++) {
-			unsigned char c = (unsigned char)p[i];
-
-			if (!(c == '.' || c == '-' || (c >= '0' && c <= '9') ||
-			      (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')))
-				return false;
-		}
-		if (i == 0)
-			return false;
-	}
-	return !colon || parse_int64(colon + 1, 1, 65535, &port) == 0;
+	if (str_starts_with(p, "*.") && p[2] != '[')
+		p += 2;
+	return host_port_valid(p, strlen(p));
 }
 
 /* May @pattern join a host list that has @n entries? Says why not. */
@@ -358,6 +359,14 @@ config_set(struct config *cfg, enum opt_id id, const char *val,
 		          "not '%s'",
 		          where, val);
 		return CLERK_ECONFIG;
+	case OPT_AUTHTYPE:
+		cfg->src_authtype = src;
+		if (authtype_parse(val, &cfg->authtype) == 0)
+			return 0;
+		log_error("%s: authtype must be auto, bearer or basic, not "
+		          "'%s'",
+		          where, val);
+		return CLERK_ECONFIG;
 	case OPT_CALLBACK_PORT:
 		cfg->src_callback_port = src;
 		return int_parse(val, 0, 65535, "the callback port", where,
@@ -373,6 +382,12 @@ config_set(struct config *cfg, enum opt_id id, const char *val,
 		cfg->src_refresh_margin = src;
 		return int_parse(val, 0, 86400, "the refresh margin", where,
 		                 &cfg->refresh_margin);
+	case OPT_CA_FILE:
+		cfg->src_ca_file = src;
+		if (*val)
+			return str_set(&cfg->ca_file, val);
+		log_error("%s: the CA file name is empty", where);
+		return CLERK_ECONFIG;
 	default:
 		return CLERK_EINTERNAL;
 	}
@@ -528,6 +543,10 @@ src_of(struct config *cfg, enum opt_id id)
 		return &cfg->src_interactive;
 	case OPT_FLOW:
 		return &cfg->src_flow;
+	case OPT_AUTHTYPE:
+		return &cfg->src_authtype;
+	case OPT_CA_FILE:
+		return &cfg->src_ca_file;
 	default:
 		return NULL;
 	}
@@ -741,7 +760,8 @@ view_collect(struct file_view *v, const struct json *obj, const char *path,
 			log_error("%s: unknown key '%s'%s%s (expected one of "
 			          "issuer, client_id, scopes, hosts, storage, "
 			          "callback_port, username, timeout, "
-			          "refresh_margin, interactive, flow%s)",
+			          "refresh_margin, interactive, flow, "
+			          "authtype, ca_file%s)",
 			          path, key, section ? " in profile " : "",
 			          section ? section : "",
 			          top ? ", profiles" : "");
@@ -810,8 +830,9 @@ view_from_json(struct file_view *v, const struct json *doc, const char *path,
 	int r;
 
 	if (!json_is_object(doc)) {
-		log_error("%s: not a JSON object (expected {\"issuer\": …, "
-		          "\"client_id\": …, \"hosts\": […]})",
+		log_error("%s: not a JSON object, or a key given twice in "
+		          "one (expected {\"issuer\": …, \"client_id\": …, "
+		          "\"hosts\": […]})",
 		          path);
 		return CLERK_ECONFIG;
 	}
@@ -945,7 +966,19 @@ config_load_file(struct config *cfg, const char *profile)
 
 	if (!explicit_path && (r = paths_config_file(&cfg->config_path)))
 		return r;
-	r = file_open_regular(cfg->config_path, &fd, &st);
+	/*
+	 * An index is compiled only from a file that passed the full check
+	 * below, and answers only while the file keeps its inode and change
+	 * time (which chmod, chown and every write move): the one stat()
+	 * that finds it current stands for that check, so a cache hit does
+	 * not walk the directories again (cfgindex.h).
+	 */
+	if (file_stat_trusted(cfg->config_path, &st) == 0 &&
+	    st.st_size >= CFGINDEX_MIN_FILE &&
+	    cfgindex_open(cfg->config_path, profile, &st, &idx) == 0 &&
+	    (r = load_index(cfg, idx)) != CLERK_ENOTFOUND)
+		return r;
+	r = file_open_trusted(cfg->config_path, &fd, &st);
 	if (r == CLERK_ENOTFOUND && !explicit_path)
 		return 0;
 	if (r == CLERK_ENOTFOUND)
@@ -953,10 +986,7 @@ config_load_file(struct config *cfg, const char *profile)
 		          cfg->config_path);
 	if (r)
 		return r == CLERK_ENOTFOUND ? CLERK_ECONFIG : r;
-	if (st.st_size < CFGINDEX_MIN_FILE ||
-	    cfgindex_open(cfg->config_path, profile, &st, &idx) ||
-	    (r = load_index(cfg, idx)) == CLERK_ENOTFOUND)
-		r = load_json(cfg, profile, fd, &st);
+	r = load_json(cfg, profile, fd, &st);
 	close(fd);
 	return r;
 }
@@ -1089,6 +1119,10 @@ host_pattern_match(const char *pattern, const char *host)
 	size_t plen, hlen;
 	const char *pport, *hport;
 
+	/* Only a host: "a.example.com:@evil" or "evil/.example.com" is not
+	 * one, however a caller came to send it. */
+	if (!host_port_valid(host, strlen(host)))
+		return false;
 	host_split(pattern, &plen, &pport);
 	host_split(host, &hlen, &hport);
 	/* A pattern without a port matches any port of that host. */

@@ -37,6 +37,13 @@ enum signin_flow {
 	FLOW_PASTE,
 };
 
+/* How git gets the token when it offers capability[]=authtype. */
+enum authtype_kind {
+	AUTHTYPE_AUTO,   /* Bearer when the server's challenges offer it */
+	AUTHTYPE_BEARER, /* authtype=Bearer whenever git offers it */
+	AUTHTYPE_BASIC,  /* always username and password */
+};
+
 enum config_source {
 	SRC_DEFAULT,
 	SRC_OPTION,
@@ -62,6 +69,7 @@ struct config {
 	char *profile;
 	enum storage_kind storage;
 	enum signin_flow flow;
+	enum authtype_kind authtype;
 	int callback_port; /* 0: any */
 	char *username;
 	int timeout;        /* seconds a sign-in or lock wait may take */
@@ -73,10 +81,12 @@ struct config {
 	bool cargo_plugin; /* --cargo-plugin: run by cargo (SPEC 6) */
 	bool json;         /* --json: status and whoami print JSON */
 	char *config_path; /* file in use (may not exist) */
+	char *ca_file;     /* CA certificates to trust, or NULL (http.h) */
 
 	enum config_source src_issuer, src_client_id, src_scopes, src_hosts,
 	        src_profile, src_storage, src_callback_port, src_username,
-	        src_timeout, src_refresh_margin, src_interactive, src_flow;
+	        src_timeout, src_refresh_margin, src_interactive, src_flow,
+	        src_authtype, src_ca_file;
 
 	/* Positional arguments left after the options (not owned). */
 	char **args;
@@ -115,6 +125,7 @@ int config_require(const struct config *cfg);
 const char *config_source_name(enum config_source src);
 const char *config_storage_name(enum storage_kind kind);
 const char *config_flow_name(enum signin_flow flow);
+const char *config_authtype_name(enum authtype_kind kind);
 
 /*
  * True when the host list allows @host (which may carry ":port") for

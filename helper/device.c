@@ -94,7 +94,7 @@ report_refusal(long status, const struct json *doc)
 {
 	const char *err = json_get_string(doc, "error");
 	const char *desc = json_get_string(doc, "error_description");
-	char e[65], d[201];
+	char e[65], d[STR_TEXT_MAX + 4];
 
 	if (err)
 		log_error("device sign-in failed: the provider refused to "
@@ -102,7 +102,7 @@ report_refusal(long status, const struct json *doc)
 		          "application allows the device grant, or use "
 		          "--flow paste)",
 		          str_printable(err, e, sizeof(e)), desc ? " (" : "",
-		          str_printable(desc, d, sizeof(d)), desc ? ")" : "");
+		          str_printable_text(desc, d), desc ? ")" : "");
 	else
 		log_error("device sign-in failed: HTTP %ld from the device "
 		          "authorization endpoint (try again later, or use "

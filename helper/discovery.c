@@ -6,7 +6,9 @@
  * endpoint with http_url_allowed() and the issuer's scheme; re-check a
  * cached document exactly like a fetched one. MUST NOT: cache a document
  * that failed those checks; fall back to Clerk's paths for anything but a
- * network failure (a wrong issuer or a bad document is an error).
+ * network failure, CLERK_ENET (a wrong issuer, a bad document or a TLS
+ * failure, CLERK_ETLS, is an error: the fallback would send the browser
+ * to a host whose certificate was just refused).
  */
 #include "discovery.h"
 

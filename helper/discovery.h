@@ -44,8 +44,11 @@ int discovery_fallback(const char *issuer, struct oidc_provider *out);
 /*
  * The provider's metadata for cfg->issuer: from the cache file
  * (<state>/discovery-<key>.json) when younger than a day, else fetched
- * from {issuer}/.well-known/openid-configuration and cached; when the
- * fetch fails at the network level, the Clerk fallback with a warning.
+ * from {issuer}/.well-known/openid-configuration and cached; when no
+ * answer comes (CLERK_ENET: DNS, connect, reset, timeout), the Clerk
+ * fallback with a warning. A TLS failure (CLERK_ETLS: certificate, host
+ * name, protocol version) is an error: the fallback would send the user
+ * to a host this program cannot trust.
  * A mismatching issuer is never cached and never falls back.
  * With @any_age a cached document of any age is used: a refresh needs
  * only the token endpoint, and must not cost a discovery fetch (SPEC 12).

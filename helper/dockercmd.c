@@ -68,9 +68,16 @@ read_server_url(char **url)
 		return reply_error("clerk-credential: cannot read the server "
 		                   "URL on stdin",
 		                   r);
-	if (docker_input_join(in, len) == 0) {
+	if ((len = docker_input_join(in, len)) == 0) {
 		secret_free(in);
 		return reply_error(MISSING_URL, CLERK_EPROTO);
+	}
+	/* A NUL would end the URL early here, not for its sender. */
+	if (memchr(in, '\0', len)) {
+		log_debug("the server URL holds a NUL byte: not a registry "
+		          "address; passing");
+		secret_free(in);
+		return reply_error(NOT_FOUND, CLERK_ENOTFOUND);
 	}
 	*url = in;
 	return 0;

@@ -15,7 +15,7 @@ enum clerk_err {
 	CLERK_EIO = -2,         /* file or socket I/O failed */
 	CLERK_ECONFIG = -3,     /* bad or missing configuration */
 	CLERK_EPROTO = -4,      /* malformed input from a caller or peer */
-	CLERK_ENET = -5,        /* network or TLS failure */
+	CLERK_ENET = -5,        /* no answer: DNS, connect, reset, timeout */
 	CLERK_EPROVIDER = -6,   /* the provider answered with an error */
 	CLERK_EDENIED = -7,     /* the user refused the sign-in */
 	CLERK_ETIMEOUT = -8,    /* a wait ran out */
@@ -25,6 +25,8 @@ enum clerk_err {
 	CLERK_EPERM = -12,      /* unsafe file permissions or ownership */
 	CLERK_EINTERNAL = -13,  /* a bug or an unusable build */
 	CLERK_EINTR = -14,      /* cancelled by SIGINT, SIGTERM or SIGHUP */
+	CLERK_EHELD = -15,      /* a server refuses fresh tokens: none now */
+	CLERK_ETLS = -16,       /* TLS refused: certificate, version, name */
 };
 
 #endif

@@ -10,6 +10,7 @@
 #ifndef CLERK_FILEIO_H
 #define CLERK_FILEIO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -34,10 +35,31 @@ int file_read_limited(const char *path, size_t max, char **out, size_t *len);
  * file between them: open @path, a regular file and not a symbolic link,
  * into *@fd with its fstat in *@st (CLERK_ENOTFOUND when it does not
  * exist, no message); then read the rest of @fd (a file, or stdin), named
- * @path in messages.
+ * @path in messages. The open never blocks: a FIFO or a device in the
+ * file's place is refused (CLERK_EPERM), not waited on.
  */
 int file_open_regular(const char *path, int *fd, struct stat *st);
 int file_read_fd(int fd, const char *path, size_t max, char **out, size_t *len);
+
+/*
+ * Open @path, a file that may come from others' hands only through root,
+ * as ssh and doas check theirs: symbolic links are followed (dotfile
+ * managers make them), and every directory looked in on the way (also
+ * those holding a link) and every entry met must be owned by you or
+ * root; a directory must not be writable by group or others unless it is
+ * sticky (/tmp), and the file reached must be a regular file not writable
+ * by group or others. Else CLERK_EPERM with a message that says what to
+ * fix. CLERK_ENOTFOUND (no message) when nothing is at @path; a link to
+ * nothing is an error. Never blocks (see file_open_regular()).
+ */
+int file_open_trusted(const char *path, int *fd, struct stat *st);
+
+/*
+ * The part of file_open_trusted() that one stat() checks: @path (links
+ * followed) is a regular file owned by you or root and not writable by
+ * group or others. 0, or -1 with no message; *@st gets the stat.
+ */
+int file_stat_trusted(const char *path, struct stat *st);
 
 /*
  * Like file_read_limited(), but the file must be ours and not readable or
@@ -55,5 +77,13 @@ int file_remove(const char *path);
  * else CLERK_EPERM with a message.
  */
 int dir_ensure_private(const char *path);
+
+/*
+ * Check that the existing directory @path is ours with no group/other
+ * access, as dir_ensure_private() does, without creating it:
+ * CLERK_ENOTFOUND (no message) when it does not exist, CLERK_EPERM or
+ * CLERK_EIO (with a message unless @quiet) when it cannot be trusted.
+ */
+int dir_check_private(const char *path, bool quiet);
 
 #endif

@@ -15,6 +15,7 @@
 #include "error.h"
 #include "gitproto.h"
 #include "log.h"
+#include "protoparse.h"
 #include "session.h"
 #include "util.h"
 
@@ -60,6 +61,13 @@ request_allowed(const struct config *cfg, const struct credential *c)
 		         "file");
 		return false;
 	}
+	/* git and curl refuse such URLs, but a caller may not be git. */
+	if (c->host && !host_port_valid(c->host, strlen(c->host))) {
+		log_debug("'%s' is not a host name with an optional port; "
+		          "passing",
+		          c->host);
+		return false;
+	}
 	if (!config_host_allowed(cfg, c->protocol, c->host)) {
 		log_debug("host '%s' over %s is not in the host list; "
 		          "passing",
@@ -71,6 +79,47 @@ request_allowed(const struct config *cfg, const struct credential *c)
 	return true;
 }
 
+bool
+gitcmd_wants_bearer(const struct config *cfg, const struct credential *c)
+{
+	if (!c->cap_authtype)
+		return false;
+	switch (cfg->authtype) {
+	case AUTHTYPE_BEARER:
+		return true;
+	case AUTHTYPE_BASIC:
+		return false;
+	default:
+		return c->challenges.n == 0 ||
+		       challenges_find(&c->challenges, "Bearer") != NULL;
+	}
+}
+
+/* Say under --verbose what the server asked for, and why it refused. */
+static void
+log_challenges(const struct config *cfg, const struct credential *c)
+{
+	const struct challenge *b = challenges_find(&c->challenges, "Bearer");
+	const char *err = b ? challenge_param(b, "error") : NULL;
+	char scheme[64], text[256];
+	size_t i;
+
+	if (!cfg->verbose)
+		return;
+	for (i = 0; i < c->challenges.n; i++)
+		log_debug("the server offers %s",
+		          str_printable(c->challenges.items[i].scheme, scheme,
+		                        sizeof(scheme)));
+	if (err && strcmp(err, "invalid_token") == 0)
+		log_debug("the server refused the token it was given "
+		          "(invalid_token: %s)",
+		          str_printable(challenge_param(b, "error_description"),
+		                        text, sizeof(text)));
+	else if (err)
+		log_debug("the server's Bearer challenge says %s",
+		          str_printable(err, text, sizeof(text)));
+}
+
 static int
 emit_answer(const struct config *cfg, const struct credential *c,
             const char *token, int64_t exp)
@@ -79,7 +128,7 @@ emit_answer(const struct config *cfg, const struct credential *c,
 	char num[24];
 	int r;
 
-	if (c->cap_authtype) {
+	if (gitcmd_wants_bearer(cfg, c)) {
 		r = credential_emit(&out, "capability[]", "authtype");
 		if (!r)
 			r = credential_emit(&out, "authtype", "Bearer");
@@ -117,13 +166,17 @@ gitcmd_get(struct config *cfg)
 		goto out;
 	if (c.interactive_false)
 		cfg->interactive = false;
+	log_challenges(cfg, &c);
 	r = session_cached_token(cfg, &token, &exp);
 	if (r == CLERK_ENOTFOUND)
-		r = session_token(cfg, &token, &exp);
+		r = session_git_token(cfg, &token, &exp);
 	if (r) {
 		/* The user said no: tell git not to prompt for a password. */
 		if (r == CLERK_EDENIED)
 			out_write("quit=1\n", 7);
+		/* On hold: no token, and git moves on (said once). */
+		if (r == CLERK_EHELD)
+			r = 0;
 		goto out;
 	}
 	r = emit_answer(cfg, &c, token, exp);

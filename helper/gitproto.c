@@ -20,6 +20,7 @@ credential_release(struct credential *c)
 	secret_free(c->password);
 	secret_free(c->credential);
 	free(c->authtype);
+	challenges_release(&c->challenges);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -85,6 +86,25 @@ credential_from_url(struct credential *c, const char *url)
 	return 0;
 }
 
+/* One WWW-Authenticate header; a malformed one tells nothing. */
+static int
+wwwauth_add(struct credential *c, const char *value)
+{
+	int r;
+
+	if (!*value) {
+		challenges_release(&c->challenges);
+		return 0;
+	}
+	r = challenge_parse(&c->challenges, value, strlen(value));
+	if (r == CLERK_EPROTO) {
+		log_debug("ignoring a WWW-Authenticate challenge that does "
+		          "not parse");
+		return 0;
+	}
+	return r;
+}
+
 static int
 credential_line(struct credential *c, const char *line, size_t n)
 {
@@ -129,12 +149,15 @@ credential_line(struct credential *c, const char *line, size_t n)
 		if (strcmp(value, "authtype") == 0)
 			c->cap_authtype = true;
 		free(value);
+	} else if (KEY("wwwauth[]")) {
+		r = wwwauth_add(c, value);
+		free(value);
 	} else if (KEY("interactive")) {
 		if (strcmp(value, "false") == 0 || strcmp(value, "0") == 0)
 			c->interactive_false = true;
 		free(value);
 	} else {
-		/* Unknown keys (wwwauth[], oauth_refresh_token, ...). */
+		/* Unknown keys (oauth_refresh_token, state[], ...). */
 		secret_free(value);
 	}
 #undef KEY

@@ -4,7 +4,8 @@
  * Input: "key=value" lines up to a blank line or EOF, split on the first
  * '='; a trailing CR is dropped; unknown keys are ignored; "url=" stands
  * for protocol, host, path (and username, password); keys ending in "[]"
- * are lists, of which capability[] is read. A line over GITPROTO_MAX_LINE
+ * are lists, of which capability[] and wwwauth[] are read (an empty
+ * value empties the list, as in git). A line over GITPROTO_MAX_LINE
  * or a NUL byte is an error. Output values never contain a newline.
  *
  * Example:
@@ -19,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "challenge.h"
 #include "util.h"
 
 #define GITPROTO_MAX_LINE  (64 * 1024)
@@ -33,8 +35,10 @@ struct credential {
 	char *credential; /* secret (authtype form) */
 	char *authtype;
 	int64_t password_expiry_utc; /* 0: absent */
-	bool cap_authtype;           /* capability[]=authtype was given */
-	bool interactive_false;      /* git's credential.interactive=false */
+	/* The server's challenges, from the wwwauth[] lines that parse. */
+	struct challenges challenges;
+	bool cap_authtype;      /* capability[]=authtype was given */
+	bool interactive_false; /* git's credential.interactive=false */
 };
 
 #define CREDENTIAL_INIT \

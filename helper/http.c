@@ -34,6 +34,10 @@
 #define HTTP_MAX_URL         8192
 #define HTTP_MAX_BEARER      (64 * 1024)
 #define HTTP_MAX_RETRY_AFTER (7 * 86400)
+#define HTTP_MAX_NOPROXY     (64 * 1024)
+
+/* ca_file, set by http_set_ca_file(); NULL: see ca_choose(). */
+static char *ca_file;
 
 /* libcurl allocators that wipe what they free (see the top of the file). */
 static void
@@ -98,6 +102,18 @@ http_response_release(struct http_response *resp)
 	resp->len = 0;
 	resp->status = 0;
 	resp->retry_after = -1;
+}
+
+int
+http_set_ca_file(const char *path)
+{
+	char *copy = NULL;
+
+	if (path && !(copy = strdup(path)))
+		return CLERK_ENOMEM;
+	free(ca_file);
+	ca_file = copy;
+	return 0;
 }
 
 /* --- URL policy ------------------------------------------------------ */
@@ -262,11 +278,59 @@ retry_after(CURL *curl)
 	return (long)secs;
 }
 
+/*
+ * The CA certificates to trust: ca_file when set, else as curl's tool
+ * reads the environment: CURL_CA_BUNDLE, else SSL_CERT_DIR and
+ * SSL_CERT_FILE; else libcurl's built-in bundle. For the server and for
+ * an https proxy alike.
+ */
+static void
+ca_choose(const char **file, const char **dir)
+{
+	const char *v;
+
+	*file = *dir = NULL;
+	if (ca_file) {
+		*file = ca_file;
+		return;
+	}
+	if ((v = getenv("CURL_CA_BUNDLE")) && *v) {
+		*file = v;
+		return;
+	}
+	if ((v = getenv("SSL_CERT_DIR")) && *v)
+		*dir = v;
+	if ((v = getenv("SSL_CERT_FILE")) && *v)
+		*file = v;
+}
+
+/* A failure of TLS itself: the peer, its name or its protocol refused. */
+static bool
+tls_failure(CURLcode c)
+{
+	switch (c) {
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_SSL_CIPHER:
+	case CURLE_SSL_ISSUER_ERROR:
+	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+	case CURLE_SSL_INVALIDCERTSTATUS:
+	case CURLE_SSL_CRL_BADFILE:
+	case CURLE_SSL_SHUTDOWN_FAILED:
+	case CURLE_USE_SSL_FAILED:
+		return true;
+	default:
+		return false;
+	}
+}
+
 static int
 curl_failure(CURLcode c, const struct sink *s, const char *method,
              const char *url, const char *errbuf)
 {
 	const char *why = errbuf[0] ? errbuf : curl_easy_strerror(c);
+	const char *cafile, *cadir;
 
 	if (s->nomem || c == CURLE_OUT_OF_MEMORY) {
 		log_error("%s %s failed: out of memory", method, url);
@@ -283,16 +347,60 @@ curl_failure(CURLcode c, const struct sink *s, const char *method,
 		          url, why);
 		return CLERK_ECONFIG;
 	}
+	if (c == CURLE_SSL_CACERT_BADFILE) {
+		ca_choose(&cafile, &cadir);
+		log_error(
+		        "%s %s failed: cannot use the CA certificates in %s%s%s "
+		        "(check ca_file, CURL_CA_BUNDLE, SSL_CERT_FILE and "
+		        "SSL_CERT_DIR)",
+		        method, url, cafile ? cafile : "",
+		        cafile && cadir ? " and " : "", cadir ? cadir : "");
+		return CLERK_ECONFIG;
+	}
+	if (tls_failure(c)) {
+		log_error("TLS with %s failed: %s (if a company proxy or a "
+		          "private CA is in the way, set ca_file or "
+		          "CURL_CA_BUNDLE to its CA certificate; see "
+		          "clerk-credential(1))",
+		          url, why);
+		return CLERK_ETLS;
+	}
 	log_error("cannot reach %s: %s (check the network and the issuer "
 	          "URL)",
 	          url, why);
 	return CLERK_ENET;
 }
 
+/*
+ * The hosts that never go through a proxy: the user's no_proxy (or
+ * NO_PROXY), then loopback, which libcurl would otherwise send to the
+ * proxy. CURLOPT_NOPROXY replaces the variable, so it must carry it.
+ */
+static int
+noproxy_build(struct strbuf *sb)
+{
+	const char *user = getenv("no_proxy");
+
+	if (!user || !*user)
+		user = getenv("NO_PROXY");
+	if (user && strnlen(user, HTTP_MAX_NOPROXY + 1) > HTTP_MAX_NOPROXY) {
+		log_error("no_proxy is longer than %d bytes (shorten it)",
+		          HTTP_MAX_NOPROXY);
+		return CLERK_ECONFIG;
+	}
+	/* "*" alone means every host; it takes nothing beside it. */
+	if (user && strcmp(user, "*") == 0)
+		return strbuf_adds(sb, user);
+	if (user && *user && (strbuf_adds(sb, user) || strbuf_addch(sb, ',')))
+		return CLERK_ENOMEM;
+	return strbuf_adds(sb, "localhost,127.0.0.1,::1");
+}
+
 static int
 set_options(CURL *curl, const char *url, struct curl_slist *headers,
-            struct sink *sink, char *errbuf)
+            struct sink *sink, char *errbuf, const char *noproxy)
 {
+	const char *cafile, *cadir;
 	CURLcode c = CURLE_OK;
 
 #define SET(opt, val)                                         \
@@ -316,6 +424,20 @@ set_options(CURL *curl, const char *url, struct curl_slist *headers,
 	SET(CURLOPT_WRITEFUNCTION, write_cb);
 	SET(CURLOPT_WRITEDATA, sink);
 	SET(CURLOPT_ERRORBUFFER, errbuf);
+	SET(CURLOPT_NOPROXY, noproxy);
+	ca_choose(&cafile, &cadir);
+	if (cafile) {
+		SET(CURLOPT_CAINFO, cafile);
+		SET(CURLOPT_PROXY_CAINFO, cafile);
+	}
+	if (cadir) {
+		SET(CURLOPT_CAPATH, cadir);
+		SET(CURLOPT_PROXY_CAPATH, cadir);
+	}
+	if (cafile || cadir)
+		log_debug("http: trusting the CA certificates in %s%s%s",
+		          cafile ? cafile : "", cafile && cadir ? " and " : "",
+		          cadir ? cadir : "");
 #undef SET
 	if (c != CURLE_OK) {
 		log_error("http setup failed: %s", curl_easy_strerror(c));
@@ -360,16 +482,19 @@ perform(const char *method, const char *url, const char *form,
         struct curl_slist *headers, struct http_response *out)
 {
 	struct sink sink = {STRBUF_INIT_SECRET, false, false};
+	struct strbuf noproxy = STRBUF_INIT;
 	char errbuf[CURL_ERROR_SIZE] = "";
 	CURL *curl = NULL;
 	CURLcode c;
 	int r;
 
+	if ((r = noproxy_build(&noproxy)))
+		goto out;
 	if (!(curl = curl_easy_init())) {
 		r = CLERK_ENOMEM;
 		goto out;
 	}
-	if ((r = set_options(curl, url, headers, &sink, errbuf)))
+	if ((r = set_options(curl, url, headers, &sink, errbuf, noproxy.buf)))
 		goto out;
 	if (form &&
 	    (curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE,
@@ -390,6 +515,7 @@ out:
 	curl_easy_cleanup(curl);
 	curl_slist_free_all(headers);
 	strbuf_release(&sink.body);
+	strbuf_release(&noproxy);
 	return r;
 }
 

@@ -7,6 +7,12 @@
  * 30 s). MUST NOT: log a request body, a bearer token or a response body.
  * Only https URLs are accepted, except http on loopback (127.0.0.1, [::1],
  * localhost) for development and tests.
+ *
+ * Proxies: libcurl's https_proxy, HTTPS_PROXY, http_proxy, all_proxy and
+ * no_proxy (or NO_PROXY); loopback never goes through a proxy, whatever
+ * no_proxy says. CA certificates: http_set_ca_file(), else as curl's
+ * tool: CURL_CA_BUNDLE, else SSL_CERT_DIR and SSL_CERT_FILE, else
+ * libcurl's default; for an https proxy too.
  */
 #ifndef CLERK_HTTP_H
 #define CLERK_HTTP_H
@@ -32,6 +38,13 @@ struct http_response {
 void http_response_release(struct http_response *resp);
 
 /*
+ * Trust the CA certificates (PEM) in file @path for every request from
+ * now on, instead of what the environment names; NULL: back to the
+ * environment. The path is copied.
+ */
+int http_set_ca_file(const char *path);
+
+/*
  * True when @url may be contacted under the policy above: "https://" or
  * "http://" (lower case) and a host, with an optional port 1-65535; for
  * http the host is exactly 127.0.0.1, [::1] or localhost. Refused: '@'
@@ -43,10 +56,14 @@ bool http_url_allowed(const char *url);
 /*
  * POST @form (application/x-www-form-urlencoded, a secret) to @url.
  * Returns 0 whenever an HTTP response arrived, whatever its status;
- * CLERK_ENET (with a message naming the URL and curl's reason) when none
- * did, CLERK_EPROTO when the body was over the limit, CLERK_ECONFIG when
- * the URL is not allowed. On success @out (HTTP_RESPONSE_INIT or a
- * previous answer) is released and replaced; on failure it is untouched.
+ * CLERK_ETLS (with a message naming the URL and curl's reason, and how
+ * to trust a private CA) when TLS failed: an untrusted certificate, a
+ * wrong host name, a refused protocol version; CLERK_ENET (message
+ * likewise) when no answer came for another reason: DNS, connect,
+ * reset, timeout; CLERK_EPROTO when the body was over the limit,
+ * CLERK_ECONFIG when the URL is not allowed or the CA file unusable. On success
+ * @out (HTTP_RESPONSE_INIT or a previous answer) is released and replaced; on
+ * failure it is untouched.
  */
 int http_post_form(const char *url, const char *form,
                    struct http_response *out);

@@ -35,6 +35,83 @@ json_init(void)
 #define C(n)  ((cJSON *)(n))
 #define CC(n) ((const cJSON *)(n))
 
+/*
+ * cJSON ends a string at a NUL, so "a\u0000b" would read as "a" here and
+ * as all of it elsewhere: refuse a raw NUL (never valid JSON) and the
+ * escape "\u0000" anywhere (also where it is only text after an escaped
+ * backslash; nothing legitimate sends that).
+ */
+static bool
+has_nul(const char *text, size_t len)
+{
+	const char *p = text, *end = text + len;
+
+	if (memchr(text, '\0', len))
+		return true;
+	while ((p = memchr(p, '\\', (size_t)(end - p))) && end - p >= 6) {
+		if (memcmp(p + 1, "u0000", 5) == 0)
+			return true;
+		p++;
+	}
+	return false;
+}
+
+static int
+key_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Does object @obj hold a member name twice? -1: out of memory. */
+static int
+object_has_duplicate(const cJSON *obj)
+{
+	const cJSON *m, *o;
+	const char **keys;
+	size_t n = 0, i;
+	int dup = 0;
+
+	for (m = obj->child; m; m = m->next)
+		n++;
+	if (n <= 16) {
+		for (m = obj->child; m; m = m->next)
+			for (o = m->next; o; o = o->next)
+				if (strcmp(m->string, o->string) == 0)
+					return 1;
+		return 0;
+	}
+	if (!(keys = malloc(n * sizeof(*keys))))
+		return -1;
+	for (i = 0, m = obj->child; m; m = m->next)
+		keys[i++] = m->string;
+	qsort(keys, n, sizeof(*keys), key_cmp);
+	for (i = 1; i < n && !dup; i++)
+		dup = strcmp(keys[i - 1], keys[i]) == 0;
+	free(keys);
+	return dup;
+}
+
+/*
+ * Does any object under @node hold a member name twice? Readers differ
+ * there (cJSON takes the first, Go and serde the last), so such a
+ * document is refused rather than read one way of two. The depth is
+ * bounded by cJSON's nesting limit.
+ */
+static int
+has_duplicate(const cJSON *node)
+{
+	const cJSON *c;
+	int r;
+
+	if (cJSON_IsObject(node) && (r = object_has_duplicate(node)))
+		return r;
+	if (cJSON_IsObject(node) || cJSON_IsArray(node))
+		for (c = node->child; c; c = c->next)
+			if ((r = has_duplicate(c)))
+				return r;
+	return 0;
+}
+
 struct json *
 json_parse(const char *text, size_t len)
 {
@@ -42,7 +119,7 @@ json_parse(const char *text, size_t len)
 	const char *end = NULL;
 	cJSON *doc;
 
-	if (!text || len > JSON_MAX_INPUT)
+	if (!text || len > JSON_MAX_INPUT || has_nul(text, len))
 		return NULL;
 	doc = cJSON_ParseWithLengthOpts(text, len, &end, 0);
 	if (!doc)
@@ -51,7 +128,7 @@ json_parse(const char *text, size_t len)
 	while (end && end < text + len &&
 	       (*end == ' ' || *end == '\t' || *end == '\n' || *end == '\r'))
 		end++;
-	if (end != text + len) {
+	if (end != text + len || has_duplicate(doc)) {
 		cJSON_Delete(doc);
 		return NULL;
 	}

@@ -19,7 +19,12 @@ struct json; /* opaque: a node of a parsed or built document */
 /* Install the wiping allocator hooks; idempotent, called by json_parse. */
 void json_init(void);
 
-/* Parse @len bytes; NULL when malformed, too large or out of memory. */
+/*
+ * Parse @len bytes; NULL when malformed, too large or out of memory, and
+ * for what other readers could read another way: a NUL byte or "\u0000"
+ * (which would end a string early here), or an object that names a
+ * member twice (cJSON takes the first, Go and serde the last).
+ */
 struct json *json_parse(const char *text, size_t len);
 /* Free a whole document (root only), wiping it. NULL is fine. */
 void json_free(struct json *doc);

@@ -72,9 +72,9 @@ const struct jwk *jwks_next(const struct jwks *set, const char *alg,
  * (<state>/jwks-<hash of the URI>.json, 0600) when younger than
  * JWKS_MAX_AGE and @refetch is false, else fetched and, when valid,
  * cached. *@from_cache tells which. Errors are reported: CLERK_ENET when
- * the provider cannot be reached, CLERK_EPROVIDER for an error status or
- * a malformed set, CLERK_ECONFIG for a URL that http_url_allowed()
- * refuses.
+ * the provider cannot be reached (CLERK_ETLS: TLS refused it),
+ * CLERK_EPROVIDER for an error status or a malformed set, CLERK_ECONFIG
+ * for a URL that http_url_allowed() refuses.
  */
 int jwks_load(const char *jwks_uri, bool refetch, struct jwks *out,
               bool *from_cache);

@@ -7,6 +7,10 @@
  * MUST: never block on one connection: sockets are non-blocking, answers
  * are written as POLLOUT allows, every connection has a deadline, and a
  * new connection always finds a slot (the oldest idle one is dropped).
+ * MUST NOT: drop a connection whose request has begun to arrive while one
+ * that has sent nothing can go instead, bytes not read yet included: a
+ * browser's request lost under a flood of idle connections ends the
+ * sign-in.
  * MUST: compare state in constant time; only the expected state ends the
  * wait, and the issuer is checked before the result is believed, error
  * answers included (RFC 9207 section 2.4).
@@ -32,6 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <time.h>
@@ -40,6 +45,7 @@
 #include "error.h"
 #include "interrupt.h"
 #include "log.h"
+#include "oauth.h"
 #include "progress.h"
 #include "util.h"
 
@@ -355,15 +361,17 @@ callback_error(struct conn *c, struct wait *w, struct callback_params *cb)
 {
 	struct strbuf page = STRBUF_INIT;
 	bool denied = strcmp(cb->error, "access_denied") == 0;
-	char err[80], desc[240];
+	char err[80], desc[STR_TEXT_MAX + 4];
 
-	log_error("sign-in %s: %s%s%s%s",
+	log_error("sign-in %s: %s%s%s%s%s%s",
 	          denied ? "refused by the provider"
 	                 : "failed: the provider answered",
 	          str_printable(cb->error, err, sizeof(err)),
 	          cb->error_description ? " (" : "",
-	          str_printable(cb->error_description, desc, sizeof(desc)),
-	          cb->error_description ? ")" : "");
+	          str_printable_text(cb->error_description, desc),
+	          cb->error_description ? ")" : "", denied ? "" : "; ",
+	          denied ? ""
+	                 : oauth_error_hint(cb->error, cb->error_description));
 	if (strbuf_adds(&page, denied ? HEAD_BAD("Sign-in refused")
 	                              : HEAD_BAD("Sign-in failed")) ||
 	    strbuf_adds(&page, "<p>The provider answered:</p>\n"
@@ -579,6 +587,19 @@ conn_event(struct listener *l, struct conn *c, short ev, struct wait *w)
 }
 
 /*
+ * True when @c has received part of a request: read already, or waiting
+ * in the socket, arrived after poll() looked (a busy listener, a flood).
+ */
+static bool
+conn_started(const struct conn *c)
+{
+	int pending = 0;
+
+	return c->inlen > 0 ||
+	       (ioctl(c->fd, FIONREAD, &pending) == 0 && pending > 0);
+}
+
+/*
  * A slot for a new connection. When all are taken the one least likely
  * to matter goes: lingering, then idle (nothing received), then partial,
  * then writing; the oldest first.
@@ -598,9 +619,12 @@ conn_slot(struct listener *l)
 
 	for (i = 0; i < LISTENER_MAX_CONNECTIONS; i++) {
 		c = &l->conns[i];
-		rk = rank[c->state] + (c->state == CONN_READ && c->inlen);
+		rk = rank[c->state];
 		if (rk < 0)
 			return c;
+		/* Only an idle one can be better than the best so far. */
+		if (c->state == CONN_READ && rk <= best && conn_started(c))
+			rk++;
 		if (rk < best || (rk == best && c->since < victim->since)) {
 			best = rk;
 			victim = c;

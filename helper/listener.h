@@ -8,7 +8,9 @@
  * (431) or with a Host other than 127.0.0.1:<port> or localhost:<port>
  * (400, against DNS rebinding) is refused and closed; a connection idle
  * for LISTENER_IDLE_SECONDS is dropped silently; past
- * LISTENER_MAX_CONNECTIONS the oldest idle connection makes room. Only
+ * LISTENER_MAX_CONNECTIONS the oldest connection that has sent nothing
+ * makes room (one whose request has begun, read or still waiting in the
+ * socket, stays while such a one exists). Only
  * "GET /callback" whose state equals the expected one (constant-time)
  * ends the wait; a wrong state gets a 400 page and the wait goes on.
  * Responses are a small self-contained HTML page with

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -25,6 +26,34 @@ lock_path(const struct config *cfg, char **out)
 		r = config_key_path(cfg, dir, "", ".lock", out);
 	free(dir);
 	return r;
+}
+
+/*
+ * Open (or create) the lock file @path: never blocking (a FIFO there is
+ * refused, not waited on), and only a regular file of ours.
+ */
+static int
+lock_open(const char *path, int *fd_out)
+{
+	struct stat st;
+	int fd = open(path,
+	              O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK,
+	              0600);
+
+	if (fd < 0) {
+		log_error("cannot open lock file %s: %s", path,
+		          strerror(errno));
+		return CLERK_EIO;
+	}
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_uid != geteuid()) {
+		log_error("refusing lock file %s: not a regular file of yours "
+		          "(remove it)",
+		          path);
+		close(fd);
+		return CLERK_EPERM;
+	}
+	*fd_out = fd;
+	return 0;
 }
 
 static int64_t
@@ -48,12 +77,9 @@ lock_acquire(const struct config *cfg, int timeout_s, int *fd_out)
 
 	if ((r = lock_path(cfg, &path)))
 		return r;
-	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		log_error("cannot open lock file %s: %s", path,
-		          strerror(errno));
+	if ((r = lock_open(path, &fd))) {
 		free(path);
-		return CLERK_EIO;
+		return r;
 	}
 	start = now_ms();
 	deadline = start + (int64_t)timeout_s * 1000;

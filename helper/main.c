@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <sys/resource.h>
 
 #include "config.h"
 #include "error.h"
@@ -229,10 +228,8 @@ exit_status(int r)
 static void
 harden(void)
 {
-	struct rlimit none = {0, 0};
-
 	/* No core dump, no ptrace by peers: memory holds tokens. */
-	(void)setrlimit(RLIMIT_CORE, &none);
+	core_limit_drop();
 	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 }
 

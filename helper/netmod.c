@@ -5,6 +5,7 @@
 #include "discovery.h"
 #include "error.h"
 #include "flow.h"
+#include "http.h"
 #include "jwt.h"
 #include "log.h"
 #include "net.h"
@@ -57,11 +58,21 @@ out:
 	return r;
 }
 
+/* What every entry needs before it talks to the provider. */
+static int
+net_setup(const struct config *cfg)
+{
+	return http_set_ca_file(cfg->ca_file);
+}
+
 static int
 net_refresh(const struct config *cfg, struct tokenset *ts)
 {
 	struct oidc_provider op = {0};
-	int r = discovery_load(cfg, true, &op);
+	int r = net_setup(cfg);
+
+	if (!r)
+		r = discovery_load(cfg, true, &op);
 
 	if (!r)
 		r = refresh_verified(cfg, &op, ts);
@@ -73,8 +84,10 @@ static int
 net_signin(const struct config *cfg, struct tokenset *ts)
 {
 	struct oidc_provider op = {0};
-	int r = discovery_load(cfg, false, &op);
+	int r = net_setup(cfg);
 
+	if (!r)
+		r = discovery_load(cfg, false, &op);
 	if (!r)
 		r = flow_signin(cfg, &op, ts);
 	oidc_provider_release(&op);
@@ -86,7 +99,10 @@ net_userinfo(const struct config *cfg, struct tokenset *ts)
 {
 	struct oidc_provider op = {0};
 	char *json = NULL;
-	int r = discovery_load(cfg, false, &op);
+	int r = net_setup(cfg);
+
+	if (!r)
+		r = discovery_load(cfg, false, &op);
 
 	if (!r && !op.userinfo_endpoint) {
 		log_error("the provider has no userinfo endpoint");
@@ -104,8 +120,11 @@ static int
 net_revoke(const struct config *cfg, const struct tokenset *ts)
 {
 	struct oidc_provider op = {0};
+	int r = net_setup(cfg);
+
 	/* Cached metadata of any age will do: only one endpoint is needed. */
-	int r = discovery_load(cfg, true, &op);
+	if (!r)
+		r = discovery_load(cfg, true, &op);
 
 	if (!r)
 		r = oauth_revoke_tokens(cfg, &op, ts);

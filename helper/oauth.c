@@ -171,16 +171,24 @@ commit_answer(const struct answer *a, struct tokenset *out)
 	return r;
 }
 
-static const char *
-error_hint(const char *error)
+const char *
+oauth_error_hint(const char *error, const char *description)
 {
 	if (strcmp(error, "invalid_grant") == 0)
 		return "sign in again";
 	if (strcmp(error, "invalid_client") == 0 ||
 	    strcmp(error, "unauthorized_client") == 0)
 		return "check --client-id and the OAuth application";
+	if (strcmp(error, "invalid_scope") == 0 && description &&
+	    strstr(description, "offline_access"))
+		return "add the offline_access scope to the OAuth application "
+		       "in the Clerk dashboard (Configure > OAuth "
+		       "applications > Scopes): it gives the refresh token "
+		       "that keeps renewal silent";
 	if (strcmp(error, "invalid_scope") == 0)
-		return "check --scopes";
+		return "check --scopes: each scope must be enabled for the "
+		       "OAuth application in the Clerk dashboard (Configure > "
+		       "OAuth applications > Scopes), offline_access too";
 	return "check the OAuth application's settings";
 }
 
@@ -190,7 +198,7 @@ report_error(long status, const struct json *doc, long retry_after)
 {
 	const char *err = json_get_string(doc, "error");
 	const char *desc = json_get_string(doc, "error_description");
-	char e[65], d[201], retry[64] = "";
+	char e[65], d[STR_TEXT_MAX + 4], retry[64] = "";
 
 	if (retry_after >= 0 && (status == 429 || status == 503))
 		snprintf(retry, sizeof(retry), ", retry after %ld s",
@@ -198,8 +206,8 @@ report_error(long status, const struct json *doc, long retry_after)
 	if (err && (status == 400 || status == 401 || status == 200)) {
 		log_error("token request failed: %s%s%s%s; %s",
 		          str_printable(err, e, sizeof(e)), desc ? " (" : "",
-		          desc ? str_printable(desc, d, sizeof(d)) : "",
-		          desc ? ")" : "", error_hint(err));
+		          desc ? str_printable_text(desc, d) : "",
+		          desc ? ")" : "", oauth_error_hint(err, desc));
 		if (strcmp(err, "invalid_grant") == 0 && status != 200)
 			return CLERK_EGRANT;
 		return CLERK_EPROVIDER;
@@ -474,7 +482,7 @@ oauth_revoke_tokens(const struct config *cfg, const struct oidc_provider *op,
 
 	if (ts->refresh_token)
 		r = oauth_revoke(cfg, op, ts->refresh_token, "refresh_token");
-	if (r == CLERK_ENET)
+	if (r == CLERK_ENET || r == CLERK_ETLS)
 		return r;
 	if (ts->access_token && !jwt_shaped(ts->access_token))
 		r2 = oauth_revoke(cfg, op, ts->access_token, "access_token");

@@ -29,6 +29,12 @@ int oauth_parse_token_response(long status, const char *body, size_t len,
                                int64_t now, struct tokenset *out);
 
 /*
+ * What to do about the OAuth error @error, whose error_description is
+ * @description (or NULL): a phrase for the "(...)" of a message.
+ */
+const char *oauth_error_hint(const char *error, const char *description);
+
+/*
  * grant_type=authorization_code with PKCE: POST code, redirect_uri,
  * client_id and code_verifier. Fills @out as above.
  */
@@ -64,8 +70,8 @@ int oauth_userinfo(const struct oidc_provider *op, const char *access_token,
  * it no longer knows). Otherwise a warning, never an error, names the
  * cause: unsupported_token_type, a refused client (401), another status,
  * or no revocation endpoint (all CLERK_EPROVIDER); an unreachable
- * provider is CLERK_ENET (http.c says why). The caller forgets its tokens
- * whatever the answer.
+ * provider is CLERK_ENET, a refused TLS peer CLERK_ETLS (http.c says
+ * why). The caller forgets its tokens whatever the answer.
  */
 int oauth_revoke(const struct config *cfg, const struct oidc_provider *op,
                  const char *token, const char *hint);

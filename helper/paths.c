@@ -86,22 +86,40 @@ paths_state_dir(char **out)
 	return r;
 }
 
+/*
+ * A runtime dir to read from must be ours and private too (it may sit in
+ * a shared XDG_RUNTIME_DIR where others can create it first); a missing
+ * one is fine, its files are then missing as well.
+ */
+static int
+runtime_dir_use(const char *dir, int use)
+{
+	int r;
+
+	if (use == PATHS_CREATE)
+		return dir_ensure_private(dir);
+	r = dir_check_private(dir, use == PATHS_QUIET);
+	return r == CLERK_ENOTFOUND ? 0 : r;
+}
+
 int
-paths_runtime_dir(char **out, int create)
+paths_runtime_dir(char **out, int use)
 {
 	const char *rt = getenv("XDG_RUNTIME_DIR");
 	char *dir = NULL;
 	int r;
 
-	if (!rt || rt[0] != '/')
-		return create ? paths_state_dir(out)
-		              : xdg_path("XDG_STATE_HOME", ".local/state", out);
-	if ((r = paths_join(rt, APP, &dir)))
-		return r;
-	if (create && (r = dir_ensure_private(dir))) {
-		free(dir);
-		return r;
+	if (!rt || rt[0] != '/') {
+		if (use == PATHS_CREATE)
+			return paths_state_dir(out);
+		r = xdg_path("XDG_STATE_HOME", ".local/state", &dir);
+	} else {
+		r = paths_join(rt, APP, &dir);
 	}
-	*out = dir;
-	return 0;
+	if (!r && (r = runtime_dir_use(dir, use)) == 0) {
+		*out = dir;
+		return 0;
+	}
+	free(dir);
+	return r;
 }

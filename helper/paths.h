@@ -15,8 +15,17 @@ int paths_config_file(char **out);
 /* The state dir, created 0700 when missing. */
 int paths_state_dir(char **out);
 
-/* The runtime dir, created 0700 when missing (only with @create). */
-int paths_runtime_dir(char **out, int create);
+/* How the runtime dir is used: read from (checked when it exists; the
+ * check's message only with PATHS_READ), or written to (created). */
+#define PATHS_READ   0
+#define PATHS_CREATE 1
+#define PATHS_QUIET  2
+
+/*
+ * The runtime dir, created 0700 when missing with PATHS_CREATE. Either
+ * way an existing one must be ours and private, else CLERK_EPERM.
+ */
+int paths_runtime_dir(char **out, int use);
 
 /* "<dir>/<name>" into a new string. */
 int paths_join(const char *dir, const char *name, char **out);

@@ -112,6 +112,8 @@ proto_error_text(int r)
 		return "configuration error (see `clerk-credential status`)";
 	case CLERK_ENET:
 		return "cannot reach the identity provider";
+	case CLERK_ETLS:
+		return "TLS with the identity provider failed (see stderr)";
 	case CLERK_EPROVIDER:
 	case CLERK_EGRANT:
 		return "the identity provider refused (run `clerk-credential "

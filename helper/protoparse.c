@@ -53,12 +53,13 @@ port_valid(const char *p, size_t n)
 	return v >= 1 && v <= 65535;
 }
 
-/* host[:port] or [v6][:port] in exactly @n bytes at @s. */
-static bool
+bool
 host_port_valid(const char *s, size_t n)
 {
 	size_t i = 0;
 
+	if (n == 0 || n > PROTO_MAX_HOST)
+		return false;
 	if (s[0] == '[') {
 		for (i = 1; i < n && s[i] != ']'; i++)
 			if (!strchr("0123456789abcdefABCDEF:.", s[i]))
@@ -110,7 +111,7 @@ server_ref_parse(const char *in, bool scheme_required, struct server_ref *out)
 	if (at > auth)
 		auth = at;
 	n = (size_t)(end - auth);
-	if (n == 0 || n > PROTO_MAX_HOST || !host_port_valid(auth, n))
+	if (!host_port_valid(auth, n))
 		return CLERK_EPROTO;
 	memcpy(out->scheme, scheme, strlen(scheme) + 1);
 	for (i = 0; i < n; i++) {
@@ -154,22 +155,66 @@ docker_input_join(char *buf, size_t len)
 }
 
 /*
- * cJSON ends a string at a NUL, which would hide the rest of a URL from
- * the host rule: refuse a NUL byte, and "\u0000" anywhere (also where it is
- * only text after an escaped backslash; nothing legitimate sends that).
+ * Go's encoding/json, which docker, kubectl and Terraform read these with,
+ * matches a member name to a field without regard to case: ASCII letters,
+ * and the four other runes that fold to one (U+0130 and U+0131 to i,
+ * U+017F to s, U+212A to k). Does member name @name match the ASCII field
+ * name @field that way?
  */
-static struct json *
-parse_no_nul(const char *text, size_t len)
+static bool
+go_name_equal(const char *name, const char *field)
 {
-	size_t i;
+	static const struct {
+		const char *utf8;
+		char ascii;
+	} odd[] = {
+	        {"\xc4\xb0", 'i'}, /* LATIN CAPITAL LETTER I WITH DOT ABOVE */
+	        {"\xc4\xb1", 'i'}, /* LATIN SMALL LETTER DOTLESS I */
+	        {"\xc5\xbf", 's'}, /* LATIN SMALL LETTER LONG S */
+	        {"\xe2\x84\xaa", 'k'}, /* KELVIN SIGN */
+	};
+	size_t i, n;
 
-	if (!text || memchr(text, '\0', len))
-		return NULL;
-	for (i = 0; i + 6 <= len; i++)
-		if (text[i] == '\\' && text[i + 1] == 'u' &&
-		    strncmp(text + i + 2, "0000", 4) == 0)
-			return NULL;
-	return json_parse(text, len);
+	for (; *field; field++) {
+		char f = (char)(*field | 0x20); /* fields are letters */
+
+		if (((unsigned char)*name | 0x20) == (unsigned char)f &&
+		    (unsigned char)*name < 0x80) {
+			name++;
+			continue;
+		}
+		for (i = 0; i < sizeof(odd) / sizeof(odd[0]); i++) {
+			n = strlen(odd[i].utf8);
+			if (odd[i].ascii == f &&
+			    strncmp(name, odd[i].utf8, n) == 0)
+				break;
+		}
+		if (i == sizeof(odd) / sizeof(odd[0]))
+			return false;
+		name += n;
+	}
+	return *name == '\0';
+}
+
+/*
+ * The member of @obj that Go would decode into field @field: *@out, or
+ * NULL when none. CLERK_EPROTO when two match ("spec" and "Spec"), which
+ * Go would merge and we would not read the same way.
+ */
+static int
+go_member(const struct json *obj, const char *field, const struct json **out)
+{
+	const struct json *m;
+
+	*out = NULL;
+	for (m = json_first_member(obj); m; m = json_next_member(m)) {
+		if (!go_name_equal(json_member_key(m), field))
+			continue;
+		if (*out)
+			return CLERK_EPROTO;
+		*out = m;
+	}
+	return 0;
 }
 
 /*
@@ -203,27 +248,17 @@ int
 docker_creds_parse(const char *text, size_t len, struct docker_creds *out)
 {
 	struct docker_creds c = DOCKER_CREDS_INIT;
-	const struct json *m;
-	struct json *doc = parse_no_nul(text, len);
+	const struct json *url, *user, *secret;
+	struct json *doc = json_parse(text, len);
 	int r = CLERK_EPROTO;
 
-	if (!json_is_object(doc))
+	if (!json_is_object(doc) || go_member(doc, "ServerURL", &url) ||
+	    go_member(doc, "Username", &user) ||
+	    go_member(doc, "Secret", &secret) ||
+	    (r = take_string(url, &c.server_url, false)) ||
+	    (r = take_string(user, &c.username, false)) ||
+	    (r = take_string(secret, &c.secret, true)))
 		goto out;
-	/* Go's encoding/json matches member names without regard to case. */
-	for (m = json_first_member(doc); m; m = json_next_member(m)) {
-		const char *k = json_member_key(m);
-
-		if (strcasecmp(k, "ServerURL") == 0)
-			r = take_string(m, &c.server_url, false);
-		else if (strcasecmp(k, "Username") == 0)
-			r = take_string(m, &c.username, false);
-		else if (strcasecmp(k, "Secret") == 0)
-			r = take_string(m, &c.secret, true);
-		else
-			r = 0;
-		if (r)
-			goto out;
-	}
 	r = 0;
 	*out = c;
 	c = (struct docker_creds)DOCKER_CREDS_INIT;
@@ -241,13 +276,10 @@ exec_info_release(struct exec_info *e)
 	*e = (struct exec_info)EXEC_INFO_INIT;
 }
 
-/* An optional member that must be an object when present. */
+/* Member @m, when present and not null, must be an object: *@out. */
 static int
-optional_object(const struct json *obj, const char *key,
-                const struct json **out)
+member_object(const struct json *m, const struct json **out)
 {
-	const struct json *m = json_get(obj, key);
-
 	*out = NULL;
 	if (!m || strcmp(json_type_name(m), "null") == 0)
 		return 0;
@@ -257,40 +289,54 @@ optional_object(const struct json *obj, const char *key,
 	return 0;
 }
 
+/* An optional member that must be an object when present. */
+static int
+optional_object(const struct json *obj, const char *key,
+                const struct json **out)
+{
+	return member_object(json_get(obj, key), out);
+}
+
+/* spec of an ExecCredential, its members named as Go would match them. */
 static int
 exec_spec_parse(const struct json *spec, struct exec_info *e)
 {
 	const struct json *m, *cluster;
-	int r;
 
-	if ((m = json_get(spec, "interactive")) &&
-	    strcmp(json_type_name(m), "null") != 0) {
+	if (go_member(spec, "interactive", &m))
+		return CLERK_EPROTO;
+	if (m && strcmp(json_type_name(m), "null") != 0) {
 		if (json_bool_value(m, &e->interactive))
 			return CLERK_EPROTO;
 		e->interactive_set = true;
 	}
-	if ((r = optional_object(spec, "cluster", &cluster)) || !cluster)
-		return r;
-	return take_string(json_get(cluster, "server"), &e->server, false);
+	if (go_member(spec, "cluster", &m) || member_object(m, &cluster))
+		return CLERK_EPROTO;
+	if (!cluster)
+		return 0;
+	if (go_member(cluster, "server", &m))
+		return CLERK_EPROTO;
+	return take_string(m, &e->server, false);
 }
 
+/* client-go reads KUBERNETES_EXEC_INFO with Go's matching of names. */
 int
 exec_info_parse(const char *text, size_t len, struct exec_info *out)
 {
 	struct exec_info e = EXEC_INFO_INIT;
-	const struct json *spec;
-	struct json *doc = parse_no_nul(text, len);
-	const char *kind;
+	const struct json *kind, *api, *m, *spec;
+	struct json *doc = json_parse(text, len);
+	const char *k;
 	int r = CLERK_EPROTO;
 
-	if (!json_is_object(doc))
+	if (!json_is_object(doc) || go_member(doc, "kind", &kind) ||
+	    go_member(doc, "apiVersion", &api) || go_member(doc, "spec", &m))
 		goto out;
-	if (json_get(doc, "kind") && (!(kind = json_get_string(doc, "kind")) ||
-	                              strcmp(kind, "ExecCredential") != 0))
+	if (kind && (!(k = json_string_value(kind)) ||
+	             strcmp(k, "ExecCredential") != 0))
 		goto out;
-	if ((r = take_string(json_get(doc, "apiVersion"), &e.api_version,
-	                     false)) ||
-	    (r = optional_object(doc, "spec", &spec)))
+	if ((r = take_string(api, &e.api_version, false)) ||
+	    (r = member_object(m, &spec)))
 		goto out;
 	if (spec && (r = exec_spec_parse(spec, &e)))
 		goto out;
@@ -305,7 +351,7 @@ out:
 int
 bazel_request_parse(const char *text, size_t len, char **uri)
 {
-	struct json *doc = parse_no_nul(text, len);
+	struct json *doc = json_parse(text, len);
 	char *u = NULL;
 	int r = CLERK_EPROTO;
 
@@ -366,7 +412,7 @@ cargo_request_parse(const char *text, size_t len, struct cargo_request *out)
 {
 	struct cargo_request q = CARGO_REQUEST_INIT;
 	const struct json *reg = NULL;
-	struct json *doc = parse_no_nul(text, len);
+	struct json *doc = json_parse(text, len);
 	int r = CLERK_EPROTO;
 
 	if (!json_is_object(doc) || json_get_int64(doc, "v", &q.v) ||
@@ -396,12 +442,15 @@ out:
 int
 tf_store_parse(const char *text, size_t len, char **token)
 {
-	struct json *doc = parse_no_nul(text, len);
+	struct json *doc = json_parse(text, len);
 	char *t = NULL;
 	int r = CLERK_EPROTO;
 
-	if (json_is_object(doc))
-		r = take_string(json_get(doc, "token"), &t, true);
+	const struct json *m;
+
+	/* Terraform writes it with Go's encoding/json. */
+	if (json_is_object(doc) && go_member(doc, "token", &m) == 0)
+		r = take_string(m, &t, true);
 	if (r == 0)
 		*token = t;
 	else

@@ -25,6 +25,15 @@
 /* Longest request any of these protocols sends on stdin. */
 #define PROTO_MAX_INPUT (1024 * 1024)
 
+/*
+ * Is @s (exactly @n bytes) a host the host rule can match: a host name
+ * (letters, digits, '.', '-') or an IPv6 literal in brackets, then
+ * optionally ':' and a port from 1 to 65535, PROTO_MAX_HOST bytes at
+ * most? Nothing else: no user info, '/', '%', space, NUL or empty port.
+ * The one check of every host a request names, for every protocol.
+ */
+bool host_port_valid(const char *s, size_t n);
+
 /* Where a request goes, as the host rule needs it. */
 struct server_ref {
 	char scheme[6];                /* "https" or "http" */

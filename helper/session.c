@@ -12,6 +12,7 @@
 #include "lock.h"
 #include "log.h"
 #include "net.h"
+#include "reject.h"
 #include "store.h"
 #include "tokenset.h"
 #include "util.h"
@@ -62,6 +63,20 @@ stamp(const struct config *cfg, struct tokenset *ts)
 	str_set(&ts->profile, cfg->profile);
 }
 
+/* Under the lock: a new access token @token was minted (reject.h). */
+static void
+note_mint(const struct config *cfg, const char *token)
+{
+	struct reject_state rs;
+
+	if (!token || reject_load(cfg, &rs) || !rs.pending)
+		return;
+	reject_on_mint(&rs, reject_fingerprint(token), time_now());
+	if (reject_save(cfg, &rs))
+		log_warn("could not record the new token's fingerprint; "
+		         "continuing");
+}
+
 /* Keep @ts: store first (it may hold a rotated refresh token), then cache. */
 static int
 keep(const struct config *cfg, struct store *st, struct tokenset *ts)
@@ -71,6 +86,7 @@ keep(const struct config *cfg, struct store *st, struct tokenset *ts)
 	stamp(cfg, ts);
 	if ((r = store_save(st, ts)))
 		return r;
+	note_mint(cfg, ts->access_token);
 	if (cfg->storage != STORAGE_MEMORY && ts->access_token &&
 	    cache_write(cfg, ts->access_token, ts->expires_at))
 		log_warn("could not cache the access token; continuing");
@@ -149,12 +165,46 @@ not_interactive(void)
 	return CLERK_ENOINTERACT;
 }
 
+/*
+ * Under the lock, before a refresh or sign-in for git: CLERK_EHELD while
+ * a server refuses fresh tokens (reject.h), said once per hold.
+ */
 static int
-token_locked(const struct config *cfg, struct store *st, char **token,
+check_hold(const struct config *cfg)
+{
+	struct reject_state rs;
+	int64_t now = time_now();
+	int r;
+
+	if ((r = reject_load(cfg, &rs)))
+		return r;
+	if (!reject_held(&rs, now))
+		return 0;
+	if (rs.warned) {
+		log_debug("the server refuses fresh tokens: no token for "
+		          "another %lld s",
+		          (long long)(rs.hold_until - now));
+		return CLERK_EHELD;
+	}
+	log_error("the server refuses fresh tokens: it keeps rejecting "
+	          "them, so none is fetched for %d minutes (check that the "
+	          "OAuth application grants the scopes and audience the "
+	          "server expects, and whether the host takes the token as a "
+	          "password: --authtype=basic; `clerk-credential login` ends "
+	          "the wait)",
+	          REJECT_WINDOW / 60);
+	rs.warned = true;
+	if (reject_save(cfg, &rs))
+		log_warn("could not record the message; it may come again");
+	return CLERK_EHELD;
+}
+
+static int
+token_locked(const struct config *cfg, struct store *st, bool git, char **token,
              int64_t *expires_at)
 {
 	struct tokenset ts = TOKENSET_INIT;
-	int r;
+	int r, held;
 
 	/* Another process may have refreshed while we waited. */
 	if (session_cached_token(cfg, token, expires_at) == 0)
@@ -167,6 +217,11 @@ token_locked(const struct config *cfg, struct store *st, char **token,
 		if (cfg->storage != STORAGE_MEMORY)
 			cache_write(cfg, ts.access_token, ts.expires_at);
 		r = hand_out(&ts, token, expires_at);
+		goto out;
+	}
+	/* Past here the provider is asked: not while a hold is on. */
+	if (git && (held = check_hold(cfg))) {
+		r = held;
 		goto out;
 	}
 	if (r == 0 && ts.refresh_token) {
@@ -191,8 +246,9 @@ out:
 	return r;
 }
 
-int
-session_token(const struct config *cfg, char **token, int64_t *expires_at)
+static int
+token_common(const struct config *cfg, bool git, char **token,
+             int64_t *expires_at)
 {
 	struct store *st = NULL;
 	int fd = -1, r;
@@ -200,10 +256,22 @@ session_token(const struct config *cfg, char **token, int64_t *expires_at)
 	if ((r = store_open(cfg, &st)))
 		return r;
 	if ((r = lock_acquire(cfg, cfg->timeout, &fd)) == 0)
-		r = token_locked(cfg, st, token, expires_at);
+		r = token_locked(cfg, st, git, token, expires_at);
 	lock_release(fd);
 	store_close(st);
 	return r;
+}
+
+int
+session_token(const struct config *cfg, char **token, int64_t *expires_at)
+{
+	return token_common(cfg, false, token, expires_at);
+}
+
+int
+session_git_token(const struct config *cfg, char **token, int64_t *expires_at)
+{
+	return token_common(cfg, true, token, expires_at);
 }
 
 int
@@ -221,10 +289,31 @@ session_login(const struct config *cfg)
 	if ((r = lock_acquire(cfg, cfg->timeout, &fd)) == 0 &&
 	    ((r = store_load_move(st, &ts)) == 0 || r == CLERK_ENOTFOUND))
 		r = sign_in(cfg, st, &ts);
+	/* A new sign-in is the user's word: forget past rejections. */
+	if (r == 0 && reject_clear(cfg))
+		log_warn("could not clear the rejection state");
 	lock_release(fd);
 	store_close(st);
 	tokenset_release(&ts);
 	return r;
+}
+
+/* Under the lock: the current token @token was rejected (reject.h). */
+static void
+note_rejection(const struct config *cfg, const char *token)
+{
+	struct reject_state rs;
+
+	if (reject_load(cfg, &rs))
+		return;
+	if (reject_on_erase(&rs, reject_fingerprint(token), time_now()))
+		log_debug("erase: the server rejected a fresh token again; "
+		          "no new token until %lld",
+		          (long long)rs.hold_until);
+	else
+		log_debug("erase: first rejection; the next get refreshes");
+	if (reject_save(cfg, &rs))
+		log_warn("could not record the rejection");
 }
 
 int
@@ -232,13 +321,14 @@ session_erase(const struct config *cfg, const char *token)
 {
 	struct tokenset ts = TOKENSET_INIT;
 	struct store *st = NULL;
+	bool current = false;
 	int fd = -1, r;
 
 	if ((r = store_open(cfg, &st)))
 		return r;
 	if ((r = lock_acquire(cfg, cfg->timeout, &fd)))
 		goto out;
-	if ((r = cache_drop(cfg, token)))
+	if ((r = cache_drop_token(cfg, token, &current)))
 		goto out;
 	r = store_load_move(st, &ts);
 	if (r == CLERK_ENOTFOUND) {
@@ -252,8 +342,12 @@ session_erase(const struct config *cfg, const char *token)
 	secret_free(ts.access_token);
 	ts.access_token = NULL;
 	ts.expires_at = 0;
+	current = true;
 	r = store_save(st, &ts);
 out:
+	/* Only the current token's rejection counts, never an older one's. */
+	if (r == 0 && current && cfg->storage != STORAGE_MEMORY)
+		note_rejection(cfg, token);
 	lock_release(fd);
 	store_close(st);
 	tokenset_release(&ts);
@@ -277,6 +371,7 @@ logout_locked(const struct config *cfg, struct store *st)
 		revoked = net_load(&net) == 0 && net->revoke(cfg, &ts) == 0;
 	tokenset_release(&ts);
 	/* Whatever the provider said: cache, file, keyring (userinfo too). */
+	(void)reject_clear(cfg);
 	r = cache_drop(cfg, NULL);
 	r2 = store_clear_all(st);
 	if (r || r2)

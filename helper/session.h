@@ -29,6 +29,14 @@ int session_cached_token(const struct config *cfg, char **token,
  */
 int session_token(const struct config *cfg, char **token, int64_t *expires_at);
 
+/*
+ * session_token() for git's get: while a server refuses fresh tokens
+ * (reject.h), CLERK_EHELD instead of a refresh or sign-in, said on stderr
+ * once per hold.
+ */
+int session_git_token(const struct config *cfg, char **token,
+                      int64_t *expires_at);
+
 /* Sign in now, whatever is stored. */
 int session_login(const struct config *cfg);
 

@@ -154,6 +154,35 @@ out:
 	return r;
 }
 
+/*
+ * After a sign-in timed out: the commonest cause is a redirect URI the
+ * OAuth application does not list. The provider then shows its own
+ * error page instead of sending the browser back, so say what that
+ * looks like and what to register.
+ */
+static void
+redirect_hint(const struct config *cfg)
+{
+	char uri[48];
+
+	if (cfg->callback_port > 0)
+		snprintf(uri, sizeof(uri), "http://127.0.0.1:%d/callback",
+		         cfg->callback_port);
+	else
+		snprintf(uri, sizeof(uri), "http://127.0.0.1/callback");
+	log_info("if the browser showed the provider's error page about the "
+	         "redirect_uri instead of coming back here, the OAuth "
+	         "application does not list this helper's redirect URI: "
+	         "register %s for it in the Clerk dashboard (Configure > "
+	         "OAuth applications)%s",
+	         uri,
+	         cfg->callback_port > 0
+	                 ? ""
+	                 : ", or, if it matches ports exactly, register "
+	                   "http://127.0.0.1:PORT/callback and set "
+	                   "--callback-port PORT");
+}
+
 static int
 signin_code(const struct config *cfg, const struct oidc_provider *op,
             bool paste, bool *no_browser, struct tokenset *out)
@@ -188,6 +217,8 @@ signin_code(const struct config *cfg, const struct oidc_provider *op,
 		r = browser_wait(cfg, op, l, url, state.buf, no_browser, &cb);
 	listener_close(l);
 	l = NULL;
+	if (r == CLERK_ETIMEOUT)
+		redirect_hint(cfg);
 	if (r)
 		goto out;
 	if (!cb.code) {

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include "error.h"
@@ -92,6 +93,44 @@ str_printable(const char *s, char *buf, size_t size)
 	}
 	buf[i] = '\0';
 	return buf;
+}
+
+const char *
+str_printable_text(const char *s, char buf[static STR_TEXT_MAX + 4])
+{
+	str_printable(s, buf, STR_TEXT_MAX + 1);
+	if (s && strlen(s) > STR_TEXT_MAX)
+		memcpy(buf + STR_TEXT_MAX, "...", 4);
+	return buf;
+}
+
+/* The user's core-file limit, saved by core_limit_drop(). */
+static struct rlimit core_limit_user;
+static bool core_limit_saved;
+
+void
+core_limit_drop(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_CORE, &rl) == 0) {
+		core_limit_user = rl;
+		core_limit_saved = true;
+		rl.rlim_cur = 0;
+		if (setrlimit(RLIMIT_CORE, &rl) == 0)
+			return;
+	}
+	/* Cannot keep the hard limit: drop both, the browser gets none. */
+	rl.rlim_cur = rl.rlim_max = 0;
+	core_limit_saved = false;
+	(void)setrlimit(RLIMIT_CORE, &rl);
+}
+
+void
+core_limit_restore(void)
+{
+	if (core_limit_saved)
+		(void)setrlimit(RLIMIT_CORE, &core_limit_user);
 }
 
 bool

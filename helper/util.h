@@ -38,8 +38,31 @@ bool str_ct_equal(const char *a, const char *b);
  */
 const char *str_printable(const char *s, char *buf, size_t size);
 
+/*
+ * str_printable() for a provider's prose (an error_description): whole up
+ * to STR_TEXT_MAX bytes, else cut there and ended with "...".
+ */
+#define STR_TEXT_MAX 1024
+const char *str_printable_text(const char *s,
+                               char buf[static STR_TEXT_MAX + 4]);
+
 /* True when @s starts with @prefix. */
 bool str_starts_with(const char *s, const char *prefix);
+
+/*
+ * Core dumps off for this process (main() calls it first; memory holds
+ * tokens): the soft RLIMIT_CORE drops to 0. The hard limit stays, since
+ * a process cannot raise its own again, and the user's limit is kept for
+ * core_limit_restore().
+ */
+void core_limit_drop(void);
+
+/*
+ * In a child about to exec a program of the user's (the browser): the
+ * core-file limit the user had before core_limit_drop(), when it was
+ * dropped. Only a system call: safe between fork() and exec.
+ */
+void core_limit_restore(void);
 
 /* Wall-clock time in Unix seconds. */
 int64_t time_now(void);

@@ -3,11 +3,14 @@
 The tests run the built helper against:
 
 - tests/peers/provider.js: a real OpenID Provider (npm oidc-provider) on
-  127.0.0.1 with Clerk's paths;
+  127.0.0.1 behaving as Clerk's (Clerk's paths, a consent screen on every
+  sign-in, JWT access tokens);
 - tests/peers/headless-user.js: the user's browser ($BROWSER), a headless
-  Debian chromium driven by playwright-core, which signs in at the provider;
-- tests/peers/git-server.js: a smart-HTTP git server that accepts only tokens
-  the provider's introspection endpoint calls active;
+  Debian chromium driven by playwright-core, which signs in at the provider
+  and clicks Allow (or Deny) on its consent screen;
+- tests/peers/git-server.js: a smart-HTTP git server and git-lfs server that
+  offers Basic, Bearer or both and accepts only the provider's tokens (JWT
+  access tokens verified against its JWKS, opaque ones by introspection);
 - git itself.
 
 The helper binary comes from $CLERK_CREDENTIAL (the build's clerk-credential;
@@ -19,6 +22,7 @@ or in HTTP request bodies.
 """
 
 import contextlib
+import hashlib
 import json
 import os
 import re
@@ -42,6 +46,8 @@ PROVIDER_JS = PEERS_DIR / "provider.js"
 GIT_SERVER_JS = PEERS_DIR / "git-server.js"
 HEADLESS_USER_JS = PEERS_DIR / "headless-user.js"
 CLIENT_ID = "clerk-credential-test"
+# provider.js's access token lifetime without access_ttl: a day, as Clerk's.
+DEFAULT_ACCESS_TTL = 24 * 3600
 CHROMIUM = "/usr/bin/chromium"
 
 
@@ -222,9 +228,17 @@ def _stop(proc, grace=5):
 # --- the identity provider -------------------------------------------------
 
 class Provider:
-    """tests/peers/provider.js, running. Use as a context manager."""
+    """tests/peers/provider.js, running. Use as a context manager.
 
-    def __init__(self, workdir, access_ttl=None, device=True, iss=True):
+    As Clerk by default: a consent screen on every sign-in, JWT access
+    tokens living a day (access_ttl), token_type "bearer". access_format
+    "opaque" issues opaque access tokens; consent=False skips the consent
+    screen; no iss in the callback (iss=True adds RFC 9207's); device=False
+    has no device grant.
+    """
+
+    def __init__(self, workdir, access_ttl=None, device=True, iss=False,
+                 access_format=None, consent=True):
         self.workdir = Path(workdir)
         self.log_path = self.workdir / "provider.log"
         self.stderr_path = self.workdir / "provider.stderr"
@@ -233,8 +247,12 @@ class Provider:
             self.argv += ["--access-ttl", str(int(access_ttl))]
         if not device:
             self.argv.append("--no-device")
-        if not iss:
-            self.argv.append("--no-iss")
+        if iss:
+            self.argv.append("--iss")
+        if access_format is not None:
+            self.argv += ["--access-format", access_format]
+        if not consent:
+            self.argv.append("--no-consent")
         self.proc = None
         self.issuer = None
 
@@ -303,6 +321,12 @@ class Provider:
     def is_active(self, token):
         return self.introspect(token).get("active") is True
 
+    def revoke(self, token, hint="access_token"):
+        """Revoke token at the provider (RFC 7009), as an admin would;
+        a revoked access token leaves its refresh token alive."""
+        return self._post_form("/oauth/token/revoke", {
+            "token": token, "token_type_hint": hint, "client_id": CLIENT_ID})
+
 
 # --- the git server --------------------------------------------------------
 
@@ -342,16 +366,31 @@ def make_bare_repo(root, name="repo.git"):
 
 
 class GitServer:
-    """tests/peers/git-server.js serving root. Use as a context manager."""
+    """tests/peers/git-server.js serving root. Use as a context manager.
 
-    def __init__(self, workdir, root, issuer):
+    scheme: "basic" (the default), "bearer" or "both": the HTTP
+    authentication the server offers (and the WWW-Authenticate challenges it
+    sends). The same server speaks the git-lfs batch API under
+    REPO.git/info/lfs, objects kept in lfs_dir (default root/.lfs-objects).
+    name tells the logs of several servers in one workdir apart.
+    """
+
+    def __init__(self, workdir, root, issuer, scheme=None, realm=None,
+                 lfs_dir=None, name="git-server"):
         self.workdir = Path(workdir)
         self.root = Path(root)
-        self.log_path = self.workdir / "git-server.log"
-        self.stderr_path = self.workdir / "git-server.stderr"
+        self.log_path = self.workdir / ("%s.log" % name)
+        self.stderr_path = self.workdir / ("%s.stderr" % name)
+        self.refuse_path = self.workdir / ("%s.refused" % name)
         self.argv = [node(), str(GIT_SERVER_JS), "--port", "0", "--root", str(self.root),
                      "--issuer", issuer, "--client-id", CLIENT_ID,
-                     "--log", str(self.log_path)]
+                     "--log", str(self.log_path), "--refuse-file", str(self.refuse_path)]
+        if scheme is not None:
+            self.argv += ["--scheme", scheme]
+        if realm is not None:
+            self.argv += ["--realm", realm]
+        if lfs_dir is not None:
+            self.argv += ["--lfs-dir", str(lfs_dir)]
         self.proc = None
         self.url = None
 
@@ -376,6 +415,36 @@ class GitServer:
 
     def entries(self, since=0):
         return read_json_lines(self.log_path)[since:]
+
+    def mark(self):
+        """A position in the log; pass it as since= to count what follows."""
+        return len(self.entries())
+
+    def counts(self, since=0):
+        """What the server saw since the mark: {"requests": n, "401": n,
+        "ok.basic": n, "ok.bearer": n, "refused.basic": n, ..., "lfs.batch": n,
+        "lfs.upload": n, "lfs.download": n, ...}. ok.SCHEME counts accepted
+        requests per scheme the client sent, refused.SCHEME refused ones
+        (refused.none: no credentials at all)."""
+        out = {"requests": 0, "401": 0}
+        for e in self.entries(since):
+            out["requests"] += 1
+            if e.get("status") == 401:
+                out["401"] += 1
+            key = "%s.%s" % ("ok" if e.get("auth") == "ok" else "refused",
+                             e.get("scheme", "none"))
+            out[key] = out.get(key, 0) + 1
+            if e.get("lfs") and e.get("auth") == "ok":
+                key = "lfs." + e["lfs"]
+                out[key] = out.get(key, 0) + 1
+        return out
+
+    def refuse(self, token):
+        """From now on the server refuses token (stored as its SHA-256): a
+        revocation at the provider as a resource server sees it, which a JWT
+        access token otherwise survives until it expires."""
+        with open(self.refuse_path, "a", encoding="ascii") as f:
+            f.write(hashlib.sha256(token.encode()).hexdigest() + "\n")
 
     def stderr_tail(self, n=3000):
         with contextlib.suppress(OSError):
@@ -464,6 +533,13 @@ class Sandbox:
             if isinstance(pid, int) and pid not in done and pid > 1:
                 with contextlib.suppress(ProcessLookupError, PermissionError):
                     os.kill(pid, signal.SIGTERM)
+
+    def forget_rejections(self):
+        """Remove the helper's record of rejected tokens (the runtime dir's
+        *.reject files), as if its window had passed: a test's next erase
+        of the current token is then a first rejection again."""
+        for path in (self.runtime / "clerk-credential").glob("*.reject"):
+            path.unlink()
 
     # running the helper and git
 

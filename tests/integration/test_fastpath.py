@@ -7,6 +7,7 @@ status, and which shared libraries a cache hit maps.
 """
 
 import os
+import pwd
 import subprocess
 import tempfile
 import time
@@ -25,6 +26,15 @@ def helper_paths():
         raise RuntimeError("set CLERK_CREDENTIAL to the built clerk-credential")
     exe = Path(exe).resolve()
     return exe, exe.parent / "git-credential-clerk"
+
+
+def fnv1a64(text):
+    """FNV-1a 64 of @text (hash_fnv1a64() in util.c): names the index."""
+    h = 0xcbf29ce484222325
+    for b in text.encode():
+        h ^= b
+        h = (h * 0x100000001b3) & 0xFFFFFFFFFFFFFFFF
+    return h
 
 
 class FastPath(unittest.TestCase):
@@ -64,10 +74,11 @@ class FastPath(unittest.TestCase):
         path.chmod(0o600)
         return path
 
-    def helper(self, action, request, *options, env=None, alias=True):
+    def helper(self, action, request, *options, env=None, alias=True,
+               timeout=20):
         argv = [str(self.git_alias if alias else self.exe), *options, action]
         return subprocess.run(argv, input=request, capture_output=True,
-                              text=True, timeout=20,
+                              text=True, timeout=timeout,
                               env={**self.env, **(env or {})})
 
     def test_hit_answers_from_cache(self):
@@ -118,6 +129,31 @@ class FastPath(unittest.TestCase):
             self.assertEqual(r.returncode, 0, request)
             self.assertEqual(r.stdout, "", request)
             self.assertNotIn("tok-secret", r.stderr)
+
+    def test_git_host_must_be_a_host(self):
+        """What is not a host[:port] gets nothing, however it reaches the
+        helper (real git and curl refuse these URLs before asking; a
+        caller that is not git may not)."""
+        self.seed("tok-secret", int(time.time()) + 3600)
+        for request in (
+                "protocol=https\nhost=git.example.test:@evil.example\n\n",
+                "protocol=https\nhost=git.example.test:abc\n\n",
+                "protocol=https\nhost=git.example.test:\n\n",
+                "url=https://git.example.test%3a%40evil.example/\n\n",
+                "url=https://git.example.test%3a443%2fx/\n\n",
+                "protocol=https\nhost=evil.example/.corp.example.test\n\n",
+                "protocol=https\nhost=evil.example@.corp.example.test\n\n",
+                "protocol=https\nhost=evil.example .corp.example.test\n\n",
+                "url=https://evil.example%2f.corp.example.test/\n\n"):
+            r = self.helper("get", request)
+            self.assertEqual(r.returncode, 0, request)
+            self.assertEqual(r.stdout, "", request)
+            self.assertNotIn("tok-secret", r.stderr)
+        # The same hosts written as hosts still get the token.
+        for request in ("protocol=https\nhost=git.example.test:443\n\n",
+                        "url=https://a.corp.example.test:8443/x\n\n"):
+            r = self.helper("get", request)
+            self.assertIn("password=tok-secret\n", r.stdout, request)
 
     def test_big_host_list_index_follows_edits(self):
         """A 5 000-host config file is compiled once it has settled; the
@@ -219,6 +255,189 @@ class FastPath(unittest.TestCase):
         self.assertNotEqual(r.returncode, 0)
         self.assertNotIn("tok-lax", r.stdout)
         self.assertIn("chmod 600", r.stderr)
+
+    def test_fifo_in_place_of_a_file_does_not_hang(self):
+        """Whoever can create a file where the helper reads one can put a
+        FIFO there: each read refuses it (or skips it) at once instead of
+        blocking past --timeout."""
+        root = Path(self.tmp.name)
+        cfg_dir = root / "config" / "clerk-credential"
+        state = root / "state" / "clerk-credential"
+        run = self.run_dir / "clerk-credential"
+        key = cache_key(ISSUER, CLIENT)
+        cfg_path = cfg_dir / "config.json"
+        big = '{"hosts": [%s]}' % ", ".join(
+            ['"h%04d.example.test"' % i for i in range(300)] +
+            ['"git.example.test"'])
+        req = "protocol=https\nhost=git.example.test\n\n"
+        # (what, FIFO path, seed the cache, big config, expected token,
+        #  words of the error)
+        cases = [
+            ("runtime cache", run / (key + ".token"), False, False, None,
+             "not a regular file"),
+            ("config file", cfg_path, True, False, None,
+             "not a regular file"),
+            ("config index", run / ("config-%016x-default.index" %
+                                    fnv1a64(str(cfg_path))),
+             True, True, "tok-fifo", None),
+            ("token file", state / "tokens-default.json", False, False,
+             None, "not a regular file"),
+            ("lock file", state / (key + ".lock"), False, False, None,
+             "lock file"),
+            ("rejection state", run / (key + ".reject"), False, False, None,
+             "not a regular file"),
+        ]
+        for what, fifo, seed, big_config, token, error in cases:
+            with self.subTest(what):
+                for d in (cfg_dir, state, run):
+                    d.mkdir(mode=0o700, parents=True, exist_ok=True)
+                    for f in d.iterdir():
+                        f.unlink()
+                if seed:
+                    self.seed("tok-fifo", int(time.time()) + 3600)
+                if big_config:
+                    cfg_path.write_text(big)
+                    old = time.time() - 10
+                    os.utime(cfg_path, (old, old))
+                os.mkfifo(fifo, 0o600)
+                t0 = time.monotonic()
+                # The big config file names the host list.
+                env = {"CLERK_CREDENTIAL_HOSTS": ""} if big_config else {}
+                r = self.helper("get", req, "--non-interactive",
+                                "--timeout", "5", env=env, timeout=15)
+                took = time.monotonic() - t0
+                self.assertLess(took, 4, r.stderr)
+                if token:
+                    self.assertEqual(r.returncode, 0, r.stderr)
+                    self.assertIn("password=%s\n" % token, r.stdout)
+                else:
+                    self.assertNotEqual(r.returncode, 0, r.stderr)
+                    self.assertEqual(r.stdout, "")
+                    self.assertIn(error, r.stderr)
+                    self.assertIn(str(fifo), r.stderr)
+                fifo.unlink()
+                if cfg_path.exists():
+                    cfg_path.unlink()
+
+    def test_runtime_dir_checked_on_read(self):
+        """A runtime dir that others can write (or own) is refused when a
+        token is read from it, as when one is written there."""
+        path = self.seed("tok-shared", int(time.time()) + 3600)
+        run = path.parent
+        cases = [("open to others", lambda: run.chmod(0o777),
+                  lambda: run.chmod(0o700), "chmod 700 %s" % run)]
+        if os.geteuid() == 0:
+            nobody = pwd.getpwnam("nobody").pw_uid
+            cases.append(("owned by another user",
+                          lambda: os.chown(run, nobody, -1),
+                          lambda: os.chown(run, 0, -1), "not by you"))
+        req = "protocol=https\nhost=git.example.test\n\n"
+        for what, spoil, fix, hint in cases:
+            with self.subTest(what):
+                spoil()
+                try:
+                    r = self.helper("get", req, "--non-interactive")
+                finally:
+                    fix()
+                self.assertNotEqual(r.returncode, 0, r.stderr)
+                self.assertEqual(r.stdout, "")
+                self.assertNotIn("tok-shared", r.stderr)
+                self.assertIn(hint, r.stderr)
+                r = self.helper("get", req, "--non-interactive")
+                self.assertIn("password=tok-shared\n", r.stdout, r.stderr)
+
+    def test_config_file_must_be_safe(self):
+        """The config file decides which hosts get a token: one that
+        others could have written is refused, as the token file is; a
+        link to a safe file (dotfile managers) is followed."""
+        root = Path(self.tmp.name)
+        cfg_dir = root / "config" / "clerk-credential"
+        cfg_dir.mkdir(parents=True, mode=0o755)
+        cfg = cfg_dir / "config.json"
+        self.seed("tok-cfg", int(time.time()) + 3600)
+        env = {"CLERK_CREDENTIAL_HOSTS": ""}
+        req = "protocol=https\nhost=cfg.example.test\n\n"
+
+        def write(path, hosts_count=1):
+            hosts = ["h%04d.example.test" % i for i in range(hosts_count - 1)]
+            path.write_text('{"hosts": %s}' % str(
+                hosts + ["cfg.example.test"]).replace("'", '"'))
+            path.chmod(0o644)
+
+        def answered():
+            r = self.helper("get", req, env=env)
+            if "password=tok-cfg\n" in r.stdout:
+                return True, r
+            self.assertEqual(r.stdout, "", r.stderr)
+            self.assertNotIn("tok-cfg", r.stderr)
+            return False, r
+
+        write(cfg)
+        self.assertTrue(answered()[0])
+        nobody = pwd.getpwnam("nobody").pw_uid
+        cases = [
+            ("file 0666", lambda: cfg.chmod(0o666), lambda: cfg.chmod(0o644),
+             "chmod go-w %s" % cfg),
+            ("file 0664", lambda: cfg.chmod(0o664), lambda: cfg.chmod(0o644),
+             "chmod go-w %s" % cfg),
+            ("directory 0777", lambda: cfg_dir.chmod(0o777),
+             lambda: cfg_dir.chmod(0o755), "chmod go-w %s" % cfg_dir),
+        ]
+        if os.geteuid() == 0:
+            cases += [
+                ("file of another user", lambda: os.chown(cfg, nobody, -1),
+                 lambda: os.chown(cfg, 0, -1), "neither you nor root"),
+                ("directory of another user",
+                 lambda: os.chown(cfg_dir, nobody, -1),
+                 lambda: os.chown(cfg_dir, 0, -1), "neither you nor root"),
+            ]
+        for what, spoil, fix, hint in cases:
+            with self.subTest(what):
+                spoil()
+                try:
+                    ok, r = answered()
+                    st = self.helper("status", "", env=env, alias=False)
+                finally:
+                    fix()
+                self.assertFalse(ok, "%s accepted" % what)
+                self.assertNotEqual(r.returncode, 0)
+                self.assertIn(hint, r.stderr)
+                self.assertNotEqual(st.returncode, 0)
+                self.assertNotIn("cfg.example.test", st.stdout)
+                self.assertTrue(answered()[0], what + " fixed")
+
+        # A link to a safe file elsewhere is followed; a dangling one is
+        # an error, not "no config file".
+        dotfiles = root / "dotfiles"
+        dotfiles.mkdir(mode=0o755)
+        cfg.rename(dotfiles / "clerk.json")
+        cfg.symlink_to(dotfiles / "clerk.json")
+        ok, r = answered()
+        self.assertTrue(ok, r.stderr)
+        (dotfiles / "clerk.json").chmod(0o666)
+        ok, r = answered()
+        self.assertFalse(ok)
+        self.assertIn("chmod go-w %s" % (dotfiles / "clerk.json"), r.stderr)
+        (dotfiles / "clerk.json").unlink()
+        ok, r = answered()
+        self.assertFalse(ok)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("symbolic link", r.stderr)
+        cfg.unlink()
+
+        # The compiled index does not outlive a chmod of its file.
+        write(cfg, 400)
+        old = time.time() - 10
+        os.utime(cfg, (old, old))
+        time.sleep(2.2)  # the change time must settle too
+        for _ in range(2):
+            self.assertTrue(answered()[0])
+        index_dir = self.run_dir / "clerk-credential"
+        self.assertEqual(len(list(index_dir.glob("config-*.index"))), 1)
+        cfg.chmod(0o646)
+        ok, r = answered()
+        self.assertFalse(ok)
+        self.assertIn("chmod go-w %s" % cfg, r.stderr)
 
     def test_cache_hit_maps_no_heavy_library(self):
         self.seed("tok-libs", int(time.time()) + 3600)

@@ -69,10 +69,14 @@ class TestSignIn(ProviderCase):
         done = sb.wait_browsers_done()
         self.assertEqual(len(sb.browser_launches()), 1, self.context(sb, r))
         self.assertEqual(done[0]["result"], "ok", self.context(sb, r))
+        # The user went through the consent screen, as on Clerk.
+        self.assertEqual(done[0]["consent"], ["allow"], self.context(sb, r))
+        # ... and, as on Clerk, the callback carried no iss.
+        self.assertNotIn("iss", done[0].get("callback_params", []))
         self.assertEqual(self.provider.count_grants(mark), {"authorization_code": 1})
         if h.git_version() >= (2, 41):
             # Older git drops password_expiry_utc from fill's output.
-            self.assert_expiry(out, 3600)
+            self.assert_expiry(out, h.DEFAULT_ACCESS_TTL)
 
         # The expiry as the helper tells git (a cache hit, no second browser).
         r2 = sb.helper("get", REQUEST)
@@ -80,7 +84,7 @@ class TestSignIn(ProviderCase):
         direct = h.kv_dict(r2.stdout)
         self.assertEqual(direct.get("password"), out["password"])
         self.assertEqual(direct.get("username"), "oauth2")
-        self.assert_expiry(direct, 3600)
+        self.assert_expiry(direct, h.DEFAULT_ACCESS_TTL)
         self.assertEqual(len(sb.browser_launches()), 1)
 
     def test_authtype_capability(self):
@@ -101,11 +105,73 @@ class TestSignIn(ProviderCase):
         order = [keys.index(k) for k in ("capability[]", "authtype", "credential", "ephemeral")]
         self.assertEqual(order, sorted(order), "lines not in SPEC 4's order: %s" % keys)
         self.assertTrue(self.provider.is_active(out["credential"]))
-        self.assert_expiry(out, 3600)
+        self.assert_expiry(out, h.DEFAULT_ACCESS_TTL)
+        self.assertEqual(len(sb.browser_launches()), 1)
+
+    def test_authtype_follows_the_challenges(self):
+        """authtype=Bearer only for a server that offers Bearer (issue 12).
+
+        git 2.47 sends one wwwauth[] line per WWW-Authenticate header; a
+        Basic-only server gets the token as the password, which servers
+        that take "oauth2:<token>" accept. --authtype and
+        CLERK_CREDENTIAL_AUTHTYPE override the rule for servers that send
+        no useful challenge.
+        """
+        sb = self.sandbox()
+        cap = [("capability[]", "authtype"), ("capability[]", "state"),
+               ("protocol", "https"), ("host", HOST)]
+        basic = cap + [("wwwauth[]", 'Basic realm="git"')]
+        bearer = cap + [("wwwauth[]", 'Basic realm="git"'),
+                        ("wwwauth[]", 'Bearer realm="git", scope="repo"')]
+        both = cap + [("wwwauth[]", 'Basic realm="a", bearer')]
+        broken = cap + [("wwwauth[]", 'Basic realm="unterminated')]
+        r = sb.helper("get", basic, timeout=SIGN_IN_TIMEOUT)
+        self.assert_ok(sb, r)
+        out = h.kv_dict(r.stdout)
+        token = out.get("password")
+        self.assertTrue(token, self.context(sb, r))
+        self.assertEqual(out.get("username"), "oauth2")
+        for key in ("authtype", "credential", "capability[]", "ephemeral"):
+            self.assertNotIn(key, out, "Bearer form for a Basic-only server")
+        self.assert_expiry(out, h.DEFAULT_ACCESS_TTL)
+        sb.wait_browsers_done()
+
+        mark = self.provider.mark()
+        cases = [
+            (bearer, (), True),
+            (both, (), True),
+            (broken, (), True),  # nothing usable: as when git sends none
+            (basic, ("--authtype=bearer",), True),
+            (cap, ("--authtype=basic",), False),
+            (bearer, ("--authtype=basic",), False),
+            ([("protocol", "https"), ("host", HOST)], ("--authtype=bearer",), False),
+        ]
+        for request, options, want_bearer in cases:
+            with self.subTest(request=request, options=options):
+                r = sb.helper("get", request, options)
+                self.assert_ok(sb, r)
+                out = h.kv_dict(r.stdout)
+                if want_bearer:
+                    self.assertEqual(out.get("authtype"), "Bearer", r.stdout)
+                    self.assertEqual(out.get("credential"), token)
+                    self.assertEqual(out.get("ephemeral"), "1")
+                    self.assertNotIn("password", out)
+                else:
+                    self.assertEqual(out.get("password"), token)
+                    self.assertNotIn("authtype", out)
+                self.assertIn("password_expiry_utc", out)
+        env = dict(sb.env, CLERK_CREDENTIAL_AUTHTYPE="bearer")
+        r = sb.run([sb.alias, "get"], h.format_kv(basic), env=env)
+        self.assert_ok(sb, r)
+        self.assertEqual(h.kv_dict(r.stdout).get("authtype"), "Bearer")
+        r = sb.helper("get", basic, ["--authtype=digest"])
+        self.assertEqual(r.returncode, 2, h.describe(r))
+        self.assertIn("authtype must be auto, bearer or basic", r.stderr)
+        self.assertEqual(self.provider.count_grants(mark), {})
         self.assertEqual(len(sb.browser_launches()), 1)
 
     def test_denied_sign_in_quits(self):
-        """(f) the user refuses: non-zero exit, access_denied, quit=1."""
+        """(f) the user clicks Deny: non-zero exit, access_denied, quit=1."""
         sb = self.sandbox(HEADLESS_USER_MODE="deny")
         mark = self.provider.mark()
         r = sb.helper("get", REQUEST, timeout=SIGN_IN_TIMEOUT)
@@ -116,6 +182,7 @@ class TestSignIn(ProviderCase):
         self.assertNotIn("password", dict(pairs))
         done = sb.wait_browsers_done()
         self.assertEqual(done[0]["result"], "denied", self.context(sb, r))
+        self.assertEqual(done[0]["consent"], ["deny"], "Deny was not clicked on the consent screen")
         self.assertEqual(self.provider.count_grants(mark), {},
                          "a token request after a refusal")
 
@@ -152,6 +219,22 @@ class TestSignIn(ProviderCase):
         launches = h.wait_for(sb.browser_launches, 30, interval=0.1,
                               what="the headless user's launch line")
         self.assertEqual(len(launches), 1)
+
+
+class TestSignInWithIss(ProviderCase):
+    """A provider that sends RFC 9207's iss (Clerk does not): it is checked."""
+
+    provider_options = {"iss": True}
+
+    def test_sign_in_checks_iss(self):
+        sb = self.sandbox()
+        mark = self.provider.mark()
+        out, r = self.sign_in_get(sb)
+        self.assertTrue(self.provider.is_active(out["password"]), self.context(sb, r))
+        self.assertEqual(self.provider.count_grants(mark), {"authorization_code": 1})
+        done = sb.wait_browsers_done()
+        self.assertIn("iss", done[0].get("callback_params", []),
+                      "the provider sent no iss: the test proves nothing")
 
 
 class TestCache(ProviderCase):
@@ -225,6 +308,72 @@ class TestCache(ProviderCase):
             if path.is_file():
                 self.assertNotIn(foreign.encode(), path.read_bytes(),
                                  "foreign password written to %s" % path)
+
+
+class TestRejection(ProviderCase):
+    """Issue 12: a client that keeps rejecting fresh tokens (git-lfs 3.6
+    against a Basic-only endpoint loops fill -> 401 -> reject) must not
+    turn the helper into a load generator."""
+
+    ROUNDS = 40
+    HELD = "refuses fresh tokens"
+
+    def rejection_loop(self, sb, token, fill, reject):
+        """ROUNDS of fill then reject of the last token handed out;
+        (tokens handed out, stderr of every call)."""
+        handed, stderr = [], ""
+        for _ in range(self.ROUNDS):
+            r = fill()
+            stderr += r.stderr
+            got = h.kv_dict(r.stdout).get("password") if r.returncode == 0 else None
+            if got:
+                token = got
+                handed.append(got)
+            r = reject(token)
+            self.assert_ok(sb, r)
+            stderr += r.stderr
+        return handed, stderr
+
+    def assert_bounded(self, sb, mark, handed, stderr):
+        grants = self.provider.token_requests(mark)
+        self.assertLessEqual(len(grants), 3, "%d token requests for %d rounds "
+                             "of get and erase" % (len(grants), self.ROUNDS))
+        self.assertEqual(self.provider.count_grants(mark), {"refresh_token": 1})
+        self.assertEqual(len(handed), 2, "the cached token, then one refresh")
+        self.assertEqual(len(sb.browser_launches()), 1, "a browser for a rejection")
+        self.assertEqual(stderr.count(self.HELD), 1, stderr[-3000:])
+        self.assertIn("--authtype=basic", stderr)
+
+    def test_get_erase_loop_costs_one_refresh(self):
+        """40 rounds of the alias's get then erase: one refresh, no browser."""
+        sb = self.sandbox()
+        first, _ = self.sign_in_get(sb)
+        sb.wait_browsers_done()
+        mark = self.provider.mark()
+        handed, stderr = self.rejection_loop(
+            sb, first["password"],
+            lambda: sb.helper("get", REQUEST),
+            lambda t: sb.helper("erase", {**REQUEST, "username": "oauth2", "password": t}))
+        self.assertEqual(handed[0], first["password"])
+        self.assert_bounded(sb, mark, handed, stderr)
+        # Other tools are not held: the token command still refreshes.
+        r = sb.run([sb.main, "token"])
+        self.assert_ok(sb, r)
+        self.assertTrue(self.provider.is_active(r.stdout.strip()))
+
+    def test_fill_reject_loop_costs_one_refresh(self):
+        """40 rounds of git credential fill then reject: the same bound."""
+        sb = self.sandbox()
+        first, _ = self.sign_in_fill(sb)
+        sb.wait_browsers_done()
+        mark = self.provider.mark()
+        handed, stderr = self.rejection_loop(
+            sb, first["password"],
+            lambda: sb.credential("fill", REQUEST),
+            lambda t: sb.credential("reject", {**REQUEST, "username": "oauth2",
+                                               "password": t}))
+        self.assertEqual(handed[0], first["password"])
+        self.assert_bounded(sb, mark, handed, stderr)
 
 
 class TestHostRule(ProviderCase):
@@ -388,6 +537,34 @@ class TestGitClone(ProviderCase):
         self.assertEqual(r.returncode, 0, self.context(sb, r))
         self.assertEqual(len(sb.browser_launches()), 1)
         self.assertEqual(self.provider.count_grants(mark), {})
+
+    def test_revoked_token_costs_one_refresh(self):
+        """A token revoked at the provider: the server refuses it, git
+        erases it, and the next clone works after exactly one refresh.
+        A JWT access token outlives its revocation at a resource server
+        that checks it locally (as Clerk's do), so the server is told to
+        refuse it too, as one that learns of revocations would."""
+        sb = self.sandbox(hosts=(self.server.host,))
+        url = self.server.url + "/repo.git"
+        r = sb.git(["clone", "-q", url, str(sb.dir / "clone1")], timeout=SIGN_IN_TIMEOUT)
+        self.assertEqual(r.returncode, 0, self.context(sb, r))
+        sb.wait_browsers_done()
+        request = {"protocol": "http", "host": self.server.host}
+        old = h.kv_dict(sb.helper("get", request).stdout)["password"]
+        self.provider.revoke(old)
+        self.assertFalse(self.provider.is_active(old))
+        self.server.refuse(old)
+        mark = self.provider.mark()
+        served = len(self.server.entries())
+        r = sb.git(["clone", "-q", url, str(sb.dir / "clone2")])
+        self.assertNotEqual(r.returncode, 0, h.describe(r))
+        self.assertTrue(any(e["auth"] == "inactive"
+                            for e in self.server.entries()[served:]))
+        r = sb.git(["clone", "-q", url, str(sb.dir / "clone3")])
+        self.assertEqual(r.returncode, 0, self.context(sb, r))
+        self.assertNotIn("refuses fresh tokens", r.stderr)
+        self.assertEqual(self.provider.count_grants(mark), {"refresh_token": 1})
+        self.assertEqual(len(sb.browser_launches()), 1)
 
     def test_clone_with_bogus_password_fails(self):
         """(i) the server refuses a token the provider does not know."""

@@ -169,6 +169,17 @@ class TestDocker(Transcript):
             r = self.docker_run("get", stdin)
             self.check(r, NOT_FOUND, "", 1, repr(stdin))
 
+    def test_get_nul_in_server_url(self):
+        """A NUL ended the URL early here, not for its sender."""
+        self.seed()
+        for stdin in ("registry.example.test\0.evil.example\n",
+                      "registry.example.test\0\n",
+                      "https://registry.example.test\0@evil.example/\n"):
+            for action in ("get", "erase"):
+                r = self.docker_run(action, stdin)
+                self.check(r, NOT_FOUND, "", 1, repr(stdin))
+        self.assertTrue(self.seed().exists())
+
     def test_get_without_host_list(self):
         self.seed()
         r = self.docker_run("get", "registry.example.test\n", unset=["CLERK_CREDENTIAL_HOSTS"])
@@ -361,7 +372,11 @@ class TestBazel(Transcript):
     def test_errors(self):
         bad_input = ('clerk-credential: bazel get: expected {"uri": "https://..."} '
                      "on stdin\n")
-        for stdin in ("", "{}", '{"uri": 3}', "[", '{"url":"https://x.example"}'):
+        for stdin in ("", "{}", '{"uri": 3}', "[", '{"url":"https://x.example"}',
+                      # Bazel would read the last: read two ways, refused.
+                      '{"uri":"https://registry.example.test/",'
+                      '"uri":"https://evil.example/"}',
+                      '{"uri":"https://registry.example.test/\\u0000x"}'):
             r = self.bazel(stdin)
             self.check(r, "", bad_input, 1, stdin)
         r = self.bazel('{"uri":"https://registry.example.test/"}')
@@ -444,9 +459,26 @@ class TestKubectl(Transcript):
         bad = ("clerk-credential: KUBERNETES_EXEC_INFO is not an ExecCredential "
                "(expected a JSON object with apiVersion, kind and spec, as kubectl "
                "sets it)\n")
-        for info in ("{", "[]", '{"kind":"Pod"}', '{"spec":{"interactive":"no"}}'):
+        evil = '{"server":"https://evil.example:6443"}'
+        good = '{"server":"https://api.corp.example.test:6443"}'
+        for info in ("{", "[]", '{"kind":"Pod"}', '{"spec":{"interactive":"no"}}',
+                     # What Go would read another way: refused.
+                     '{"spec":{"cluster":%s,"cluster":%s}}' % (good, evil),
+                     '{"spec":{"cluster":%s},"Spec":{"cluster":%s}}' % (good, evil),
+                     '{"spec":{"cluster":{"server":"https://api.corp.example.test",'
+                     '"Server":"https://evil.example"}}}'):
             r = self.kube(info)
             self.check(r, "", bad, 1, info)
+        # client-go matches names without regard to case, as Go does: a
+        # capitalised cluster is a cluster, and the host rule applies.
+        for info in ('{"Spec":{"Cluster":%s}}' % evil,
+                     '{"spec":{"CLUSTER":%s}}' % evil,
+                     '{"\u017fpec":{"cluster":%s}}' % evil):
+            r = self.kube(info)
+            self.check(r, "", re.compile("evil.example:6443 is not in the host "
+                                         "list"), 2, info)
+        r = self.kube('{"Spec":{"Cluster":%s}}' % good)
+        self.check(r, self.want(KUBE_V1), "", 0)
         r = self.run_argv([self.exe, "kubectl", "extra"])
         self.check(r, "", "clerk-credential: kubectl takes options only, not 'extra' "
                    "(see clerk-credential(1))\n", 2)
@@ -513,6 +545,18 @@ class TestCargo(Transcript):
                    "message\n", 0)
         r = self.cargo([self.req()], unset=["CLERK_CREDENTIAL_HOSTS"])
         self.check(r, self.HELLO + unsupported, NO_HOSTS, 0)
+
+    def test_duplicate_members_refused(self):
+        """serde refuses a field given twice, Go takes the last: refused."""
+        self.seed()
+        dup = ('{"v":1,"registry":{"index-url":"%s","index-url":'
+               '"sparse+https://evil.example/index/"},"kind":"get",'
+               '"operation":"read"}' % self.INDEX)
+        r = self.cargo([dup, self.req()])
+        self.check(r, self.HELLO + '{"Err":{"kind":"other","message":"malformed '
+                   'credential-provider request"}}\n' + self.ok_get(),
+                   "clerk-credential: cargo: the request is not a "
+                   "credential-provider message\n", 0)
 
     def test_get_not_signed_in(self):
         r = self.cargo([self.req()])

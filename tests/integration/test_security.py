@@ -11,8 +11,9 @@ when the rule is broken.
   stderr searched for the actual values.
 - Core dumps off: a helper waiting for its lock is, unlike a plain
   process of the same user, unreadable through /proc/<pid>/environ by
-  that user (PR_SET_DUMPABLE 0) and has a core size limit of 0 though it
-  was started with none.
+  that user (PR_SET_DUMPABLE 0) and has a (soft) core size limit of 0
+  though it was started with none. The browser it starts gets the user's
+  limit back: a $BROWSER script records `ulimit -c`.
 - Lax permissions refused: the real token file made group-readable (or
   someone else's) and the state dir opened to others: get refuses them,
   says how to fix it, and hands out nothing.
@@ -127,7 +128,8 @@ class Security(unittest.TestCase):
         try:
             cls.workdir = Path(cls._stack.enter_context(
                 tempfile.TemporaryDirectory(prefix="clerk-sec-")))
-            cls.provider = cls._stack.enter_context(h.Provider(cls.workdir))
+            # An hour: --refresh-margin=7200 below makes the token due.
+            cls.provider = cls._stack.enter_context(h.Provider(cls.workdir, access_ttl=3600))
             cls.sign_in()
         except BaseException:
             cls._stack.close()
@@ -407,7 +409,59 @@ class Security(unittest.TestCase):
         if probe_uid != 0:
             self.assertEqual(owner, 0, "/proc/<helper>/environ not owned by root: dumpable")
         self.assertEqual(limits[1], ["unlimited", "unlimited"])
-        self.assertEqual(limits[0], ["0", "0"], "core dumps not off (RLIMIT_CORE)")
+        # The soft limit is the one that counts; the hard one stays the
+        # user's, so that the browser can have the user's limit back.
+        self.assertEqual(limits[0], ["0", "unlimited"],
+                         "core dumps not off (RLIMIT_CORE)")
+
+    def test_browser_gets_the_users_core_limit(self):
+        """The browser is the user's program: it has the user's core limit."""
+        soft_hard = resource.getrlimit(resource.RLIMIT_CORE)[1]
+        if soft_hard == 0:
+            self.skipTest("the hard core limit here is 0: nothing to restore")
+        soft = 4 << 20
+        if soft_hard != resource.RLIM_INFINITY:
+            soft = min(soft, soft_hard)
+        limits = (soft, soft_hard)
+        tmp = Path(tempfile.mkdtemp(prefix="clerk-core-", dir=self.workdir))
+        script = write_script(tmp / "browser.sh", (
+            "#!/bin/sh\n"
+            "# $BROWSER: records its core-file limits, opens nothing.\n"
+            "echo \"$(ulimit -S -c) $(ulimit -H -c)\" > \"$1.tmp\"\n"
+            "mv \"$1.tmp\" \"$1\"\n"))
+        got, want = tmp / "via-helper", tmp / "direct"
+
+        def user_limits():
+            resource.setrlimit(resource.RLIMIT_CORE, limits)
+
+        subprocess.run([str(script), str(want)], preexec_fn=user_limits,
+                       check=True, timeout=30)
+        sb = h.Sandbox(self.workdir, self.provider.issuer,
+                       BROWSER="%s %s" % (script, got))
+        self.addCleanup(sb.cleanup)
+        # ASan lowers the limit at start unless told not to: the helper
+        # must see the user's limit, as an uninstrumented build does.
+        asan = os.environ.get("ASAN_OPTIONS")
+        sb.env["ASAN_OPTIONS"] = (asan + ":" if asan else "") + \
+            "disable_coredump=0"
+        (sb.dir / "request").write_text(h.format_kv(REQUEST))
+        with open(sb.dir / "request", "rb") as stdin:
+            helper = subprocess.Popen(
+                [sb.alias, "--timeout=20", "get"], stdin=stdin,
+                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=sb.env,
+                cwd=str(sb.dir), preexec_fn=user_limits,
+                start_new_session=True)
+        try:
+            h.wait_for(lambda: got.exists() or helper.poll() is not None, 30,
+                       what="the browser to record its core limit")
+        finally:
+            helper.kill()
+            _, err = helper.communicate(timeout=10)
+        self.assertTrue(got.exists(), "no browser started: %s" % err.decode())
+        print("core limit (soft hard): direct %s, browser started by the "
+              "helper %s" % (want.read_text().strip(), got.read_text().strip()))
+        self.assertNotEqual(want.read_text().split()[0], "0")
+        self.assertEqual(got.read_text(), want.read_text())
 
 
 def main():

@@ -3,8 +3,9 @@
 // integration tests: config.json, index files from --root DIR/index and
 // crate downloads from DIR/crates/NAME-VERSION.crate. Every request needs
 // "Authorization: Bearer T" (cargo sends the provider's token verbatim)
-// with a T the identity provider's introspection endpoint calls active,
-// else 401 with WWW-Authenticate: Cargo.
+// with a T gate.js accepts (a JWT access token of the provider, or an
+// opaque one its introspection calls active), else 401 with
+// WWW-Authenticate: Cargo.
 //
 //   node tests/peers/cargo-registry.js --port N --root DIR --issuer URL
 //       --client-id ID [--log FILE]
@@ -12,7 +13,7 @@
 import { readFile } from 'node:fs/promises';
 import { join, normalize } from 'node:path';
 
-import { bearerToken, fail, introspect, parseCli, serve } from './gate.js';
+import { bearerToken, checkToken, fail, parseCli, serve } from './gate.js';
 
 const NAME = 'cargo-registry.js';
 
@@ -21,19 +22,19 @@ async function main() {
   let base = '';
   const url = await serve(NAME, opts, async (req, res, u) => {
     req.resume();
-    const auth = await introspect(opts, bearerToken(req.headers.authorization));
+    const { auth, why } = await checkToken(opts, bearerToken(req.headers.authorization));
     if (auth !== 'ok') {
       res.writeHead(auth === 'error' ? 502 : 401, {
         'Content-Type': 'text/plain',
         'WWW-Authenticate': `Cargo login_url="${base}/me"`,
       });
       res.end('authentication required\n');
-      return { status: auth === 'error' ? 502 : 401, auth };
+      return { status: auth === 'error' ? 502 : 401, auth, why };
     }
     if (u.pathname === '/index/config.json') {
       res.writeHead(200, { 'Content-Type': 'application/json' });
       res.end(JSON.stringify({ dl: `${base}/api/v1/crates`, api: base, 'auth-required': true }));
-      return { status: 200, auth };
+      return { status: 200, auth, why };
     }
     let file = null;
     const dl = /^\/api\/v1\/crates\/([a-z0-9_-]+)\/([0-9A-Za-z.+-]+)\/download$/.exec(u.pathname);
@@ -47,11 +48,11 @@ async function main() {
       const body = await readFile(file);
       res.writeHead(200, { 'Content-Type': 'application/octet-stream' });
       res.end(body);
-      return { status: 200, auth };
+      return { status: 200, auth, why };
     } catch {
       res.writeHead(404, { 'Content-Type': 'text/plain' });
       res.end('not found\n');
-      return { status: 404, auth };
+      return { status: 404, auth, why };
     }
   });
   base = url;

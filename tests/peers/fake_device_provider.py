@@ -18,6 +18,8 @@ the last one repeats. Each is one of
     denied    400 access_denied
     expired   400 expired_token
     ok        200 with an access token and a refresh token
+--cert FILE --key FILE serve https; --host NAME names the issuer
+https://NAME:PORT (it still listens on 127.0.0.1 only).
 --log FILE appends one JSON line per request:
     {"t": seconds since start, "path": ..., "grant_type": ..., "answer": ...,
      "early": true when a poll came before the interval had passed}
@@ -31,11 +33,14 @@ import argparse
 import json
 import secrets
 import signal
+import ssl
 import sys
 import threading
 import time
 import urllib.parse
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from fake_provider import TlsHTTPServer
 
 ANSWERS = {
     "pending": (400, {"error": "authorization_pending"}),
@@ -189,6 +194,10 @@ def main():
     ap.add_argument("--interval", type=int, default=1)
     ap.add_argument("--expires-in", type=int, default=600)
     ap.add_argument("--log")
+    ap.add_argument("--cert", help="serve https with this certificate")
+    ap.add_argument("--key", help="and this key")
+    ap.add_argument("--host", default="127.0.0.1",
+                    help="the issuer's host name (it listens on 127.0.0.1)")
     opts = ap.parse_args()
     opts.script = [s.strip() for s in opts.script.split(",") if s.strip()]
     bad = [s for s in opts.script if s != "ok" and s not in ANSWERS]
@@ -197,10 +206,14 @@ def main():
 
     issuer_box = [None]
     state = State(opts)
-    server = ThreadingHTTPServer(("127.0.0.1", 0),
-                                 make_handler(state, issuer_box))
+    server = TlsHTTPServer(("127.0.0.1", 0), make_handler(state, issuer_box))
     server.daemon_threads = True
-    issuer_box[0] = "http://127.0.0.1:%d" % server.server_address[1]
+    server.tls = None
+    if opts.cert:
+        server.tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        server.tls.load_cert_chain(opts.cert, opts.key)
+    issuer_box[0] = "%s://%s:%d" % ("https" if opts.cert else "http",
+                                    opts.host, server.server_address[1])
 
     def stop(signum, frame):
         threading.Thread(target=server.shutdown, daemon=True).start()

@@ -32,6 +32,11 @@ Use in-process (Python standard library only):
         fake.count("token", grant_type="refresh_token")
         fake.clear_faults()
 
+Over https: FakeProvider(tls=ssl_context, host="idp.test") serves TLS with
+that context (tests/peers/tls_ca.py makes one) and names its issuer
+https://idp.test:PORT; it still listens on 127.0.0.1 only (a test reaches
+such a name through tests/peers/connect_proxy.py).
+
 or as a process: `fake_provider.py --port 0` prints "ready http://127.0.0.1:PORT"
 on stdout; POST JSON {"endpoint", "fault", "times", "params"} to
 /_fake/fault (or {} to /_fake/clear) and GET /_fake/requests.
@@ -201,8 +206,10 @@ class FakeProvider:
     """The fake on 127.0.0.1, in a thread. Use as a context manager."""
 
     def __init__(self, client_id=CLIENT_ID, access_ttl=3600, port=0,
-                 iss_parameter=True):
+                 iss_parameter=True, tls=None, host="127.0.0.1"):
         self.client_id = client_id
+        self.tls = tls    # an ssl.SSLContext: serve https
+        self.host = host  # the issuer's host name (it listens on 127.0.0.1)
         self.access_ttl = access_ttl
         self.iss_parameter = iss_parameter
         self.keys = make_keys()
@@ -222,12 +229,14 @@ class FakeProvider:
     # life cycle
 
     def start(self):
-        server = ThreadingHTTPServer(("127.0.0.1", self._port), _Handler)
+        server = TlsHTTPServer(("127.0.0.1", self._port), _Handler)
         server.daemon_threads = True
         server.block_on_close = False
         server.fake = self
+        server.tls = self.tls
         self._server = server
-        self.issuer = "http://127.0.0.1:%d" % server.server_address[1]
+        self.issuer = "%s://%s:%d" % ("https" if self.tls else "http",
+                                      self.host, server.server_address[1])
         self._thread = threading.Thread(target=server.serve_forever,
                                         name="fake-provider", daemon=True)
         self._thread.start()
@@ -433,6 +442,24 @@ class FakeProvider:
                 else:
                     params[k] = v
         return 302, redirect + "?" + urllib.parse.urlencode(params)
+
+
+class TlsHTTPServer(ThreadingHTTPServer):
+    """With server.tls set, each connection's TLS handshake happens in its
+    own thread: a client that refuses the certificate stops nothing else."""
+
+    def finish_request(self, request, client_address):
+        if self.tls is None:
+            super().finish_request(request, client_address)
+            return
+        try:
+            tls = self.tls.wrap_socket(request, server_side=True)
+        except OSError:  # ssl.SSLError: the client refused us
+            return
+        try:
+            super().finish_request(tls, client_address)
+        finally:
+            tls.close()
 
 
 class _Handler(BaseHTTPRequestHandler):

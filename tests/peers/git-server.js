@@ -1,99 +1,125 @@
 #!/usr/bin/env node
-// A smart-HTTP git server on 127.0.0.1 that accepts only bearer tokens the
-// identity provider calls active, for the integration tests.
+// A smart-HTTP git server with a git-lfs server on 127.0.0.1, both behind
+// the token check of gate.js, for the integration tests.
 //
 //   node tests/peers/git-server.js --port N --root DIR --issuer URL
-//       --client-id ID [--log FILE]
+//       --client-id ID [--scheme basic|bearer|both] [--realm NAME]
+//       [--lfs-dir DIR] [--log FILE] [--refuse-file FILE]
 //
 // --port 0 picks a free port. When listening it prints exactly one line,
 // "ready http://127.0.0.1:PORT", on stdout. Repositories are served from DIR
 // by `git http-backend` (CGI, argument vector, no shell), e.g.
 // http://127.0.0.1:PORT/repo.git for DIR/repo.git.
 //
-// Every request needs HTTP Basic auth whose password the provider's
-// introspection endpoint (POST {issuer}/oauth/token_info, form token and
-// client_id) answers "active": true for; anything else gets 401 with
-// WWW-Authenticate: Basic realm="clerk-test". The user name is not checked
-// (git sends whatever the credential helper said, "oauth2" by default) but is
-// passed on as REMOTE_USER.
+// --scheme says which HTTP authentication the server offers (default
+// basic), as today's git hosts do:
+//   basic   "Authorization: Basic base64(user:token)": the token is the
+//           password, any user name (git's "oauth2:<token>" convention);
+//           401s carry WWW-Authenticate: Basic realm="NAME".
+//   bearer  "Authorization: Bearer <token>"; 401s carry
+//           WWW-Authenticate: Bearer realm="NAME", with error="invalid_token"
+//           after a refused token (RFC 6750).
+//   both    either; 401s carry both headers, Bearer first.
+// A scheme not offered is refused like a bad token. The token must pass
+// gate.js's check (a JWT access token of the provider verified against its
+// JWKS, or an opaque token its introspection calls active, and not listed in
+// --refuse-file); the git user (REMOTE_USER) is the Basic user name, or the
+// token's subject for Bearer.
 //
-// Each request is logged to stderr (method, path, status, auth) and, with
-// --log FILE, appended there as a JSON line. Tokens are never logged.
+// The git-lfs batch API lives on the same server and behind the same check,
+// at the URL git-lfs derives from the remote (REPO.git/info/lfs):
+//   POST REPO.git/info/lfs/objects/batch   basic transfer adapter only;
+//        upload and download hrefs point back at this server
+//   PUT  REPO.git/info/lfs/objects/OID     stored only if its SHA-256 is OID
+//   GET  REPO.git/info/lfs/objects/OID
+//   POST REPO.git/info/lfs/verify          {oid, size} of a stored object
+//   POST REPO.git/info/lfs/locks/verify    no locks, ever
+// Objects live in --lfs-dir (default DIR/.lfs-objects), one file per OID.
+//
+// Each request is logged to stderr and, with --log FILE, appended there as
+// a JSON line: method, path, service (git), lfs (batch, upload, download,
+// verify, locks), status, scheme (what the client sent: basic, bearer,
+// none, ...), auth (ok, inactive, error, none) and why. Tokens are never
+// logged.
 
 import { spawn } from 'node:child_process';
-import { appendFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import { parseArgs } from 'node:util';
+import { createHash, randomBytes } from 'node:crypto';
+import {
+  createReadStream, createWriteStream, existsSync, mkdirSync, renameSync, statSync, unlinkSync,
+} from 'node:fs';
+import { join } from 'node:path';
 
-const REALM = 'clerk-test';
+import {
+  authScheme, basicCredentials, bearerToken, checkToken, fail, parseCli, serve,
+} from './gate.js';
 
-function usage(msg) {
-  if (msg) process.stderr.write(`git-server.js: ${msg}\n`);
-  process.stderr.write('usage: git-server.js --port N --root DIR --issuer URL '
-    + '--client-id ID [--log FILE]\n');
-  process.exit(2);
+const NAME = 'git-server.js';
+const LFS_TYPE = 'application/vnd.git-lfs+json';
+const LFS_JSON_LIMIT = 1024 * 1024;
+const LFS_OBJECT_LIMIT = 64 * 1024 * 1024;
+const LFS_PATH = /^\/(.+\.git)\/info\/lfs\/(objects\/batch|objects\/([0-9a-f]{64})|verify|locks\/verify)$/;
+
+function options() {
+  const opts = parseCli(NAME, {
+    root: true, scheme: false, realm: false, 'lfs-dir': false,
+  });
+  opts.scheme = opts.scheme || 'basic';
+  if (!['basic', 'bearer', 'both'].includes(opts.scheme)) {
+    process.stderr.write(`${NAME}: bad --scheme: ${opts.scheme} (basic, bearer or both)\n`);
+    process.exit(2);
+  }
+  opts.offers = opts.scheme === 'both' ? ['bearer', 'basic'] : [opts.scheme];
+  opts.realm = opts.realm || 'clerk-test';
+  if (!/^[A-Za-z0-9 ._-]+$/.test(opts.realm)) {
+    process.stderr.write(`${NAME}: bad --realm\n`);
+    process.exit(2);
+  }
+  opts.lfsDir = opts['lfs-dir'] || join(opts.root, '.lfs-objects');
+  mkdirSync(opts.lfsDir, { recursive: true });
+  return opts;
 }
 
-function parseCli() {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      options: {
-        port: { type: 'string' },
-        root: { type: 'string' },
-        issuer: { type: 'string' },
-        'client-id': { type: 'string' },
-        log: { type: 'string' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (err) {
-    usage(err.message);
+// { scheme, user, auth, why } for a request's Authorization header.
+async function authenticate(opts, header) {
+  const scheme = authScheme(header);
+  let token = null;
+  let user = null;
+  if (scheme === 'basic' && opts.offers.includes('basic')) {
+    const creds = basicCredentials(header);
+    if (creds) ({ user, password: token } = creds);
+  } else if (scheme === 'bearer' && opts.offers.includes('bearer')) {
+    token = bearerToken(header);
+  } else if (scheme !== 'none') {
+    return { scheme, user, auth: 'inactive', why: 'scheme not offered' };
   }
-  for (const k of ['port', 'root', 'issuer', 'client-id']) {
-    if (values[k] === undefined) usage(`--${k} is required`);
-  }
-  const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    usage(`bad --port: ${values.port}`);
-  }
+  const verdict = await checkToken(opts, token);
   return {
-    port,
-    root: values.root,
-    introspection: `${values.issuer.replace(/\/+$/, '')}/oauth/token_info`,
-    clientId: values['client-id'],
-    log: values.log,
+    scheme, user: user || verdict.sub || 'oauth2', auth: verdict.auth, why: verdict.why,
   };
 }
 
-function basicCredentials(header) {
-  const m = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header || '');
-  if (!m) return null;
-  const decoded = Buffer.from(m[1], 'base64').toString('utf8');
-  const colon = decoded.indexOf(':');
-  if (colon < 0) return null;
-  return { user: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+function challenges(opts, who) {
+  return opts.offers.map((s) => {
+    if (s === 'basic') return `Basic realm="${opts.realm}"`;
+    const error = who.scheme === 'bearer' && who.auth === 'inactive' ? ', error="invalid_token"' : '';
+    return `Bearer realm="${opts.realm}"${error}`;
+  });
 }
 
-// Returns 'ok', 'inactive' or 'error'.
-async function introspect(opts, token) {
-  try {
-    const res = await fetch(opts.introspection, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ token, client_id: opts.clientId }).toString(),
-      signal: AbortSignal.timeout(5000),
-    });
-    if (res.status !== 200) return 'error';
-    const body = await res.json();
-    return body.active === true ? 'ok' : 'inactive';
-  } catch {
-    return 'error';
-  }
+function refuse(opts, res, who, lfs) {
+  const status = who.auth === 'error' ? 502 : 401;
+  const headers = { 'Content-Type': lfs ? LFS_TYPE : 'text/plain' };
+  if (status === 401) headers['WWW-Authenticate'] = challenges(opts, who);
+  res.writeHead(status, headers);
+  const message = status === 401 ? 'authentication required'
+    : 'cannot check the token with the identity provider';
+  res.end(lfs ? `${JSON.stringify({ message })}\n` : `${message}\n`);
+  return status;
 }
 
-function cgiEnv(opts, req, url, user) {
+// --- git smart HTTP ---
+
+function cgiEnv(opts, req, url, who) {
   const env = {
     PATH: process.env.PATH || '/usr/bin:/bin',
     GIT_PROJECT_ROOT: opts.root,
@@ -105,8 +131,8 @@ function cgiEnv(opts, req, url, user) {
     PATH_INFO: decodeURIComponent(url.pathname),
     QUERY_STRING: url.search.replace(/^\?/, ''),
     REMOTE_ADDR: req.socket.remoteAddress || '127.0.0.1',
-    REMOTE_USER: user,
-    AUTH_TYPE: 'Basic',
+    REMOTE_USER: who.user,
+    AUTH_TYPE: who.scheme === 'bearer' ? 'Bearer' : 'Basic',
   };
   if (req.headers['content-type']) env.CONTENT_TYPE = req.headers['content-type'];
   if (req.headers['content-length']) env.CONTENT_LENGTH = req.headers['content-length'];
@@ -119,10 +145,10 @@ function cgiEnv(opts, req, url, user) {
 }
 
 // Runs git http-backend and relays its CGI answer. Resolves to the status.
-function runBackend(opts, req, res, url, user) {
+function runBackend(opts, req, res, url, who) {
   return new Promise((resolve) => {
     const child = spawn('git', ['http-backend'], {
-      env: cgiEnv(opts, req, url, user),
+      env: cgiEnv(opts, req, url, who),
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let head = Buffer.alloc(0);
@@ -155,7 +181,7 @@ function runBackend(opts, req, res, url, user) {
       res.write(head.subarray(end + sep));
     });
     child.on('error', (err) => {
-      process.stderr.write(`git-server.js: cannot run git http-backend: ${err.message}\n`);
+      process.stderr.write(`${NAME}: cannot run git http-backend: ${err.message}\n`);
     });
     child.on('close', (code) => {
       if (!headDone) {
@@ -168,68 +194,216 @@ function runBackend(opts, req, res, url, user) {
   });
 }
 
-async function handle(opts, log, req, res) {
-  const url = new URL(req.url, 'http://127.0.0.1');
-  const creds = basicCredentials(req.headers.authorization);
-  let auth = 'none';
-  let status;
-  if (creds) auth = await introspect(opts, creds.password);
-  if (auth === 'ok') {
-    status = await runBackend(opts, req, res, url, creds.user || 'oauth2');
-  } else {
-    req.resume();
-    status = auth === 'error' ? 502 : 401;
-    res.statusCode = status;
-    if (status === 401) res.setHeader('WWW-Authenticate', `Basic realm="${REALM}"`);
-    res.setHeader('Content-Type', 'text/plain');
-    res.end(status === 401 ? 'authentication required\n'
-      : 'cannot reach the token introspection endpoint\n');
+// --- git-lfs ---
+
+function lfsSend(res, status, body) {
+  res.writeHead(status, { 'Content-Type': LFS_TYPE });
+  res.end(`${JSON.stringify(body)}\n`);
+  return status;
+}
+
+function readJson(req, limit) {
+  return new Promise((resolve, reject) => {
+    let size = 0;
+    const chunks = [];
+    req.on('data', (c) => {
+      size += c.length;
+      if (size > limit) {
+        req.destroy();
+        reject(new Error('request body too large'));
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => {
+      try {
+        resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+      } catch (err) {
+        reject(err);
+      }
+    });
+    req.on('error', reject);
+  });
+}
+
+function objectPath(opts, oid) {
+  return join(opts.lfsDir, oid);
+}
+
+function storedSize(opts, oid) {
+  try {
+    return statSync(objectPath(opts, oid)).size;
+  } catch {
+    return -1;
   }
-  const entry = {
-    method: req.method,
-    path: url.pathname,
-    service: url.searchParams.get('service') || undefined,
-    status,
-    auth,
-  };
-  process.stderr.write(`git-server.js: ${entry.method} ${entry.path} ${status} auth=${auth}\n`);
-  log(entry);
+}
+
+function validObject(o) {
+  return o && typeof o.oid === 'string' && /^[0-9a-f]{64}$/.test(o.oid)
+    && Number.isSafeInteger(o.size) && o.size >= 0 && o.size <= LFS_OBJECT_LIMIT;
+}
+
+async function lfsBatch(opts, req, res, base) {
+  let body;
+  try {
+    body = await readJson(req, LFS_JSON_LIMIT);
+  } catch {
+    return lfsSend(res, 400, { message: 'the batch request is not JSON' });
+  }
+  const { operation, objects } = body || {};
+  if (!['upload', 'download'].includes(operation) || !Array.isArray(objects)
+      || objects.length > 1000) {
+    return lfsSend(res, 422, { message: 'bad batch request' });
+  }
+  if (Array.isArray(body.transfers) && !body.transfers.includes('basic')) {
+    return lfsSend(res, 422, { message: 'only the basic transfer adapter is offered' });
+  }
+  const out = objects.map((o) => {
+    if (!validObject(o)) {
+      return { oid: String(o && o.oid), size: 0, error: { code: 422, message: 'bad object' } };
+    }
+    const href = `${base}/objects/${o.oid}`;
+    const have = storedSize(opts, o.oid) === o.size;
+    if (operation === 'download') {
+      return have
+        ? { oid: o.oid, size: o.size, actions: { download: { href, expires_in: 3600 } } }
+        : { oid: o.oid, size: o.size, error: { code: 404, message: 'Object does not exist' } };
+    }
+    if (have) return { oid: o.oid, size: o.size };
+    return {
+      oid: o.oid,
+      size: o.size,
+      actions: {
+        upload: { href, expires_in: 3600 },
+        verify: { href: `${base}/verify`, expires_in: 3600 },
+      },
+    };
+  });
+  return lfsSend(res, 200, { transfer: 'basic', objects: out, hash_algo: 'sha256' });
+}
+
+function lfsUpload(opts, req, res, oid) {
+  return new Promise((resolve) => {
+    const tmp = join(opts.lfsDir, `.upload-${randomBytes(8).toString('hex')}`);
+    const hash = createHash('sha256');
+    const file = createWriteStream(tmp, { flags: 'wx', mode: 0o600 });
+    let size = 0;
+    let failed = false;
+    const give = (status, message) => {
+      if (failed) return;
+      failed = true;
+      try {
+        unlinkSync(tmp);
+      } catch {
+        // not written
+      }
+      req.resume();
+      resolve(lfsSend(res, status, { message }));
+    };
+    req.on('data', (c) => {
+      size += c.length;
+      if (size > LFS_OBJECT_LIMIT) {
+        give(413, 'object too large');
+        return;
+      }
+      hash.update(c);
+    });
+    req.on('error', () => give(400, 'upload interrupted'));
+    file.on('error', () => give(500, 'cannot store the object'));
+    file.on('finish', () => {
+      if (failed) return;
+      if (hash.digest('hex') !== oid) {
+        give(422, 'the object does not hash to its oid');
+        return;
+      }
+      renameSync(tmp, objectPath(opts, oid));
+      res.writeHead(200);
+      res.end();
+      resolve(200);
+    });
+    req.pipe(file);
+  });
+}
+
+function lfsDownload(opts, res, oid) {
+  return new Promise((resolve) => {
+    if (storedSize(opts, oid) < 0) {
+      resolve(lfsSend(res, 404, { message: 'Object does not exist' }));
+      return;
+    }
+    res.writeHead(200, { 'Content-Type': 'application/octet-stream' });
+    const stream = createReadStream(objectPath(opts, oid));
+    stream.on('error', () => {
+      res.destroy();
+      resolve(500);
+    });
+    stream.on('end', () => resolve(200));
+    stream.pipe(res);
+  });
+}
+
+async function lfsVerify(opts, req, res) {
+  let body;
+  try {
+    body = await readJson(req, LFS_JSON_LIMIT);
+  } catch {
+    return lfsSend(res, 400, { message: 'the verify request is not JSON' });
+  }
+  if (!validObject(body) || storedSize(opts, body.oid) !== body.size) {
+    return lfsSend(res, 404, { message: 'Object does not exist' });
+  }
+  return lfsSend(res, 200, { message: 'ok' });
+}
+
+async function lfs(opts, req, res, m) {
+  const [, repo, what, oid] = m;
+  const base = `http://${req.headers.host}/${repo}/info/lfs`;
+  if (!existsSync(join(opts.root, repo))) {
+    req.resume();
+    return lfsSend(res, 404, { message: 'Repository not found' });
+  }
+  if (what === 'objects/batch' && req.method === 'POST') return lfsBatch(opts, req, res, base);
+  if (what === 'verify' && req.method === 'POST') return lfsVerify(opts, req, res);
+  if (what === 'locks/verify' && req.method === 'POST') {
+    req.resume();
+    return lfsSend(res, 200, { ours: [], theirs: [] });
+  }
+  if (oid && req.method === 'PUT') return lfsUpload(opts, req, res, oid);
+  if (oid && req.method === 'GET') {
+    req.resume();
+    return lfsDownload(opts, res, oid);
+  }
+  req.resume();
+  return lfsSend(res, 405, { message: 'method not allowed' });
+}
+
+function lfsKind(m, method) {
+  if (!m) return undefined;
+  if (m[2] === 'objects/batch') return 'batch';
+  if (m[2] === 'verify') return 'verify';
+  if (m[2] === 'locks/verify') return 'locks';
+  return method === 'PUT' ? 'upload' : 'download';
 }
 
 async function main() {
-  const opts = parseCli();
-  const t0 = Date.now();
-  const log = (obj) => {
-    if (opts.log) appendFileSync(opts.log, `${JSON.stringify({ t: Date.now() - t0, ...obj })}\n`);
-  };
-  const server = createServer((req, res) => {
-    handle(opts, log, req, res).catch((err) => {
-      process.stderr.write(`git-server.js: ${err.stack}\n`);
-      if (!res.headersSent) res.statusCode = 500;
-      res.end();
-    });
+  const opts = options();
+  await serve(NAME, opts, async (req, res, url) => {
+    const m = LFS_PATH.exec(url.pathname);
+    const who = await authenticate(opts, req.headers.authorization);
+    const entry = {
+      service: url.searchParams.get('service') || undefined,
+      lfs: lfsKind(m, req.method),
+      scheme: who.scheme,
+      auth: who.auth,
+      why: who.why,
+    };
+    if (who.auth !== 'ok') {
+      req.resume();
+      return { ...entry, status: refuse(opts, res, who, Boolean(m)) };
+    }
+    const status = m ? await lfs(opts, req, res, m) : await runBackend(opts, req, res, url, who);
+    return { ...entry, status };
   });
-  await new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port, '127.0.0.1', resolve);
-  });
-
-  let closing = false;
-  const stop = (sig) => {
-    if (closing) return;
-    closing = true;
-    process.stderr.write(`git-server.js: ${sig}, closing\n`);
-    server.close(() => process.exit(0));
-    server.closeAllConnections();
-    setTimeout(() => process.exit(0), 2000).unref();
-  };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
-
-  process.stdout.write(`ready http://127.0.0.1:${server.address().port}\n`);
 }
 
-main().catch((err) => {
-  process.stderr.write(`git-server.js: ${err.stack || err}\n`);
-  process.exit(1);
-});
+main().catch((err) => fail(NAME, err));

@@ -9,10 +9,15 @@
 //                           {"event":"launch","pid":..,"url_host":..,"mode":..}
 //                           {"event":"done","result":"ok"|"denied"|"error"|"ignored",
 //                            "final_status":..,"final_path":..,"callback_params":[..],
-//                            "callback_error":..,"text":..,"prelude":{..},"error":..}
+//                            "callback_error":..,"text":..,"prelude":{..},"error":..,
+//                            "consent":["allow"|"deny",..]}
+//                           (consent: what was clicked on each consent screen)
 //                           The full URL is never logged: it carries state,
 //                           code challenge and, at the end, the code.
-//   HEADLESS_USER_MODE      login (default) | deny | ignore | device
+//   HEADLESS_USER_MODE      login (default) | deny | ignore | device: login signs
+//                           in and clicks Allow on the consent screen, deny
+//                           signs in and clicks Deny, device confirms the
+//                           user code first, ignore does nothing
 //   HEADLESS_USER_LOGIN     login name (default alice); any password works
 //   HEADLESS_USER_PRELUDE   comma list of preconnect, favicon, wrong-state: stray
 //                           requests to the redirect_uri origin before signing in
@@ -270,11 +275,6 @@ async function pageText(page) {
 async function step(page, ctx) {
   const url = currentUrl(page, ctx);
   if (onCallback(page, ctx)) return true;
-  if (url && url.pathname.startsWith('/interaction/') && ctx.wantDeny) {
-    const uid = url.pathname.split('/')[2];
-    await visit(page, `${url.origin}/interaction/${uid}/abort`);
-    return false;
-  }
   if (await page.locator('input[name=login]').count()) {
     await page.fill('input[name=login]', login);
     await page.fill('input[name=password]', 'any-password');
@@ -289,11 +289,11 @@ async function step(page, ctx) {
     await act(page, () => page.click('button[autofocus][form="op.deviceConfirmForm"]'));
     return false;
   }
-  if (url && url.pathname.startsWith('/interaction/')
-      && await page.locator('button.login-submit').count()) {
-    // Consent ("Continue"); the provider is set up to skip it, but a user
-    // would click it.
-    await act(page, () => page.click('button.login-submit'));
+  // The consent screen: Allow, or Deny when the test asks for it.
+  if (await page.locator('button[name=decision]').count()) {
+    const decision = ctx.wantDeny ? 'deny' : 'allow';
+    ctx.consent.push(decision);
+    await act(page, () => page.click(`button[name=decision][value=${decision}]`));
     return false;
   }
   return true;
@@ -346,6 +346,7 @@ async function signIn(target) {
     redirect: parseUrl(target.searchParams.get('redirect_uri') || ''),
     wantDeny: mode === 'deny',
     device: mode === 'device',
+    consent: [],
     lastDoc: { url: null, status: null },
   };
   const prelude = await runPrelude(context, target);
@@ -377,7 +378,9 @@ async function signIn(target) {
       text: await pageText(page),
     };
   }
-  return { ...end, prelude, browser_up_ms: browserUpMs, signed_in_ms: Date.now() - t0 };
+  return {
+    ...end, consent: ctx.consent, prelude, browser_up_ms: browserUpMs, signed_in_ms: Date.now() - t0,
+  };
 }
 
 async function main() {

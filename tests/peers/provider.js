@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // A real OpenID Provider (npm oidc-provider 8.8) on 127.0.0.1 with Clerk's
-// paths, for the integration tests.
+// paths, behaving as Clerk's OAuth server does, for the integration tests.
 //
 //   node tests/peers/provider.js --port N [--access-ttl SECONDS]
-//       [--log FILE] [--no-device] [--no-iss]
+//       [--access-format jwt|opaque] [--no-consent] [--log FILE]
+//       [--no-device] [--iss]
 //
 // --port 0 picks a free port. When listening it prints exactly one line,
 // "ready http://127.0.0.1:PORT", on stdout; that URL is the issuer, byte for
@@ -15,21 +16,42 @@
 // token, code or verifier is ever written), and one line per provider event,
 //   {"t":ms,"event":"grant.revoked"|"server_error"|...,...}.
 //
-// Access tokens are opaque (oidc-provider's default without resource
-// indicators); ID tokens are RS256 JWTs signed with a key made at start.
-// --no-iss makes the provider behave like Clerk: discovery does not advertise
+// As Clerk does by default:
+// - every sign-in shows a consent screen (Allow / Deny) after the login
+//   form; Deny ends the authorization with error=access_denied. The pages
+//   are served here (no JavaScript): the login form has input[name=login],
+//   input[name=password] and button.login-submit; the consent form has
+//   button[name=decision][value=allow|deny]. --no-consent grants the scopes
+//   up front (an application with the consent screen turned off).
+// - access tokens are JWTs (header typ "at+jwt", RS256, kid "rs256-test";
+//   claims iss, sub, aud, client_id, scope, jti, iat, exp) living one day
+//   (--access-ttl changes that); --access-format opaque issues opaque ones
+//   instead (Clerk's older applications). oidc-provider issues JWT access
+//   tokens only for a resource server, so every authorization gets the one
+//   resource RESOURCE by default. The introspection endpoint answers for
+//   JWT access tokens as for opaque ones: active while unexpired and while
+//   their grant lives (oidc-provider does not store JWT access tokens, so
+//   this file remembers what it issued); revoking one makes it inactive.
+// - token_type is "bearer" in lower case;
+// - refresh tokens rotate, never expire in practice (a year), and replaying
+//   a used one revokes the grant (invalid_grant for every token of it);
+// - ID tokens are RS256 JWTs with a kid, signed with a key made at start.
+// As Clerk, discovery does not advertise
 // authorization_response_iss_parameter_supported and the authorization
 // response carries no iss. oidc-provider 8 has no switch for that (RFC 9207
-// is always on), so the redirect and the discovery document are rewritten.
+// is always on), so the redirect and the discovery document are rewritten;
+// --iss keeps oidc-provider's RFC 9207 behaviour instead.
 //
 // SIGTERM or SIGINT closes the server and exits 0.
 
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import {
+  createPublicKey, generateKeyPairSync, randomBytes, verify as cryptoVerify,
+} from 'node:crypto';
 import { appendFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { parseArgs } from 'node:util';
 
-import Provider, { interactionPolicy } from 'oidc-provider';
+import Provider, { errors, interactionPolicy } from 'oidc-provider';
 
 // oidc-provider prints its notices with console.info (stdout); stdout must
 // carry nothing but the ready line.
@@ -38,11 +60,15 @@ console.info = (...args) => console.error(...args);
 const CLIENT_ID = 'clerk-credential-test';
 const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 const GRANTED_SCOPE = 'openid profile email offline_access';
+// The resource server (audience) of the JWT access tokens.
+const RESOURCE = 'urn:clerk-credential-test:api';
+const FORM_LIMIT = 16 * 1024;
 
 function usage(msg) {
   if (msg) process.stderr.write(`provider.js: ${msg}\n`);
   process.stderr.write('usage: provider.js --port N [--access-ttl SECONDS] '
-    + '[--log FILE] [--no-device] [--no-iss]\n');
+    + '[--access-format jwt|opaque] [--no-consent] [--log FILE] [--no-device] '
+    + '[--iss]\n');
   process.exit(2);
 }
 
@@ -52,10 +78,12 @@ function parseCli() {
     ({ values } = parseArgs({
       options: {
         port: { type: 'string' },
-        'access-ttl': { type: 'string', default: '3600' },
+        'access-ttl': { type: 'string', default: String(24 * 3600) },
+        'access-format': { type: 'string', default: 'jwt' },
+        'no-consent': { type: 'boolean', default: false },
         log: { type: 'string' },
         'no-device': { type: 'boolean', default: false },
-        'no-iss': { type: 'boolean', default: false },
+        iss: { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
       },
       strict: true,
@@ -74,12 +102,17 @@ function parseCli() {
   if (!Number.isInteger(ttl) || ttl < 1) {
     usage(`bad --access-ttl: ${values['access-ttl']}`);
   }
+  if (!['jwt', 'opaque'].includes(values['access-format'])) {
+    usage(`bad --access-format: ${values['access-format']}`);
+  }
   return {
     port,
     accessTtl: ttl,
+    accessFormat: values['access-format'],
+    consent: !values['no-consent'],
     log: values.log,
     device: !values['no-device'],
-    iss: !values['no-iss'],
+    iss: values.iss,
   };
 }
 
@@ -127,9 +160,9 @@ async function findAccount(ctx, id) {
   };
 }
 
-// A first-party application: the scopes are granted up front, so there is
-// never a consent page.
-async function loadExistingGrant(ctx) {
+// With --no-consent: the scopes are granted up front, so there is never a
+// consent page (a Clerk application with its consent screen turned off).
+async function firstPartyGrant(ctx) {
   const { oidc } = ctx;
   const grantId = oidc.result?.consent?.grantId
     || oidc.session.grantIdFor(oidc.client.clientId);
@@ -142,19 +175,20 @@ async function loadExistingGrant(ctx) {
     accountId: oidc.session.accountId,
   });
   grant.addOIDCScope(GRANTED_SCOPE);
+  grant.addResourceScope(RESOURCE, GRANTED_SCOPE);
   await grant.save();
   return grant;
 }
 
 // oidc-provider asks native clients for consent on every authorization
-// ("native_client_prompt"); Clerk does not for its own OAuth applications.
-function promptPolicy() {
+// ("native_client_prompt"), as Clerk does by default; --no-consent drops it.
+function promptPolicy(opts) {
   const policy = interactionPolicy.base();
-  policy.get('consent').checks.remove('native_client_prompt');
+  if (!opts.consent) policy.get('consent').checks.remove('native_client_prompt');
   return policy;
 }
 
-function configuration(opts) {
+function configuration(opts, keys) {
   const grantTypes = ['authorization_code', 'refresh_token'];
   if (opts.device) grantTypes.push(DEVICE_GRANT);
   return {
@@ -167,7 +201,7 @@ function configuration(opts) {
       response_types: ['code'],
       grant_types: grantTypes,
     }],
-    jwks: { keys: signingKeys() },
+    jwks: { keys },
     cookies: { keys: [randomBytes(32).toString('hex')] },
     claims: {
       openid: ['sub'],
@@ -177,8 +211,11 @@ function configuration(opts) {
     scopes: ['openid', 'offline_access', 'profile', 'email'],
     responseTypes: ['code'],
     findAccount,
-    loadExistingGrant,
-    interactions: { policy: promptPolicy() },
+    ...(opts.consent ? {} : { loadExistingGrant: firstPartyGrant }),
+    interactions: {
+      policy: promptPolicy(opts),
+      url: (ctx, interaction) => `/interaction/${interaction.uid}`,
+    },
     issueRefreshToken: async () => true,
     // offline_access is dropped from requests without prompt=consent, so
     // without this the tokens would die with the browser session.
@@ -196,7 +233,22 @@ function configuration(opts) {
       code_verification: '/oauth/device',
     },
     features: {
-      devInteractions: { enabled: true },
+      devInteractions: { enabled: false },
+      resourceIndicators: {
+        enabled: true,
+        defaultResource: async () => RESOURCE,
+        useGrantedResource: async () => true,
+        getResourceServerInfo: async (ctx, indicator) => {
+          if (indicator !== RESOURCE) throw new errors.InvalidTarget();
+          return {
+            scope: GRANTED_SCOPE,
+            accessTokenTTL: opts.accessTtl,
+            accessTokenFormat: opts.accessFormat,
+            ...(opts.accessFormat === 'jwt'
+              ? { jwt: { sign: { alg: 'RS256', kid: 'rs256-test' } } } : {}),
+          };
+        },
+      },
       deviceFlow: { enabled: opts.device },
       introspection: { enabled: true },
       revocation: { enabled: true },
@@ -206,13 +258,241 @@ function configuration(opts) {
       AccessToken: opts.accessTtl,
       AuthorizationCode: 60,
       DeviceCode: 600,
-      Grant: 14 * 24 * 3600,
+      Grant: 365 * 24 * 3600,
       IdToken: 3600,
       Interaction: 600,
-      RefreshToken: 14 * 24 * 3600,
+      // Clerk's refresh tokens do not expire; a year is forever here.
+      RefreshToken: 365 * 24 * 3600,
       Session: 14 * 24 * 3600,
     },
   };
+}
+
+// --- the sign-in pages (login, then Clerk's consent screen) ---
+
+function escapeHtml(v) {
+  return String(v).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function page(title, body) {
+  return `<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(title)}</title>
+<style>body{font-family:sans-serif;max-width:28em;margin:3em auto}
+button{margin:.5em .5em 0 0;padding:.5em 1.5em}</style></head>
+<body>${body}</body></html>
+`;
+}
+
+function loginPage(uid) {
+  return page('Sign in', `<h1>Sign in</h1>
+<form autocomplete="off" action="/interaction/${uid}" method="post">
+<input type="hidden" name="prompt" value="login">
+<p><input required type="text" name="login" placeholder="Enter any login" autofocus></p>
+<p><input required type="password" name="password" placeholder="and password"></p>
+<button type="submit" class="login-submit">Sign in</button>
+</form>`);
+}
+
+const SCOPE_TEXT = {
+  openid: 'Verify your identity',
+  profile: 'View your name',
+  email: 'View your email address',
+  offline_access: 'Stay signed in',
+};
+
+function consentPage(uid, client, account, scopes) {
+  const name = escapeHtml(client.clientName || client.clientId);
+  const items = scopes.map((s) => `<li>${escapeHtml(SCOPE_TEXT[s] || s)}</li>`).join('\n');
+  return page(`Authorize ${client.clientName || client.clientId}`, `<h1>${name}</h1>
+<p>${name} wants to access your account (${escapeHtml(account)}).</p>
+<p>This will allow ${name} to:</p>
+<ul>
+${items}
+</ul>
+<form action="/interaction/${uid}" method="post">
+<input type="hidden" name="prompt" value="consent">
+<button type="submit" name="decision" value="deny" class="consent-deny">Deny</button>
+<button type="submit" name="decision" value="allow" class="consent-allow">Allow</button>
+</form>`);
+}
+
+function readForm(req) {
+  return new Promise((resolve, reject) => {
+    let size = 0;
+    const chunks = [];
+    req.on('data', (c) => {
+      size += c.length;
+      if (size > FORM_LIMIT) {
+        reject(new Error('form too large'));
+        req.destroy();
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => resolve(new URLSearchParams(Buffer.concat(chunks).toString('utf8'))));
+    req.on('error', reject);
+  });
+}
+
+function sendHtml(res, status, html) {
+  res.writeHead(status, {
+    'Content-Type': 'text/html; charset=utf-8',
+    'Cache-Control': 'no-store',
+  });
+  res.end(html);
+}
+
+async function grantConsent(provider, details) {
+  const { prompt: { details: missing }, grantId, session, params } = details;
+  const grant = grantId
+    ? await provider.Grant.find(grantId)
+    : new provider.Grant({ accountId: session.accountId, clientId: params.client_id });
+  if (missing.missingOIDCScope) grant.addOIDCScope(missing.missingOIDCScope.join(' '));
+  if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims);
+  for (const [indicator, scope] of Object.entries(missing.missingResourceScopes || {})) {
+    grant.addResourceScope(indicator, scope.join(' '));
+  }
+  return grant.save();
+}
+
+// GET /interaction/UID: the login form or the consent screen;
+// POST /interaction/UID: their answers; GET /interaction/UID/abort: cancel.
+// Returns the status written.
+async function interaction(provider, req, res) {
+  const m = /^\/interaction\/([A-Za-z0-9_-]+)(\/abort)?$/.exec(new URL(req.url, 'http://x').pathname);
+  if (!m) {
+    sendHtml(res, 404, page('Not found', '<p>Not found</p>'));
+    return 404;
+  }
+  const uid = m[1];
+  let details;
+  try {
+    details = await provider.interactionDetails(req, res);
+  } catch (err) {
+    sendHtml(res, 400, page('Error', `<p>${escapeHtml(err.message)}</p>`));
+    return 400;
+  }
+  if (details.uid !== uid) {
+    sendHtml(res, 400, page('Error', '<p>interaction mismatch</p>'));
+    return 400;
+  }
+  const prompt = details.prompt.name;
+  if (m[2]) {
+    await provider.interactionFinished(req, res, {
+      error: 'access_denied', error_description: 'End-User aborted interaction',
+    }, { mergeWithLastSubmission: false });
+    return res.statusCode;
+  }
+  if (req.method === 'GET') {
+    if (prompt === 'login') {
+      sendHtml(res, 200, loginPage(uid));
+    } else if (prompt === 'consent') {
+      const client = await provider.Client.find(details.params.client_id);
+      const scopes = String(details.params.scope || '').split(' ').filter(Boolean);
+      sendHtml(res, 200, consentPage(uid, client, details.session.accountId, scopes));
+    } else {
+      sendHtml(res, 501, page('Error', '<p>not implemented</p>'));
+    }
+    return res.statusCode;
+  }
+  if (req.method !== 'POST') {
+    sendHtml(res, 405, page('Error', '<p>method not allowed</p>'));
+    return 405;
+  }
+  const form = await readForm(req);
+  if (form.get('prompt') !== prompt) {
+    sendHtml(res, 400, page('Error', '<p>this page is out of date</p>'));
+    return 400;
+  }
+  let result;
+  if (prompt === 'login') {
+    const login = form.get('login') || '';
+    if (!/^[A-Za-z0-9._-]{1,64}$/.test(login)) {
+      sendHtml(res, 200, loginPage(uid));
+      return 200;
+    }
+    result = { login: { accountId: login } };
+  } else if (form.get('decision') === 'allow') {
+    result = { consent: { grantId: await grantConsent(provider, details) } };
+  } else if (form.get('decision') === 'deny') {
+    result = { error: 'access_denied', error_description: 'The user denied access' };
+  } else {
+    sendHtml(res, 400, page('Error', '<p>no decision</p>'));
+    return 400;
+  }
+  await provider.interactionFinished(req, res, result,
+    { mergeWithLastSubmission: prompt === 'consent' && !result.error });
+  return res.statusCode;
+}
+
+// --- JWT access tokens, as the introspection and revocation endpoints see them ---
+
+function b64json(part) {
+  return JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
+}
+
+// oidc-provider does not store JWT access tokens, so its introspection and
+// revocation endpoints would not know them. Remember what was issued (jti
+// -> the token's stored form) and let AccessToken.find() verify a JWT
+// against the provider's own key and look it up there; introspection then
+// checks expiry and the grant as for an opaque token, and revocation
+// destroys it. The userinfo endpoint takes them too, as Clerk's does.
+function trackJwtAccessTokens(provider, keys) {
+  const { AccessToken } = provider;
+  const issued = new Map();
+  const publicKeys = new Map(keys.filter((k) => k.kty === 'RSA').map((k) => {
+    const { d, p, q, dp, dq, qi, ...pub } = k; // eslint-disable-line no-unused-vars
+    return [k.kid, createPublicKey({ key: pub, format: 'jwk' })];
+  }));
+  provider.on('access_token.issued', (token) => {
+    const now = Math.floor(Date.now() / 1000);
+    for (const [jti, stored] of issued) if (stored.exp <= now) issued.delete(jti);
+    const iat = token.iat || now;
+    const stored = { jti: token.jti, kind: 'AccessToken', iat, exp: token.exp || iat + token.expiration };
+    for (const key of AccessToken.IN_PAYLOAD) {
+      if (token[key] !== undefined && typeof token[key] !== 'function') stored[key] = token[key];
+    }
+    issued.set(token.jti, stored);
+  });
+  provider.on('access_token.destroyed', (token) => issued.delete(token.jti));
+  const find = AccessToken.find.bind(AccessToken);
+  AccessToken.find = async (value, options = {}) => {
+    const parts = typeof value === 'string' ? value.split('.') : [];
+    if (parts.length !== 3) return find(value, options);
+    try {
+      const header = b64json(parts[0]);
+      const payload = b64json(parts[1]);
+      const key = publicKeys.get(header.kid);
+      if (header.alg !== 'RS256' || header.typ !== 'at+jwt' || !key) return undefined;
+      const ok = cryptoVerify('sha256', Buffer.from(`${parts[0]}.${parts[1]}`),
+        key, Buffer.from(parts[2], 'base64url'));
+      const stored = ok && payload.iss === provider.issuer && issued.get(payload.jti);
+      if (!stored) return undefined;
+      if (typeof payload.exp !== 'number' || (!options.ignoreExpiration
+          && payload.exp <= Math.floor(Date.now() / 1000))) {
+        return undefined;
+      }
+      // Without its audience: Clerk's userinfo endpoint takes the JWT
+      // access token, oidc-provider's refuses a token with an audience.
+      const { aud, ...model } = stored; // eslint-disable-line no-unused-vars
+      return AccessToken.instantiate({ ...model, iat: payload.iat, exp: payload.exp });
+    } catch {
+      return undefined;
+    }
+  };
+}
+
+// Clerk answers token_type "bearer" in lower case.
+function lowerCaseTokenType(provider) {
+  provider.use(async (ctx, next) => {
+    await next();
+    if (ctx.path === '/oauth/token' && ctx.body && typeof ctx.body === 'object'
+        && typeof ctx.body.token_type === 'string') {
+      ctx.body.token_type = ctx.body.token_type.toLowerCase();
+    }
+  });
 }
 
 // Clerk sends no iss in the authorization response and does not advertise
@@ -298,11 +578,29 @@ async function main() {
     server.listen(opts.port, '127.0.0.1', resolve);
   });
   const issuer = `http://127.0.0.1:${server.address().port}`;
-  const provider = new Provider(issuer, configuration(opts));
+  const keys = signingKeys();
+  const provider = new Provider(issuer, configuration(opts, keys));
   logRequests(provider, log);
   if (!opts.iss) stripIss(provider);
+  lowerCaseTokenType(provider);
+  trackJwtAccessTokens(provider, keys);
   logEvents(provider, log);
-  server.on('request', provider.callback());
+  const callback = provider.callback();
+  server.on('request', (req, res) => {
+    if (!req.url.startsWith('/interaction/')) {
+      callback(req, res);
+      return;
+    }
+    const path = new URL(req.url, issuer).pathname;
+    interaction(provider, req, res).then((status) => {
+      log({ method: req.method, path, status });
+    }).catch((err) => {
+      process.stderr.write(`provider.js: interaction: ${err.stack}\n`);
+      if (!res.headersSent) sendHtml(res, 500, page('Error', '<p>server error</p>'));
+      else res.end();
+      log({ method: req.method, path, status: 500, error: 'server_error' });
+    });
+  });
 
   let closing = false;
   const stop = (sig) => {

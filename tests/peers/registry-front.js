@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // An authenticating front for a docker registry (Debian's docker-registry)
 // on 127.0.0.1, for the integration tests: every request needs HTTP Basic
-// auth whose password the identity provider's introspection endpoint calls
-// active, as a registry behind a Clerk-aware gateway would; anything else
+// auth whose password is a token gate.js accepts (a JWT access token of the
+// provider, or an opaque one its introspection calls active), as a registry
+// behind a Clerk-aware gateway would; anything else
 // gets 401 with WWW-Authenticate: Basic and docker's UNAUTHORIZED error.
 // Authenticated requests are relayed to --upstream unchanged (Host kept,
 // so the registry's Location headers point back here).
@@ -12,12 +13,12 @@
 
 import { request } from 'node:http';
 
-import { basicPassword, fail, introspect, parseCli, serve } from './gate.js';
+import { basicPassword, checkToken, fail, parseCli, serve } from './gate.js';
 
 const NAME = 'registry-front.js';
 const REALM = 'clerk-test-registry';
 
-function refuse(res, auth) {
+function refuse(res, auth, why) {
   const status = auth === 'error' ? 502 : 401;
   const headers = {
     'Content-Type': 'application/json',
@@ -27,23 +28,23 @@ function refuse(res, auth) {
   res.writeHead(status, headers);
   res.end(`${JSON.stringify({ errors: [{ code: 'UNAUTHORIZED',
     message: 'authentication required', detail: null }] })}\n`);
-  return { status, auth };
+  return { status, auth, why };
 }
 
-function relay(opts, req, res, auth) {
+function relay(opts, req, res, auth, why) {
   return new Promise((resolve) => {
     const headers = { ...req.headers };
     delete headers.authorization;
     const up = request(`${opts.upstream}${req.url}`, { method: req.method, headers }, (ur) => {
       res.writeHead(ur.statusCode, ur.headers);
       ur.pipe(res);
-      ur.on('end', () => resolve({ status: ur.statusCode, auth }));
+      ur.on('end', () => resolve({ status: ur.statusCode, auth, why }));
     });
     up.on('error', (err) => {
       process.stderr.write(`${NAME}: upstream: ${err.message}\n`);
       if (!res.headersSent) res.writeHead(502);
       res.end();
-      resolve({ status: 502, auth });
+      resolve({ status: 502, auth, why });
     });
     req.pipe(up);
   });
@@ -53,12 +54,12 @@ async function main() {
   const opts = parseCli(NAME, { upstream: true });
   opts.upstream = opts.upstream.replace(/\/+$/, '');
   await serve(NAME, opts, async (req, res) => {
-    const auth = await introspect(opts, basicPassword(req.headers.authorization));
+    const { auth, why } = await checkToken(opts, basicPassword(req.headers.authorization));
     if (auth !== 'ok') {
       req.resume();
-      return refuse(res, auth);
+      return refuse(res, auth, why);
     }
-    return relay(opts, req, res, auth);
+    return relay(opts, req, res, auth, why);
   });
 }
 

@@ -20,11 +20,18 @@ static char cfgdir[256];
 static char cfgpath[300];
 
 static const char *const env_vars[] = {
-        "CLERK_ISSUER",        "CLERK_OAUTH_CLIENT_ID",
-        "CLERK_SCOPES",        "CLERK_CREDENTIAL_HOSTS",
-        "CLERK_PROFILE",       "CLERK_CREDENTIAL_STORAGE",
-        "CLERK_CALLBACK_PORT", "CLERK_CREDENTIAL_INTERACTIVE",
-        "GIT_TERMINAL_PROMPT", "CLERK_CREDENTIAL_DEBUG",
+        "CLERK_ISSUER",
+        "CLERK_OAUTH_CLIENT_ID",
+        "CLERK_SCOPES",
+        "CLERK_CREDENTIAL_HOSTS",
+        "CLERK_PROFILE",
+        "CLERK_CREDENTIAL_STORAGE",
+        "CLERK_CALLBACK_PORT",
+        "CLERK_CREDENTIAL_INTERACTIVE",
+        "GIT_TERMINAL_PROMPT",
+        "CLERK_CREDENTIAL_DEBUG",
+        "CLERK_CREDENTIAL_AUTHTYPE",
+        "CLERK_CREDENTIAL_CA_FILE",
 };
 
 static int
@@ -96,6 +103,7 @@ test_defaults(void **state)
 	assert_int_equal(cfg.refresh_margin, 30);
 	assert_int_equal(cfg.callback_port, 0);
 	assert_int_equal(cfg.storage, STORAGE_AUTO);
+	assert_int_equal(cfg.authtype, AUTHTYPE_AUTO);
 	assert_true(cfg.interactive);
 	assert_int_equal(cfg.nhosts, 0);
 	assert_int_equal(config_require(&cfg), CLERK_ECONFIG);
@@ -156,6 +164,40 @@ test_profiles(void **state)
 	config_release(&cfg);
 }
 
+/* ca_file: option, then environment, then profile, then top level. */
+static void
+test_ca_file(void **state)
+{
+	static const char *const opt[] = {"--ca-file", "/opt.pem", NULL};
+	static const char *const work[] = {"--profile=work", NULL};
+	struct config cfg;
+
+	(void)state;
+	write_config("{\"ca_file\": \"/top.pem\", \"profiles\": {"
+	             "\"work\": {\"ca_file\": \"/work.pem\"}}}");
+	assert_int_equal(load(&cfg, NULL), 0);
+	assert_string_equal(cfg.ca_file, "/top.pem");
+	assert_int_equal(cfg.src_ca_file, SRC_FILE);
+	config_release(&cfg);
+	assert_int_equal(load(&cfg, work), 0);
+	assert_string_equal(cfg.ca_file, "/work.pem");
+	config_release(&cfg);
+	setenv("CLERK_CREDENTIAL_CA_FILE", "/env.pem", 1);
+	assert_int_equal(load(&cfg, work), 0);
+	assert_string_equal(cfg.ca_file, "/env.pem");
+	assert_int_equal(cfg.src_ca_file, SRC_ENV);
+	config_release(&cfg);
+	assert_int_equal(load(&cfg, opt), 0);
+	assert_string_equal(cfg.ca_file, "/opt.pem");
+	assert_int_equal(cfg.src_ca_file, SRC_OPTION);
+	config_release(&cfg);
+	unsetenv("CLERK_CREDENTIAL_CA_FILE");
+	unlink(cfgpath);
+	assert_int_equal(load(&cfg, NULL), 0);
+	assert_null(cfg.ca_file);
+	config_release(&cfg);
+}
+
 static void
 test_env_interactive(void **state)
 {
@@ -195,6 +237,14 @@ test_file_errors(void **state)
 	        "{\"profiles\": {\"default\": {\"profiles\": {}}}}",
 	        "{\"interactive\": \"no\"}",
 	        "{\"callback_port\": 70000}",
+	        "{\"ca_file\": 1}",
+	        "{\"ca_file\": \"\"}",
+	        /* Read another way by other JSON readers: refused. */
+	        "{\"hosts\": [\"a.example\"], \"hosts\": [\"b.example\"]}",
+	        ("{\"profiles\": {\"default\": {\"issuer\": \"https://a.example\","
+	         " \"issuer\": \"https://b.example\"}}}"),
+	        "{\"profiles\": {}, \"profiles\": {}}",
+	        "{\"issuer\": \"https://a.example\\u0000.evil\"}",
 	};
 	struct config cfg;
 	size_t i;
@@ -215,10 +265,12 @@ test_option_errors(void **state)
 	        (const char *const[]){"--timeout", "x", NULL},
 	        (const char *const[]){"--nope", NULL},
 	        (const char *const[]){"--storage=tape", NULL},
+	        (const char *const[]){"--authtype=digest", NULL},
 	        (const char *const[]){"--profile", "../x", NULL},
 	        (const char *const[]){"--host", "a b", NULL},
 	        (const char *const[]){"--issuer", NULL},
 	        (const char *const[]){"--config", "/nonexistent/c.json", NULL},
+	        (const char *const[]){"--ca-file=", NULL},
 	};
 	struct config cfg;
 	size_t i;
@@ -255,6 +307,23 @@ test_host_match(void **state)
 	        {"[::1]:9", "[::1]:9", true},
 	        {"[::1]", "[::1]:9", true},
 	        {"a.example", "", false},
+	        /* Not hosts, whatever a caller sends (issue 13). */
+	        {"git.example.com", "git.example.com:@evil.com", false},
+	        {"git.example.com", "git.example.com:abc", false},
+	        {"git.example.com", "git.example.com:", false},
+	        {"git.example.com", "git.example.com:0", false},
+	        {"git.example.com", "git.example.com:65536", false},
+	        {"git.example.com", "git.example.com:@evil.com:443", false},
+	        {"git.example.com", "user@git.example.com", false},
+	        {"git.example.com", "git.example.com/path", false},
+	        {"git.example.com", "git.example.com%3a%40evil.com", false},
+	        {"*.example.com", "evil.com/.example.com", false},
+	        {"*.example.com", "evil.com@.example.com", false},
+	        {"*.example.com", "evil.com .example.com", false},
+	        {"*.example.com", "evil.com\t.example.com", false},
+	        {"*.example.com", "evil.com%2f.example.com", false},
+	        {"*.example.com", "evil.com_x.example.com", false},
+	        {"*.example.com", "a.example.com:443", true},
 	};
 	size_t i;
 
@@ -401,9 +470,14 @@ test_big_file_index(void **state)
 	config_release(&b);
 }
 
-/* A config file that is a symbolic link is refused, dangling or not. */
+/*
+ * A config file decides where tokens go: one that others could have
+ * written is refused, whether named by a link or not. A link (dotfile
+ * managers make them) is followed; a link to nothing is an error, not
+ * "no config file".
+ */
 static void
-test_symlink_refused(void **state)
+test_config_file_trust(void **state)
 {
 	char target[400];
 	struct config cfg;
@@ -412,11 +486,62 @@ test_symlink_refused(void **state)
 	snprintf(target, sizeof(target), "%s/elsewhere.json", tmpdir);
 	unlink(cfgpath);
 	assert_int_equal(symlink(target, cfgpath), 0);
-	assert_int_equal(load(&cfg, NULL), CLERK_EPERM);
+	assert_int_not_equal(load(&cfg, NULL), 0);
 	config_release(&cfg);
+	assert_int_equal(unlink(cfgpath), 0);
 	write_config("{\"issuer\": \"https://file.example\"}");
+	assert_int_equal(rename(cfgpath, target), 0);
+	assert_int_equal(symlink(target, cfgpath), 0);
+	assert_int_equal(load(&cfg, NULL), 0);
+	assert_string_equal(cfg.issuer, "https://file.example");
+	config_release(&cfg);
+	assert_int_equal(chmod(target, 0666), 0);
+	assert_int_equal(load(&cfg, NULL), CLERK_EPERM);
+	assert_null(cfg.issuer);
+	config_release(&cfg);
+	assert_int_equal(unlink(cfgpath), 0);
+	assert_int_equal(rename(target, cfgpath), 0);
 	assert_int_equal(load(&cfg, NULL), CLERK_EPERM);
 	config_release(&cfg);
+	assert_int_equal(chmod(cfgpath, 0644), 0);
+	assert_int_equal(chmod(cfgdir, 0777), 0);
+	assert_int_equal(load(&cfg, NULL), CLERK_EPERM);
+	config_release(&cfg);
+	assert_int_equal(chmod(cfgdir, 0700), 0);
+	assert_int_equal(load(&cfg, NULL), 0);
+	config_release(&cfg);
+	unlink(cfgpath);
+}
+
+/* authtype: option over environment over profile over top level. */
+static void
+test_authtype(void **state)
+{
+	static const char *const opt[] = {"--authtype", "bearer", NULL};
+	static const char *const work[] = {"--profile=work", NULL};
+	struct config cfg;
+
+	(void)state;
+	write_config("{\"authtype\": \"basic\", \"profiles\": {\"work\":"
+	             " {\"authtype\": \"auto\"}}}");
+	assert_int_equal(load(&cfg, NULL), 0);
+	assert_int_equal(cfg.authtype, AUTHTYPE_BASIC);
+	assert_int_equal(cfg.src_authtype, SRC_FILE);
+	config_release(&cfg);
+	assert_int_equal(load(&cfg, work), 0);
+	assert_int_equal(cfg.authtype, AUTHTYPE_AUTO);
+	config_release(&cfg);
+	setenv("CLERK_CREDENTIAL_AUTHTYPE", "auto", 1);
+	assert_int_equal(load(&cfg, NULL), 0);
+	assert_int_equal(cfg.authtype, AUTHTYPE_AUTO);
+	assert_int_equal(cfg.src_authtype, SRC_ENV);
+	config_release(&cfg);
+	assert_int_equal(load(&cfg, opt), 0);
+	assert_int_equal(cfg.authtype, AUTHTYPE_BEARER);
+	assert_int_equal(cfg.src_authtype, SRC_OPTION);
+	assert_string_equal(config_authtype_name(cfg.authtype), "bearer");
+	config_release(&cfg);
+	unsetenv("CLERK_CREDENTIAL_AUTHTYPE");
 	unlink(cfgpath);
 }
 
@@ -441,6 +566,7 @@ main(void)
 	        cmocka_unit_test(test_defaults),
 	        cmocka_unit_test(test_precedence),
 	        cmocka_unit_test(test_profiles),
+	        cmocka_unit_test(test_ca_file),
 	        cmocka_unit_test(test_env_interactive),
 	        cmocka_unit_test(test_file_errors),
 	        cmocka_unit_test(test_option_errors),
@@ -449,7 +575,8 @@ main(void)
 	        cmocka_unit_test(test_key),
 	        cmocka_unit_test(test_big_file_index),
 	        cmocka_unit_test(test_overridden_bad_value),
-	        cmocka_unit_test(test_symlink_refused),
+	        cmocka_unit_test(test_authtype),
+	        cmocka_unit_test(test_config_file_trust),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -3,7 +3,8 @@
  * thread that plays the browser with plain sockets, as browsers do:
  * idle pre-connections, /favicon.ico, stray and hostile requests, then
  * the callback. Only the main thread asserts; the browser thread records.
- * Link with -Wl,--wrap=send (see __wrap_send below) and -lpthread.
+ * Link with -Wl,--wrap=send,--wrap=accept4 (see __wrap_send and
+ * __wrap_accept4 below) and -lpthread.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -18,13 +19,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
+#include "capture.h"
 #include "error.h"
 #include "listener.h"
 
@@ -97,6 +101,36 @@ __wrap_send(int fd, const void *buf, size_t len, int flags)
 			len = 100;
 	}
 	return __real_send(fd, buf, len, flags);
+}
+
+/*
+ * FAKE scheduling, for a race a real machine shows only under load: the
+ * listener descheduled between poll() and accepting. The listener's
+ * accept4() comes here (-Wl,--wrap=accept4). When @late_fd is set, the
+ * @late_len bytes of @late_req are first sent on the client socket
+ * @late_fd: they arrived after poll() looked, and wait unread while the
+ * listener accepts.
+ */
+int __real_accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags)
+        __attribute__((weak));
+int __wrap_accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags);
+
+static int late_fd = -1;
+static const char *late_req;
+static size_t late_len;
+static bool late_sent;
+
+int
+__wrap_accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags)
+{
+	int late = __atomic_load_n(&late_fd, __ATOMIC_ACQUIRE);
+
+	if (late >= 0 && pthread_equal(pthread_self(), main_thread)) {
+		late_sent = send(late, late_req, late_len, MSG_NOSIGNAL) ==
+		            (ssize_t)late_len;
+		__atomic_store_n(&late_fd, -1, __ATOMIC_RELEASE);
+	}
+	return __real_accept4(fd, addr, len, flags);
 }
 
 static int64_t
@@ -601,6 +635,54 @@ test_final_table(void **state)
 	}
 }
 
+static void
+run_listener_fn(void *arg)
+{
+	struct browser *b = ((void **)arg)[0];
+
+	run_listener(b, ((void **)arg)[1]);
+}
+
+/*
+ * An error answer's description is shown whole, controls made harmless,
+ * with what to do: Clerk refuses offline_access for an application that
+ * does not grant it, after a long preamble.
+ */
+static void
+test_error_message(void **state)
+{
+	static const struct step s = {
+	        "invalid_scope",
+	        CALLBACK("error=invalid_scope&state={state}"
+	                 "&error_description=The+requested+scope+is+invalid%2C"
+	                 "+unknown%2C+or+malformed.+The+requested+scope+is+"
+	                 "invalid%2C+unknown%2C+or+malformed.+The+requested+"
+	                 "scope+is+invalid%2C+unknown%2C+or+malformed.+%1B%5B2J"
+	                 "The+OAuth+2.0+Client+is+not+allowed+to+request+"
+	                 "scope+%27offline_access%27."),
+	        0,
+	        200,
+	        "offline_access",
+	        NULL,
+	};
+	struct browser b = {.steps = &s, .nsteps = 1};
+	struct run run = {.timeout_s = 10};
+	void *args[2] = {&b, &run};
+	const char *text;
+
+	(void)state;
+	text = capture_stderr(run_listener_fn, args);
+	assert_int_equal(run.rc, CLERK_EPROVIDER);
+	if (!strstr(text, "malformed. ?[2JThe OAuth 2.0 Client is not allowed "
+	                  "to request scope 'offline_access'.)") ||
+	    !strstr(text, "add the offline_access scope to the OAuth "
+	                  "application in the Clerk dashboard"))
+		fail_msg("message: %s", text);
+	assert_null(strchr(text, '\x1b'));
+	callback_params_release(&run.out);
+	browser_release(&b);
+}
+
 /* Every answer leaves whole when the socket takes it in pieces. */
 static void
 test_answers_in_pieces(void **state)
@@ -705,6 +787,206 @@ test_full_drops_oldest_idle(void **state)
 	browser_release(&b);
 }
 
+/*
+ * The race behind a lost browser request under a flood: the request's
+ * bytes arrive after the listener's poll() looked, while a new connection
+ * needs a slot and the request's connection is the oldest one that has
+ * sent nothing so far. It must count as a request in progress (its bytes
+ * are there), and an idle one must go instead.
+ */
+static void *
+late_client(void *arg)
+{
+	struct browser *b = arg;
+	int crowd[LISTENER_MAX_CONNECTIONS - 1], real, extra;
+	char *req = malloc(MAX_REQ + 1);
+	size_t i;
+
+	if (!req)
+		return NULL;
+	real = client_connect(b->port);
+	for (i = 0; i < LISTENER_MAX_CONNECTIONS - 1; i++)
+		crowd[i] = client_connect(b->port);
+	/* All accepted: the table is full, the real one its oldest. */
+	sleep_ms(300);
+	late_req = req;
+	late_len = fill(req, CALLBACK("code=abc&state={state}"), b->port, 0);
+	__atomic_store_n(&late_fd, real, __ATOMIC_RELEASE);
+	/* Its arrival wakes the listener; the request follows (above). */
+	extra = client_connect(b->port);
+	b->resp[0] = read_all(real);
+	close(real);
+	close(extra);
+	for (i = 0; i < LISTENER_MAX_CONNECTIONS - 1; i++)
+		if (crowd[i] >= 0)
+			close(crowd[i]);
+	free(req);
+	return NULL;
+}
+
+static void
+test_full_keeps_request_not_yet_read(void **state)
+{
+	static const struct step s = {
+	        "callback arriving while the table is full",
+	        CALLBACK("code=abc&state={state}"),
+	        0,
+	        200,
+	        SUCCESS_TEXT,
+	        NULL,
+	};
+	struct browser b = {.steps = &s, .nsteps = 1};
+	struct callback_params out = {0};
+	struct listener *l = NULL;
+	pthread_t th;
+	int rc;
+
+	(void)state;
+	if (!__real_accept4) {
+		print_message("not linked with -Wl,--wrap=accept4\n");
+		skip();
+	}
+	assert_int_equal(listener_open(0, &l, &b.port), 0);
+	late_sent = false;
+	assert_int_equal(pthread_create(&th, NULL, late_client, &b), 0);
+	rc = listener_wait(l, STATE, NULL, false, 3, &out);
+	pthread_join(th, NULL);
+	listener_close(l);
+	assert_true(late_sent);
+	assert_int_equal(rc, 0);
+	assert_step(&s, b.resp[0]);
+	callback_params_release(&out);
+	browser_release(&b);
+}
+
+#define FLOOD_ROUNDS 20
+#define FLOOD_OPEN   256 /* the flood's sockets open at once */
+
+/*
+ * The flood, in a process of its own until killed: once a byte arrives
+ * on @go, connect to @port as fast as the listener takes it (about 2000
+ * a second), send nothing, keep FLOOD_OPEN sockets open and close the
+ * oldest. The listener drops the idle ones it must to make room.
+ */
+static void
+flood_run(int port, int go)
+{
+	struct sockaddr_in sa = {0};
+	int fds[FLOOD_OPEN], fd;
+	size_t i, n = 0;
+	char c;
+
+	for (i = 0; i < FLOOD_OPEN; i++)
+		fds[i] = -1;
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((uint16_t)port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (read(go, &c, 1) != 1)
+		_exit(1);
+	for (;;) {
+		fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+		if (fd >= 0 &&
+		    connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 &&
+		    errno != EINPROGRESS) {
+			close(fd);
+			fd = -1;
+		}
+		i = n++ % FLOOD_OPEN;
+		if (fds[i] >= 0)
+			close(fds[i]);
+		fds[i] = fd;
+		usleep(500);
+	}
+}
+
+struct flood {
+	struct browser b;
+	int go; /* write end: a byte starts the flood */
+};
+
+/*
+ * The real client: begins its request, lets the flood start and fill
+ * the table, then sends the rest slowly and reads the answer.
+ */
+static void *
+flood_client(void *arg)
+{
+	struct flood *f = arg;
+	char req[256];
+	size_t len =
+	        fill(req, CALLBACK("code=abc&state={state}"), f->b.port, 0);
+	int fd = client_connect(f->b.port);
+
+	if (fd >= 0 && send_all(fd, req, 7, 7)) {
+		sleep_ms(50);
+		if (write(f->go, "x", 1) == 1)
+			sleep_ms(150);
+		/* Pieces of 7 bytes, 5 ms apart, all through the flood. */
+		if (send_all(fd, req + 7, len - 7, 7))
+			f->b.resp[0] = read_all(fd);
+	}
+	if (fd >= 0)
+		close(fd);
+	return NULL;
+}
+
+/*
+ * A flood of idle connections from another process evicts connections
+ * that have sent nothing, never one in the middle of its request: the
+ * real request, begun before the flood and sent slowly through it, gets
+ * its answer every time.
+ */
+static void
+test_flood_keeps_request_in_progress(void **state)
+{
+	static const struct step s = {
+	        "callback during a flood",
+	        CALLBACK("code=abc&state={state}"),
+	        0,
+	        200,
+	        SUCCESS_TEXT,
+	        NULL,
+	};
+	int round, ok = 0;
+
+	(void)state;
+	for (round = 0; round < FLOOD_ROUNDS; round++) {
+		struct flood f = {.b = {.steps = &s, .nsteps = 1}};
+		struct callback_params out = {0};
+		struct listener *l = NULL;
+		int go[2], rc;
+		pthread_t th;
+		pid_t flood;
+
+		assert_int_equal(listener_open(0, &l, &f.b.port), 0);
+		assert_int_equal(pipe(go), 0);
+		flood = fork();
+		assert_true(flood >= 0);
+		if (flood == 0)
+			flood_run(f.b.port, go[0]);
+		close(go[0]);
+		f.go = go[1];
+		assert_int_equal(pthread_create(&th, NULL, flood_client, &f),
+		                 0);
+		rc = listener_wait(l, STATE, NULL, false, 20, &out);
+		pthread_join(th, NULL);
+		kill(flood, SIGKILL);
+		waitpid(flood, NULL, 0);
+		close(go[1]);
+		listener_close(l);
+		if (rc == 0 && f.b.resp[0] && resp_status(f.b.resp[0]) == 200 &&
+		    strstr(f.b.resp[0], SUCCESS_TEXT))
+			ok++;
+		else
+			print_message("round %d: result %d, answer %.40s\n",
+			              round, rc,
+			              f.b.resp[0] ? f.b.resp[0] : "(none)");
+		callback_params_release(&out);
+		browser_release(&f.b);
+	}
+	assert_int_equal(ok, FLOOD_ROUNDS);
+}
+
 static void
 test_open_errors(void **state)
 {
@@ -730,7 +1012,10 @@ main(void)
 	        cmocka_unit_test(test_final_table),
 	        cmocka_unit_test(test_answers_in_pieces),
 	        cmocka_unit_test(test_timeout),
+	        cmocka_unit_test(test_error_message),
 	        cmocka_unit_test(test_full_drops_oldest_idle),
+	        cmocka_unit_test(test_full_keeps_request_not_yet_read),
+	        cmocka_unit_test(test_flood_keeps_request_in_progress),
 	        cmocka_unit_test(test_open_errors),
 	        cmocka_unit_test(test_idle_dropped),
 	};

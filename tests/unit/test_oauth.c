@@ -214,11 +214,37 @@ run_parse(void *arg)
 	tokenset_release(&ts);
 }
 
+/* 100 bytes of a provider's preamble, so that the useful part comes late. */
+#define TEN     "went wrong"
+#define HUNDRED TEN TEN TEN TEN TEN TEN TEN TEN TEN TEN
+
 static const struct {
 	long status;
 	const char *body;
 	const char *must; /* in the message */
 } message_cases[] = {
+        /* Clerk's invalid_scope: the useful part after 300 bytes. */
+        {400,
+         "{\"error\":\"invalid_scope\",\"error_description\":\"" HUNDRED HUNDRED
+                 HUNDRED
+         " The OAuth 2.0 Client is not allowed to request scope "
+         "'offline_access'.\"}",
+         "not allowed to request scope 'offline_access'.); add the "
+         "offline_access scope to the OAuth application in the Clerk "
+         "dashboard"},
+        {400, "{\"error\":\"invalid_scope\"}",
+         "invalid_scope; check --scopes: each scope must be enabled"},
+        /* Whole up to 1 KiB, controls made harmless, then cut. */
+        {400,
+         "{\"error\":\"invalid_request\",\"error_description\":\"" HUNDRED
+                 HUNDRED HUNDRED HUNDRED HUNDRED HUNDRED HUNDRED HUNDRED HUNDRED
+                         HUNDRED "\\u001b[31m\\nEND OF IT\"}",
+         "went wrong?[31m?END OF IT)"},
+        {400,
+         "{\"error\":\"invalid_request\",\"error_description\":\"" HUNDRED
+                 HUNDRED HUNDRED HUNDRED HUNDRED HUNDRED HUNDRED HUNDRED HUNDRED
+                         HUNDRED HUNDRED "NOT SHOWN\"}",
+         "went wrongwent...)"},
         {400,
          "{\"error\":\"invalid_grant\",\"error_description\":"
          "\"refresh token expired\",\"access_token\":\"SECRET1\"}",
@@ -250,6 +276,7 @@ test_error_messages(void **state)
 			fail_msg("message case %zu: \"%s\" lacks \"%s\"", i,
 			         text, message_cases[i].must);
 		assert_null(strstr(text, "SECRET"));
+		assert_null(strstr(text, "NOT SHOWN"));
 		assert_null(strchr(text, '\x1b'));
 	}
 }

@@ -103,6 +103,53 @@ test_server_ref_long_host(void **state)
 	assert_int_equal(strlen(s.host), PROTO_MAX_HOST);
 }
 
+/* The one host check every protocol shares (git's too). */
+static void
+test_host_port_valid(void **state)
+{
+	static const struct {
+		const char *in;
+		bool ok;
+	} cases[] = {
+	        {"git.example.com", true},
+	        {"Git.Example.COM:8443", true},
+	        {"127.0.0.1:1", true},
+	        {"[::1]", true},
+	        {"[::1]:65535", true},
+	        {"git.example.com:@evil.com", false},
+	        {"git.example.com:abc", false},
+	        {"git.example.com:", false},
+	        {"git.example.com:0", false},
+	        {"git.example.com:65536", false},
+	        {"git.example.com:+443", false},
+	        {"git.example.com%3a%40evil.com", false},
+	        {"evil.com/.example.com", false},
+	        {"evil.com@.example.com", false},
+	        {"evil.com .example.com", false},
+	        {"user@git.example.com", false},
+	        {"*.example.com", false},
+	        {"[::1", false},
+	        {"[]", false},
+	        {"", false},
+	        {":443", false},
+	};
+	char longest[PROTO_MAX_HOST + 2];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < N(cases); i++) {
+		print_message("case: %s\n", cases[i].in);
+		assert_int_equal(
+		        host_port_valid(cases[i].in, strlen(cases[i].in)),
+		        cases[i].ok);
+	}
+	/* A NUL inside is not a host character. */
+	assert_false(host_port_valid("a.example\0.evil", 15));
+	memset(longest, 'a', sizeof(longest));
+	assert_true(host_port_valid(longest, PROTO_MAX_HOST));
+	assert_false(host_port_valid(longest, PROTO_MAX_HOST + 1));
+}
+
 struct join_case {
 	const char *in, *out;
 };
@@ -156,6 +203,19 @@ static const struct creds_case creds_cases[] = {
         {"", CLERK_EPROTO, NULL, NULL, NULL},
         {"{\"ServerURL\":\"a.example\\u0000.evil\"}", CLERK_EPROTO, NULL, NULL,
          NULL},
+        /* Read two ways elsewhere: refused. */
+        {"{\"ServerURL\":\"a.example\",\"ServerURL\":\"b.example\"}",
+         CLERK_EPROTO, NULL, NULL, NULL},
+        {"{\"ServerURL\":\"a.example\",\"serverURL\":\"b.example\"}",
+         CLERK_EPROTO, NULL, NULL, NULL},
+        /* Go folds KELVIN SIGN to k and LONG S to s. */
+        {"{\"\xc5\xbf"
+         "ecret\":\"s\",\"U\xc5\xbf"
+         "ername\":\"u\"}",
+         0, NULL, "u", "s"},
+        {"{\"Secret\":\"s\",\"\xc5\xbf"
+         "ecret\":\"t\"}",
+         CLERK_EPROTO, NULL, NULL, NULL},
 };
 
 #define CHECK_STR(got, want)                            \
@@ -224,6 +284,32 @@ static const struct exec_case exec_cases[] = {
          false, false},
         {"{\"apiVersion\":7}", CLERK_EPROTO, NULL, NULL, false, false},
         {"not json", CLERK_EPROTO, NULL, NULL, false, false},
+        /* client-go matches names as Go does: without regard to case. */
+        {"{\"Kind\":\"ExecCredential\",\"APIVersion\":\"x\",\"Spec\":"
+         "{\"Interactive\":true,\"Cluster\":{\"Server\":\"https://e.example\"}}}",
+         0, "x", "https://e.example", true, true},
+        {"{\"\xc5\xbfpec\":{\"cluster\":{\"\xc5\xbf"
+         "erver\":\"https://e.example\""
+         "}}}",
+         0, NULL, "https://e.example", false, false},
+        {"{\"\xe2\x84\xaaind\":\"Pod\"}", CLERK_EPROTO, NULL, NULL, false,
+         false},
+        {"{\"spec\":{\"\xc4\xb1nteractive\":false}}", 0, NULL, NULL, true,
+         false},
+        /* Two members Go would merge, or a name given twice: refused. */
+        {"{\"spec\":{},\"Spec\":{\"cluster\":{\"server\":\"https://e.example\""
+         "}}}",
+         CLERK_EPROTO, NULL, NULL, false, false},
+        {"{\"spec\":{\"cluster\":{\"server\":\"https://a.example\"},"
+         "\"cluster\":{\"server\":\"https://e.example\"}}}",
+         CLERK_EPROTO, NULL, NULL, false, false},
+        {"{\"spec\":{\"cluster\":{\"server\":\"https://a.example\","
+         "\"SERVER\":\"https://e.example\"}}}",
+         CLERK_EPROTO, NULL, NULL, false, false},
+        /* Not a fold of "spec": another member, ignored. */
+        {"{\"sp\xc3\xa9"
+         "c\":{\"cluster\":{\"server\":1}}}",
+         0, NULL, NULL, false, false},
 };
 
 static void
@@ -264,6 +350,11 @@ static const struct bazel_case bazel_cases[] = {
         {"{\"uri\":3}", CLERK_EPROTO, NULL},
         {"{\"uri\":\"https://x.example\"} {}", CLERK_EPROTO, NULL},
         {"\"https://x.example\"", CLERK_EPROTO, NULL},
+        /* Bazel reads the last "uri": refused rather than read first. */
+        {"{\"uri\":\"https://a.example\",\"uri\":\"https://e.example\"}",
+         CLERK_EPROTO, NULL},
+        {"{\"uri\":\"https://a.example\",\"x\":{\"k\":1,\"k\":2}}",
+         CLERK_EPROTO, NULL},
 };
 
 static void
@@ -320,6 +411,13 @@ static const struct cargo_case cargo_cases[] = {
          CLERK_EPROTO, 0, NULL, NULL, NULL, NULL, NULL, 0},
         {"{\"v\":1,\"registry\":\"u\",\"kind\":\"get\"}", CLERK_EPROTO, 0, NULL,
          NULL, NULL, NULL, NULL, 0},
+        /* serde refuses a field given twice; so do we. */
+        {"{\"v\":1,\"registry\":{\"index-url\":\"a\",\"index-url\":\"e\"},"
+         "\"kind\":\"get\"}",
+         CLERK_EPROTO, 0, NULL, NULL, NULL, NULL, NULL, 0},
+        {"{\"v\":1,\"registry\":{\"index-url\":\"a\"},\"kind\":\"get\","
+         "\"kind\":\"login\"}",
+         CLERK_EPROTO, 0, NULL, NULL, NULL, NULL, NULL, 0},
 };
 
 static void
@@ -382,6 +480,8 @@ static const struct tf_case tf_cases[] = {
         {"{\"token\":\"abc\",\"other\":true}", 0, "abc"},
         {"{}", 0, NULL},
         {"{\"token\":1}", CLERK_EPROTO, NULL},
+        {"{\"Token\":\"abc\"}", 0, "abc"},
+        {"{\"token\":\"abc\",\"TOKEN\":\"def\"}", CLERK_EPROTO, NULL},
         {"[]", CLERK_EPROTO, NULL},
         {"", CLERK_EPROTO, NULL},
 };
@@ -410,6 +510,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_server_ref),
 	        cmocka_unit_test(test_server_ref_long_host),
+	        cmocka_unit_test(test_host_port_valid),
 	        cmocka_unit_test(test_docker_input_join),
 	        cmocka_unit_test(test_docker_creds),
 	        cmocka_unit_test(test_docker_creds_raw_nul),

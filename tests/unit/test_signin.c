@@ -1,15 +1,22 @@
-/* Unit tests: signin.c (the authorization request). */
+/* Unit tests: signin.c (the authorization request, a timed-out wait). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <netinet/in.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include "capture.h"
 #include "config.h"
 #include "discovery.h"
+#include "error.h"
 #include "signin.h"
+#include "tokenset.h"
 #include "util.h"
 
 static void
@@ -55,11 +62,90 @@ test_authorize_url(void **state)
 	config_release(&cfg);
 }
 
+/* A port free right now on 127.0.0.1. */
+static int
+free_port(void)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET};
+	socklen_t n = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM, 0), port;
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_true(fd >= 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &n), 0);
+	port = ntohs(a.sin_port);
+	close(fd);
+	return port;
+}
+
+struct sign {
+	struct config *cfg;
+	struct oidc_provider *op;
+	int rc;
+};
+
+static void
+run_signin(void *arg)
+{
+	struct sign *s = arg;
+	struct tokenset ts = TOKENSET_INIT;
+
+	s->rc = signin_browser(s->cfg, s->op, NULL, &ts);
+	tokenset_release(&ts);
+}
+
+/*
+ * A browser that never comes back (a provider that shows its own
+ * redirect_uri error page looks so from here): the timeout says what
+ * that page looks like and which redirect URI to register.
+ */
+static void
+test_timeout_names_redirect_uri(void **state)
+{
+	struct oidc_provider op = {0};
+	struct config cfg;
+	struct sign s = {&cfg, &op, 0};
+	char want[64];
+	const char *text;
+	int i;
+
+	(void)state;
+	setenv("BROWSER", "true", 1);
+	op.issuer = (char *)"http://127.0.0.1:9/issuer";
+	op.authorization_endpoint = (char *)"http://127.0.0.1:9/authorize";
+	for (i = 0; i < 2; i++) {
+		config_init(&cfg);
+		str_set(&cfg.issuer, op.issuer);
+		str_set(&cfg.client_id, "client");
+		str_set(&cfg.scopes, "openid");
+		cfg.timeout = 1;
+		cfg.callback_port = i ? free_port() : 0;
+		if (i)
+			snprintf(want, sizeof(want),
+			         "register http://127.0.0.1:%d/callback ",
+			         cfg.callback_port);
+		else
+			snprintf(want, sizeof(want),
+			         "register http://127.0.0.1/callback ");
+		text = capture_stderr(run_signin, &s);
+		assert_int_equal(s.rc, CLERK_ETIMEOUT);
+		if (!strstr(text, "timed out") ||
+		    !strstr(text, "the provider's error page about the "
+		                  "redirect_uri") ||
+		    !strstr(text, want))
+			fail_msg("%s lacks \"%s\"", text, want);
+		config_release(&cfg);
+	}
+	unsetenv("BROWSER");
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_authorize_url),
+	        cmocka_unit_test(test_timeout_names_redirect_uri),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,193 @@
+/*
+ * See reject.h.
+ *
+ * MUST: decide from the state alone, never from the clock's word that
+ * a hold lasts longer than REJECT_WINDOW (a clock set back must not make
+ * a hold endless); treat a damaged state file as no state.
+ */
+#include "reject.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "error.h"
+#include "fileio.h"
+#include "log.h"
+#include "paths.h"
+#include "util.h"
+
+#define REJECT_MAGIC    "clerk-credential-reject 1"
+#define REJECT_MAX_FILE 512
+
+uint64_t
+reject_fingerprint(const char *token)
+{
+	uint64_t h = hash_fnv1a64(token, HASH_FNV1A64_INIT);
+
+	return h ? h : 1;
+}
+
+/* @then is a moment of the last REJECT_WINDOW seconds before @now. */
+static bool
+within(int64_t then, int64_t now)
+{
+	return then > 0 && now >= then && now - then < REJECT_WINDOW;
+}
+
+bool
+reject_held(const struct reject_state *s, int64_t now)
+{
+	return s->hold_until > now && s->hold_until - now <= REJECT_WINDOW;
+}
+
+bool
+reject_on_erase(struct reject_state *s, uint64_t fp, int64_t now)
+{
+	bool again;
+
+	if (reject_held(s, now))
+		return true;
+	again = within(s->rejected_at, now) ||
+	        (s->minted_fp == fp && within(s->minted_at, now));
+	s->rejected_at = now;
+	s->minted_at = 0;
+	s->minted_fp = 0;
+	/* The next token minted is the one that follows this rejection,
+	 * now or after the hold. */
+	s->pending = true;
+	s->warned = false;
+	s->hold_until = again ? now + REJECT_WINDOW : 0;
+	return again;
+}
+
+void
+reject_on_mint(struct reject_state *s, uint64_t fp, int64_t now)
+{
+	if (!s->pending)
+		return;
+	s->pending = false;
+	s->minted_at = now;
+	s->minted_fp = fp;
+}
+
+static int
+reject_path(const struct config *cfg, int create, char **out)
+{
+	char *dir = NULL;
+	int r;
+
+	if ((r = paths_runtime_dir(&dir, create)) == 0)
+		r = config_key_path(cfg, dir, "", ".reject", out);
+	free(dir);
+	return r;
+}
+
+/* 16 hex digits: a fingerprint. */
+static int
+parse_fp(const char *s, uint64_t *out)
+{
+	uint64_t v = 0;
+	size_t i;
+
+	if (strlen(s) != 16)
+		return -1;
+	for (i = 0; i < 16; i++) {
+		const char *d = strchr("0123456789abcdef", s[i]);
+
+		if (!s[i] || !d)
+			return -1;
+		v = v << 4 | (uint64_t)(d - "0123456789abcdef");
+	}
+	*out = v;
+	return 0;
+}
+
+/* "MAGIC\nrejected_at hold_until minted_at fp pending warned\n" */
+static int
+parse_state(char *text, struct reject_state *s)
+{
+	int64_t v[6] = {0};
+	char *p, *field;
+	size_t i, n;
+
+	if (strncmp(text, REJECT_MAGIC "\n", sizeof(REJECT_MAGIC)) != 0)
+		return CLERK_EPROTO;
+	p = text + sizeof(REJECT_MAGIC);
+	n = strlen(p);
+	if (n == 0 || p[n - 1] != '\n')
+		return CLERK_EPROTO;
+	p[n - 1] = '\0';
+	for (i = 0; i < 6; i++) {
+		field = p;
+		p += strcspn(p, " ");
+		if ((i < 5) != (*p == ' '))
+			return CLERK_EPROTO;
+		*p++ = '\0';
+		if (i == 3 ? parse_fp(field, &s->minted_fp)
+		           : parse_int64(field, 0, INT64_MAX, &v[i]))
+			return CLERK_EPROTO;
+	}
+	s->rejected_at = v[0];
+	s->hold_until = v[1];
+	s->minted_at = v[2];
+	s->pending = v[4] != 0;
+	s->warned = v[5] != 0;
+	return 0;
+}
+
+int
+reject_load(const struct config *cfg, struct reject_state *s)
+{
+	char *path = NULL, *text = NULL;
+	size_t len;
+	int r;
+
+	memset(s, 0, sizeof(*s));
+	if ((r = reject_path(cfg, 0, &path)))
+		return r == CLERK_ENOTFOUND ? 0 : r;
+	r = file_read_private(path, REJECT_MAX_FILE, &text, &len);
+	if (r == 0 && (strlen(text) != len || parse_state(text, s))) {
+		log_debug("rejection state %s is damaged; ignoring it", path);
+		memset(s, 0, sizeof(*s));
+	}
+	if (r == CLERK_ENOTFOUND || r == CLERK_EPROTO)
+		r = 0;
+	secret_free(text);
+	free(path);
+	return r;
+}
+
+int
+reject_save(const struct config *cfg, const struct reject_state *s)
+{
+	char *path = NULL, buf[160];
+	int n, r;
+
+	n = snprintf(buf, sizeof(buf),
+	             REJECT_MAGIC "\n%lld %lld %lld %016" PRIx64 " %d %d\n",
+	             (long long)s->rejected_at, (long long)s->hold_until,
+	             (long long)s->minted_at, s->minted_fp, s->pending ? 1 : 0,
+	             s->warned ? 1 : 0);
+	if (n < 0 || (size_t)n >= sizeof(buf))
+		return CLERK_EINTERNAL;
+	if ((r = reject_path(cfg, 1, &path)) == 0)
+		r = file_write_atomic(path, buf, (size_t)n, 0600);
+	free(path);
+	return r;
+}
+
+int
+reject_clear(const struct config *cfg)
+{
+	char *path = NULL;
+	int r;
+
+	if ((r = reject_path(cfg, 0, &path)))
+		return r == CLERK_ENOTFOUND ? 0 : r;
+	r = file_remove(path);
+	free(path);
+	return r;
+}

@@ -1,0 +1,67 @@
+/*
+ * What a rejection may cost: git's erase of the current access token
+ * says a server refused it. The first rejection earns one refresh on the
+ * next get (the provider may really have revoked the token). A rejection
+ * of the token that refresh produced, or a second rejection, within
+ * REJECT_WINDOW starts a hold of REJECT_WINDOW: git's get then gets no
+ * token and costs no provider request, and the user is told once what to
+ * check. The refresh after a hold counts as the one that follows a
+ * rejection, so an endless fill/reject loop costs at most one refresh
+ * per window. login and logout clear the state.
+ *
+ * The state lives in a 0600 file per (issuer, client id, profile) in the
+ * runtime dir, next to the cached token, read and written only under the
+ * profile's lock; a cache hit never reads it. The fingerprint of a token
+ * is FNV-1a 64: the token itself sits in the cache file beside it.
+ *
+ * The decisions (reject_on_*) are pure; the file functions load and keep
+ * them.
+ */
+#ifndef CLERK_REJECT_H
+#define CLERK_REJECT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct config;
+
+#define REJECT_WINDOW 300 /* seconds: the window and the hold */
+
+struct reject_state {
+	int64_t rejected_at; /* the last rejection; 0: none */
+	int64_t hold_until;  /* get answers nothing before then; 0: none */
+	int64_t minted_at;   /* the token minted after a rejection; 0: none */
+	uint64_t minted_fp;  /* its fingerprint */
+	bool pending;        /* the next minted token follows a rejection */
+	bool warned;         /* the hold's message was printed */
+};
+
+/* A token's fingerprint (never 0). */
+uint64_t reject_fingerprint(const char *token);
+
+/*
+ * The current token, fingerprint @fp, was rejected at @now. True when a
+ * hold is on (started now, or still running: a rejection during a hold
+ * does not extend it).
+ */
+bool reject_on_erase(struct reject_state *s, uint64_t fp, int64_t now);
+
+/* A token @fp was minted at @now (a refresh or a sign-in). */
+void reject_on_mint(struct reject_state *s, uint64_t fp, int64_t now);
+
+/* True while a hold is on at @now. */
+bool reject_held(const struct reject_state *s, int64_t now);
+
+/*
+ * Read the state of @cfg's profile; a missing or unreadable file is an
+ * empty state (CLERK_EPERM for an unsafe one, with a message).
+ */
+int reject_load(const struct config *cfg, struct reject_state *s);
+
+/* Replace the state file (0600, atomically). */
+int reject_save(const struct config *cfg, const struct reject_state *s);
+
+/* Remove the state file: no rejection is remembered. */
+int reject_clear(const struct config *cfg);
+
+#endif

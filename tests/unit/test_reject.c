@@ -1,0 +1,258 @@
+/* Unit tests: reject.c (what a rejection may cost, and its state file). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "error.h"
+#include "reject.h"
+#include "tmptree.h"
+
+#define W REJECT_WINDOW
+
+enum op { ERASE, MINT, HELD };
+
+struct step {
+	enum op op;
+	int64_t t;
+	uint64_t fp;
+	bool want; /* ERASE: a hold is on; HELD: held */
+};
+
+#define END                        \
+	{                          \
+		HELD, -1, 0, false \
+	}
+
+static const struct {
+	const char *name;
+	struct step steps[12];
+} scripts[] = {
+        {"a fill/reject loop: one refresh, then a hold; one per window",
+         {{ERASE, 1000, 1, false},
+          {HELD, 1001, 0, false},
+          {MINT, 1001, 2, false},
+          {ERASE, 1002, 2, true},
+          {HELD, 1003, 0, true},
+          {HELD, 1002 + W - 1, 0, true},
+          {HELD, 1002 + W, 0, false},
+          {MINT, 1002 + W, 3, false},
+          {ERASE, 1003 + W, 3, true},
+          {HELD, 1004 + W, 0, true},
+          END}},
+        {"a revoked token: one refresh, which works",
+         {{ERASE, 1000, 1, false},
+          {MINT, 1001, 2, false},
+          {HELD, 1002, 0, false},
+          /* Its rejection long after is a first one again. */
+          {ERASE, 1001 + W, 2, false},
+          {HELD, 1002 + W, 0, false},
+          END}},
+        {"a second rejection within the window, of any token",
+         {{ERASE, 1000, 1, false},
+          {ERASE, 1000 + W - 1, 9, true},
+          {HELD, 1000 + W, 0, true},
+          END}},
+        {"after the window a rejection is a first one",
+         {{ERASE, 1000, 1, false}, {ERASE, 1000 + W, 9, false}, END}},
+        {"a refresh at expiry does not follow a rejection",
+         {{ERASE, 1000, 1, false},
+          {MINT, 1001, 2, false},
+          {MINT, 5000, 3, false},
+          {ERASE, 5001, 3, false},
+          END}},
+        {"the minted token's rejection after the window is a first one",
+         {{ERASE, 1000, 1, false},
+          {MINT, 2000, 2, false},
+          {ERASE, 2000 + W, 2, false},
+          END}},
+        {"a refresh long after the rejection: its token's rejection holds",
+         {{ERASE, 1000, 1, false},
+          {MINT, 2000, 2, false},
+          {ERASE, 2001, 2, true},
+          END}},
+        {"a rejection during a hold does not extend it",
+         {{ERASE, 1000, 1, false},
+          {MINT, 1001, 2, false},
+          {ERASE, 1002, 2, true},
+          {ERASE, 1200, 2, true},
+          {HELD, 1002 + W, 0, false},
+          END}},
+        {"a clock set back never makes a hold endless",
+         {{ERASE, 1000, 1, false},
+          {MINT, 1001, 2, false},
+          {ERASE, 1002, 2, true},
+          {HELD, 500, 0, false},
+          END}},
+};
+
+static void
+test_policy(void **state)
+{
+	size_t i, j;
+
+	(void)state;
+	for (i = 0; i < sizeof(scripts) / sizeof(scripts[0]); i++) {
+		struct reject_state s = {0};
+
+		print_message("%s\n", scripts[i].name);
+		for (j = 0; scripts[i].steps[j].t >= 0; j++) {
+			const struct step *st = &scripts[i].steps[j];
+
+			print_message("  step %zu\n", j);
+			switch (st->op) {
+			case ERASE:
+				assert_int_equal(
+				        reject_on_erase(&s, st->fp, st->t),
+				        st->want);
+				break;
+			case MINT:
+				reject_on_mint(&s, st->fp, st->t);
+				break;
+			case HELD:
+				assert_int_equal(reject_held(&s, st->t),
+				                 st->want);
+				break;
+			}
+		}
+	}
+}
+
+static void
+test_fingerprint(void **state)
+{
+	(void)state;
+	assert_int_not_equal(reject_fingerprint("a"), 0);
+	assert_int_equal(reject_fingerprint("token-1"),
+	                 reject_fingerprint("token-1"));
+	assert_int_not_equal(reject_fingerprint("token-1"),
+	                     reject_fingerprint("token-2"));
+}
+
+static char tmpdir[] = "/tmp/clerk-test-reject-XXXXXX";
+
+static void
+cfg_init(struct config *cfg)
+{
+	config_init(cfg);
+	cfg->issuer = strdup("https://issuer.example");
+	cfg->client_id = strdup("client");
+	cfg->profile = strdup("default");
+}
+
+static void
+state_path(const struct config *cfg, char *buf, size_t size)
+{
+	char *key = NULL;
+
+	assert_int_equal(config_key(cfg, &key), 0);
+	snprintf(buf, size, "%s/clerk-credential/%s.reject", tmpdir, key);
+	free(key);
+}
+
+static void
+write_file(const char *path, const char *text, mode_t mode)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, mode);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	assert_int_equal(fchmod(fd, mode), 0);
+	close(fd);
+}
+
+static void
+test_file(void **state)
+{
+	struct reject_state s = {0}, back;
+	struct config cfg;
+	char path[512];
+	struct stat st;
+
+	(void)state;
+	assert_non_null(mkdtemp(tmpdir));
+	setenv("XDG_RUNTIME_DIR", tmpdir, 1);
+	cfg_init(&cfg);
+	state_path(&cfg, path, sizeof(path));
+
+	/* No file: no state. */
+	assert_int_equal(reject_load(&cfg, &back), 0);
+	assert_int_equal(back.rejected_at, 0);
+	assert_false(back.pending);
+
+	s.rejected_at = 1700000000;
+	s.hold_until = 1700000300;
+	s.minted_at = 1699999999;
+	s.minted_fp = 0xfedcba9876543210ULL;
+	s.pending = true;
+	s.warned = true;
+	assert_int_equal(reject_save(&cfg, &s), 0);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	assert_int_equal(reject_load(&cfg, &back), 0);
+	assert_memory_equal(&back, &s, sizeof(s));
+
+	/* Another profile has its own state. */
+	free(cfg.profile);
+	cfg.profile = strdup("work");
+	assert_int_equal(reject_load(&cfg, &back), 0);
+	assert_int_equal(back.hold_until, 0);
+	free(cfg.profile);
+	cfg.profile = strdup("default");
+
+	/* A damaged file is no state. */
+	static const char *const damaged[] = {
+	        "",
+	        "clerk-credential-reject 1\n",
+	        "clerk-credential-reject 1\n1 2 3 00000000000000ff 1 1",
+	        "clerk-credential-reject 1\n1 2 3 ff 1 1\n",
+	        "clerk-credential-reject 1\n1 2 3 00000000000000fg 1 1\n",
+	        "clerk-credential-reject 1\n-1 2 3 00000000000000ff 1 1\n",
+	        "clerk-credential-reject 1\n1 2 3 00000000000000ff 1 1 1\n",
+	        "clerk-credential-reject 2\n1 2 3 00000000000000ff 1 1\n",
+	};
+	for (size_t i = 0; i < sizeof(damaged) / sizeof(damaged[0]); i++) {
+		write_file(path, damaged[i], 0600);
+		assert_int_equal(reject_load(&cfg, &back), 0);
+		assert_int_equal(back.hold_until, 0);
+		assert_false(back.warned);
+	}
+	write_file(path,
+	           "clerk-credential-reject 1\n1 2 3 00000000000000ff 1 0\n",
+	           0600);
+	assert_int_equal(reject_load(&cfg, &back), 0);
+	assert_int_equal(back.minted_fp, 0xff);
+	assert_int_equal(back.hold_until, 2);
+
+	/* Same trust rules as the token cache. */
+	write_file(path,
+	           "clerk-credential-reject 1\n1 2 3 00000000000000ff 1 0\n",
+	           0644);
+	assert_int_equal(reject_load(&cfg, &back), CLERK_EPERM);
+
+	assert_int_equal(reject_clear(&cfg), 0);
+	assert_int_equal(stat(path, &st), -1);
+	assert_int_equal(reject_clear(&cfg), 0);
+	config_release(&cfg);
+	assert_int_equal(tmptree_remove(tmpdir), 0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test(test_policy),
+	        cmocka_unit_test(test_fingerprint),
+	        cmocka_unit_test(test_file),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
