@@ -206,12 +206,6 @@ out:
 	return r;
 }
 
-static int
-host_cmp(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 /* {"host": "username"} for the exact hosts of the list, in byte order. */
 static int
 docker_list(struct config *cfg)
@@ -231,7 +225,7 @@ docker_list(struct config *cfg)
 		for (i = 0; i < cfg->nhosts; i++)
 			if (!strchr(config_host(cfg, i), '*'))
 				hosts[n++] = config_host(cfg, i);
-		qsort(hosts, n, sizeof(*hosts), host_cmp);
+		qsort(hosts, n, sizeof(*hosts), str_ptr_cmp);
 	}
 	for (i = 0; !r && i < n; i++)
 		if (i == 0 || strcmp(hosts[i], hosts[i - 1]) != 0)

@@ -56,12 +56,6 @@ has_nul(const char *text, size_t len)
 	return false;
 }
 
-static int
-key_cmp(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 /* Does object @obj hold a member name twice? -1: out of memory. */
 static int
 object_has_duplicate(const cJSON *obj)
@@ -84,7 +78,7 @@ object_has_duplicate(const cJSON *obj)
 		return -1;
 	for (i = 0, m = obj->child; m; m = m->next)
 		keys[i++] = m->string;
-	qsort(keys, n, sizeof(*keys), key_cmp);
+	qsort(keys, n, sizeof(*keys), str_ptr_cmp);
 	for (i = 1; i < n && !dup; i++)
 		dup = strcmp(keys[i - 1], keys[i]) == 0;
 	free(keys);

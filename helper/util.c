@@ -65,6 +65,12 @@ str_ndup(const char *s, size_t n)
 	return p;
 }
 
+int
+str_ptr_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
 bool
 str_ct_equal(const char *a, const char *b)
 {

@@ -31,6 +31,9 @@ char *str_ndup(const char *s, size_t n);
 /* True when @a and @b are equal; time depends only on their lengths. */
 bool str_ct_equal(const char *a, const char *b);
 
+/* qsort() comparison of two "const char *" elements, in byte order. */
+int str_ptr_cmp(const void *a, const void *b);
+
 /*
  * Copy outside text @s (NULL is fine) into @buf for a message: printable
  * ASCII only (no terminal escapes, no line breaks; others become '?'),
