@@ -167,73 +167,43 @@ config_source_name(enum config_source src)
 	}
 }
 
+static const char *const storage_names[] = {"auto", "keyring", "file",
+                                            "memory"};
+static const char *const flow_names[] = {"auto", "browser", "device", "paste"};
+static const char *const authtype_names[] = {"auto", "bearer", "basic"};
+
 const char *
 config_storage_name(enum storage_kind kind)
 {
-	static const char *const names[] = {"auto", "keyring", "file",
-	                                    "memory"};
-
-	return names[kind];
+	return storage_names[kind];
 }
 
 const char *
 config_flow_name(enum signin_flow flow)
 {
-	static const char *const names[] = {"auto", "browser", "device",
-	                                    "paste"};
-
-	return names[flow];
+	return flow_names[flow];
 }
 
 const char *
 config_authtype_name(enum authtype_kind kind)
 {
-	static const char *const names[] = {"auto", "bearer", "basic"};
-
-	return names[kind];
+	return authtype_names[kind];
 }
 
+/* The index of @s in @names (@n of them), or -1. */
 static int
-authtype_parse(const char *s, enum authtype_kind *out)
+name_index(const char *const *names, size_t n, const char *s)
 {
-	enum authtype_kind k;
+	size_t i;
 
-	for (k = AUTHTYPE_AUTO; k <= AUTHTYPE_BASIC; k++) {
-		if (strcmp(s, config_authtype_name(k)) == 0) {
-			*out = k;
-			return 0;
-		}
-	}
+	for (i = 0; i < n; i++)
+		if (strcmp(s, names[i]) == 0)
+			return (int)i;
 	return -1;
 }
 
-static int
-flow_parse(const char *s, enum signin_flow *out)
-{
-	enum signin_flow f;
-
-	for (f = FLOW_AUTO; f <= FLOW_PASTE; f++) {
-		if (strcmp(s, config_flow_name(f)) == 0) {
-			*out = f;
-			return 0;
-		}
-	}
-	return -1;
-}
-
-static int
-storage_parse(const char *s, enum storage_kind *out)
-{
-	enum storage_kind k;
-
-	for (k = STORAGE_AUTO; k <= STORAGE_MEMORY; k++) {
-		if (strcmp(s, config_storage_name(k)) == 0) {
-			*out = k;
-			return 0;
-		}
-	}
-	return -1;
-}
+#define NAME_INDEX(names, s) \
+	name_index(names, sizeof(names) / sizeof(*(names)), s)
 
 /* host[:port], *.suffix[:port] or [v6][:port], as a request's host is. */
 static bool
@@ -326,6 +296,8 @@ static int
 config_set(struct config *cfg, enum opt_id id, const char *val,
            enum config_source src, const char *where)
 {
+	int k;
+
 	switch (id) {
 	case OPT_ISSUER:
 		cfg->src_issuer = src;
@@ -345,24 +317,30 @@ config_set(struct config *cfg, enum opt_id id, const char *val,
 		return str_set(&cfg->profile, val);
 	case OPT_STORAGE:
 		cfg->src_storage = src;
-		if (storage_parse(val, &cfg->storage) == 0)
+		if ((k = NAME_INDEX(storage_names, val)) >= 0) {
+			cfg->storage = (enum storage_kind)k;
 			return 0;
+		}
 		log_error("%s: storage must be auto, keyring, file or memory, "
 		          "not '%s'",
 		          where, val);
 		return CLERK_ECONFIG;
 	case OPT_FLOW:
 		cfg->src_flow = src;
-		if (flow_parse(val, &cfg->flow) == 0)
+		if ((k = NAME_INDEX(flow_names, val)) >= 0) {
+			cfg->flow = (enum signin_flow)k;
 			return 0;
+		}
 		log_error("%s: flow must be auto, browser, device or paste, "
 		          "not '%s'",
 		          where, val);
 		return CLERK_ECONFIG;
 	case OPT_AUTHTYPE:
 		cfg->src_authtype = src;
-		if (authtype_parse(val, &cfg->authtype) == 0)
+		if ((k = NAME_INDEX(authtype_names, val)) >= 0) {
+			cfg->authtype = (enum authtype_kind)k;
 			return 0;
+		}
 		log_error("%s: authtype must be auto, bearer or basic, not "
 		          "'%s'",
 		          where, val);
