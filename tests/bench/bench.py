@@ -551,7 +551,7 @@ def growth_config(dirpath, nhosts, nprofiles):
 
 
 def seed_profile_caches(sb, nprofiles):
-    """Cache files of the other profiles beside ours (helper/cache.h format)."""
+    """Cache files of the other profiles beside ours (helper/core/cache.h format)."""
     d = Path(sb.env["XDG_RUNTIME_DIR"]) / "clerk-credential"
     exp = int(time.time()) + 3600
     for i in range(1, nprofiles):
@@ -578,7 +578,7 @@ def bench_growth(ctx, timer):
                             expect="password=" + ctx["token"]))
             rows[-1].hosts, rows[-1].profiles = nh, np_
     # A config file of 4 KiB or more is compiled into an index by the
-    # first get after it has been unchanged for two seconds (helper/
+    # first get after it has been unchanged for two seconds (helper/core/
     # cfgindex.h): let the files settle, so that the check below builds
     # the indexes and every timed run uses them, as a user's gets do.
     time.sleep(2.2)

@@ -14,7 +14,7 @@ refresh at once show up as a dead grant, not as a quiet duplicate.
   clearly; one that waits less goes on when the lock is free.
 
 The lock is taken from the test with flock(2) on the helper's own lock
-file, <state>/clerk-credential/<profile>-<fnv64>.lock (helper/lock.c):
+file, <state>/clerk-credential/<profile>-<fnv64>.lock (helper/core/lock.c):
 as a start gate, so that all 64 gets are in flight at once, and as the
 "other process" of the timeout case.
 

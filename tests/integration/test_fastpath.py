@@ -1,6 +1,6 @@
 """The cache-hit path and the git protocol edges, without a provider.
 
-The runtime cache is seeded by hand in its documented format (helper/cache.h),
+The runtime cache is seeded by hand in its documented format (helper/core/cache.h),
 so these tests need neither network nor browser: they run the real binary
 through its git alias and check what reaches stdout, stderr and the exit
 status, and which shared libraries a cache hit maps.

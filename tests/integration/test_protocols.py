@@ -6,7 +6,7 @@ protocol and every error path, with stdout, stderr and the exit status
 asserted exactly, and the host rule per protocol.
 
 Most transcripts need no provider: the runtime cache is seeded in its
-documented format (helper/cache.h), as test_fastpath.py does, and a fake
+documented format (helper/core/cache.h), as test_fastpath.py does, and a fake
 $BROWSER only leaves a mark (no transcript may start a sign-in). One class
 signs in once through the real provider (oidc-provider) and the real
 headless Chromium, then answers every protocol from that one sign-in.

@@ -91,16 +91,16 @@ test_server_ref(void **state)
 static void
 test_server_ref_long_host(void **state)
 {
-	char in[PROTO_MAX_HOST + 3];
+	char in[HOST_MAX + 3];
 	struct server_ref s;
 
 	(void)state;
 	memset(in, 'a', sizeof(in) - 1);
 	in[sizeof(in) - 1] = '\0';
 	assert_int_equal(server_ref_parse(in, false, &s), CLERK_EPROTO);
-	in[PROTO_MAX_HOST] = '\0';
+	in[HOST_MAX] = '\0';
 	assert_int_equal(server_ref_parse(in, false, &s), 0);
-	assert_int_equal(strlen(s.host), PROTO_MAX_HOST);
+	assert_int_equal(strlen(s.host), HOST_MAX);
 }
 
 /* The one host check every protocol shares (git's too). */
@@ -133,7 +133,7 @@ test_host_port_valid(void **state)
 	        {"", false},
 	        {":443", false},
 	};
-	char longest[PROTO_MAX_HOST + 2];
+	char longest[HOST_MAX + 2];
 	size_t i;
 
 	(void)state;
@@ -146,8 +146,8 @@ test_host_port_valid(void **state)
 	/* A NUL inside is not a host character. */
 	assert_false(host_port_valid("a.example\0.evil", 15));
 	memset(longest, 'a', sizeof(longest));
-	assert_true(host_port_valid(longest, PROTO_MAX_HOST));
-	assert_false(host_port_valid(longest, PROTO_MAX_HOST + 1));
+	assert_true(host_port_valid(longest, HOST_MAX));
+	assert_false(host_port_valid(longest, HOST_MAX + 1));
 }
 
 struct join_case {

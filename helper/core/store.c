@@ -8,7 +8,7 @@
 #include "error.h"
 #include "log.h"
 #include "paths.h"
-#include "store_keyring.h"
+#include "keyring.h"
 #include "util.h"
 
 bool

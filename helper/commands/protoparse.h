@@ -20,24 +20,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Longest host[:port] accepted: a 253-byte name, ':' and 5 digits. */
-#define PROTO_MAX_HOST 261
+#include "hostrule.h"
+
 /* Longest request any of these protocols sends on stdin. */
 #define PROTO_MAX_INPUT (1024 * 1024)
 
-/*
- * Is @s (exactly @n bytes) a host the host rule can match: a host name
- * (letters, digits, '.', '-') or an IPv6 literal in brackets, then
- * optionally ':' and a port from 1 to 65535, PROTO_MAX_HOST bytes at
- * most? Nothing else: no user info, '/', '%', space, NUL or empty port.
- * The one check of every host a request names, for every protocol.
- */
-bool host_port_valid(const char *s, size_t n);
-
 /* Where a request goes, as the host rule needs it. */
 struct server_ref {
-	char scheme[6];                /* "https" or "http" */
-	char host[PROTO_MAX_HOST + 1]; /* host[:port], lower case */
+	char scheme[6];          /* "https" or "http" */
+	char host[HOST_MAX + 1]; /* host[:port], lower case */
 };
 
 /*

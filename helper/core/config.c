@@ -18,10 +18,10 @@
 #include "error.h"
 #include "fileio.h"
 #include "help.h"
+#include "hostrule.h"
 #include "json.h"
 #include "log.h"
 #include "paths.h"
-#include "protoparse.h"
 #include "util.h"
 
 #define CONFIG_MAX_FILE  (4 * 1024 * 1024)

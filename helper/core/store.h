@@ -3,7 +3,7 @@
  *   file    $XDG_STATE_HOME/clerk-credential/tokens-<profile>.json, 0600 in
  *           a 0700 dir, written atomically;
  *   memory  this process only (tests);
- *   keyring the Secret Service through libsecret (store_keyring.h, a
+ *   keyring the Secret Service through libsecret (keyring.h, a
  *           module of its own, loaded only when the keyring is used or
  *           looked in);
  *   auto    the keyring when a Secret Service answers on the session bus

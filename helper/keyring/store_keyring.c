@@ -1,5 +1,5 @@
 /*
- * See store_keyring.h.
+ * See keyring.h (the interface this module implements).
  *
  * MUST: refuse to run without DBUS_SESSION_BUS_ADDRESS (GDBus would
  * otherwise try to autolaunch a bus); bound the probe with a timer on a
@@ -8,7 +8,7 @@
  * wipe our own copy; say so when an unlock prompt was dismissed.
  * MUST NOT: put a token in a label, an attribute or a message.
  */
-#include "store_keyring.h"
+#include "keyring.h"
 
 #include <libsecret/secret.h>
 #include <stdbool.h>

@@ -4,7 +4,7 @@
  * a cache hit maps none of them (SPEC 12). There are two:
  *   clerk-credential-net.so      the provider: libcurl, GnuTLS (net.h)
  *   clerk-credential-keyring.so  the keyring: libsecret, GLib
- *                                (store_keyring.h)
+ *                                (keyring.h)
  * A module exports one table of functions under one name, and resolves
  * the core's symbols from the program (export_dynamic). It is looked for
  * beside the running program (the build tree), then CLERK_MODULE_RELDIR

@@ -10,7 +10,7 @@
 #include "error.h"
 #include "log.h"
 #include "net.h"
-#include "store_keyring.h"
+#include "keyring.h"
 
 #ifndef CLERK_MODULE_DIR
 #define CLERK_MODULE_DIR "/usr/local/lib/clerk-credential"
