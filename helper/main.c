@@ -20,6 +20,8 @@
 #include "session.h"
 #include "util.h"
 
+#include "banned.h"
+
 #ifndef CLERK_VERSION
 #define CLERK_VERSION "0.0.0"
 #endif

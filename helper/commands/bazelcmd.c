@@ -17,6 +17,8 @@
 #include "log.h"
 #include "util.h"
 
+#include "banned.h"
+
 static int
 print_empty(void)
 {

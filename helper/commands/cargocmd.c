@@ -25,6 +25,8 @@
 #include "session.h"
 #include "util.h"
 
+#include "banned.h"
+
 #define CARGO_HELLO "{\"v\":[1]}\n"
 
 /* {"Err":{"kind":KIND[,"message":MSG]}} */

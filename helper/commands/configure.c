@@ -26,6 +26,8 @@
 #include "log.h"
 #include "util.h"
 
+#include "banned.h"
+
 #define CONF_MAX_FILE (4 * 1024 * 1024)
 #define HELPER_NAME   "clerk"
 /* Our entries among a URL's credential helpers (git's extended regex). */

@@ -19,6 +19,8 @@
 #include "session.h"
 #include "util.h"
 
+#include "banned.h"
+
 int
 out_write(const char *buf, size_t len)
 {

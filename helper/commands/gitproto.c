@@ -10,6 +10,8 @@
 #include "error.h"
 #include "log.h"
 
+#include "banned.h"
+
 void
 credential_release(struct credential *c)
 {

@@ -17,6 +17,8 @@
 #include "log.h"
 #include "util.h"
 
+#include "banned.h"
+
 #define KUBE_V1       "client.authentication.k8s.io/v1"
 #define KUBE_V1BETA1  "client.authentication.k8s.io/v1beta1"
 #define EXEC_INFO_MAX (64 * 1024)

@@ -14,6 +14,8 @@
 #include "store.h"
 #include "util.h"
 
+#include "banned.h"
+
 bool
 proto_allowed(const struct config *cfg, const struct server_ref *s)
 {

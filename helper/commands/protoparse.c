@@ -10,6 +10,8 @@
 #include "json.h"
 #include "util.h"
 
+#include "banned.h"
+
 static const struct {
 	const char *name;
 	const char *as; /* what the host rule sees */

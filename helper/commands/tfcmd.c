@@ -20,6 +20,8 @@
 #include "session.h"
 #include "util.h"
 
+#include "banned.h"
+
 /* Terraform's services speak https only. */
 static int
 host_parse(const char *host, struct server_ref *s)

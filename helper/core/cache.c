@@ -11,6 +11,8 @@
 #include "paths.h"
 #include "util.h"
 
+#include "banned.h"
+
 #define CACHE_MAGIC    "clerk-credential-cache 1"
 #define CACHE_MAX_FILE (128 * 1024)
 

@@ -28,6 +28,8 @@
 #include "paths.h"
 #include "util.h"
 
+#include "banned.h"
+
 #define INDEX_MAGIC "CLKCIDX\n"
 /* 2: written only for a file that passed file_open_trusted(). */
 #define INDEX_VERSION 2

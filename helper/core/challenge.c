@@ -14,6 +14,8 @@
 #include "error.h"
 #include "util.h"
 
+#include "banned.h"
+
 struct cursor {
 	const char *s;
 	size_t len;

@@ -24,6 +24,8 @@
 #include "paths.h"
 #include "util.h"
 
+#include "banned.h"
+
 #define CONFIG_MAX_FILE  (4 * 1024 * 1024)
 #define CONFIG_MAX_HOSTS 100000
 

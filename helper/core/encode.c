@@ -6,6 +6,8 @@
 
 #include "error.h"
 
+#include "banned.h"
+
 static const char b64url[] =
         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 

@@ -16,6 +16,8 @@
 #include "log.h"
 #include "util.h"
 
+#include "banned.h"
+
 static int
 write_all(int fd, const void *data, size_t len)
 {

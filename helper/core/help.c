@@ -5,6 +5,8 @@
 
 #include <string.h>
 
+#include "banned.h"
+
 size_t
 help_distance(const char *a, const char *b)
 {

@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "banned.h"
+
 static bool
 is_digit(char c)
 {

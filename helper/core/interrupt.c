@@ -16,6 +16,8 @@
 #include "error.h"
 #include "log.h"
 
+#include "banned.h"
+
 static const int signals[] = {SIGINT, SIGTERM, SIGHUP};
 #define NSIGNALS (sizeof(signals) / sizeof(signals[0]))
 

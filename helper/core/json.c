@@ -9,6 +9,8 @@
 #include "error.h"
 #include "util.h"
 
+#include "banned.h"
+
 static bool json_wipe = true;
 
 static void

@@ -16,6 +16,8 @@
 #include "paths.h"
 #include "util.h"
 
+#include "banned.h"
+
 static int
 lock_path(const struct config *cfg, char **out)
 {

@@ -4,6 +4,8 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#include "banned.h"
+
 static bool verbose;
 static bool quiet;
 static bool silent;

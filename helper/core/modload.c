@@ -12,6 +12,8 @@
 #include "net.h"
 #include "keyring.h"
 
+#include "banned.h"
+
 #ifndef CLERK_MODULE_DIR
 #define CLERK_MODULE_DIR "/usr/local/lib/clerk-credential"
 #endif

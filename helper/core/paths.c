@@ -11,6 +11,8 @@
 #include "log.h"
 #include "util.h"
 
+#include "banned.h"
+
 #define APP "clerk-credential"
 
 static const char *

@@ -19,6 +19,8 @@
 #include "paths.h"
 #include "util.h"
 
+#include "banned.h"
+
 #define REJECT_MAGIC    "clerk-credential-reject 1"
 #define REJECT_MAX_FILE 512
 

@@ -17,6 +17,8 @@
 #include "tokenset.h"
 #include "util.h"
 
+#include "banned.h"
+
 static bool
 still_valid(const struct config *cfg, int64_t expires_at)
 {

@@ -11,6 +11,8 @@
 #include "keyring.h"
 #include "util.h"
 
+#include "banned.h"
+
 bool
 store_session_bus(void)
 {

@@ -14,6 +14,8 @@
 #include "store.h"
 #include "util.h"
 
+#include "banned.h"
+
 #define TOKEN_FILE_MAX (1024 * 1024)
 
 static int

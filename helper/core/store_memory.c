@@ -9,6 +9,8 @@
 #include "store.h"
 #include "util.h"
 
+#include "banned.h"
+
 static char *memory_json; /* the saved set, serialised */
 
 static int

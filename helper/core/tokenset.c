@@ -9,6 +9,8 @@
 #include "log.h"
 #include "util.h"
 
+#include "banned.h"
+
 #define TOKENSET_VERSION 1
 
 void

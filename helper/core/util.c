@@ -13,6 +13,8 @@
 
 #include "error.h"
 
+#include "banned.h"
+
 void
 secret_wipe(void *p, size_t n)
 {

@@ -22,6 +22,8 @@
 #include "tokenset.h"
 #include "util.h"
 
+#include "banned.h"
+
 #define KEYRING_MAX_SECRET (1024 * 1024)
 #define KEYRING_MAX_ITEMS  10000
 

@@ -45,6 +45,8 @@
 #include "log.h"
 #include "util.h"
 
+#include "banned.h"
+
 extern char **environ;
 
 #define BROWSER_MAX_LEN  4096 /* longest $BROWSER taken */

@@ -26,6 +26,8 @@
 #include "error.h"
 #include "util.h"
 
+#include "banned.h"
+
 /* tchar of RFC 9110 section 5.6.2: the characters of a method or name. */
 static bool
 is_tchar(unsigned char c)

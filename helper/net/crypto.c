@@ -17,6 +17,8 @@
 #include "error.h"
 #include "log.h"
 
+#include "banned.h"
+
 /* The most random bytes one call encodes (state, nonce: 16; PKCE: 32). */
 #define CRYPTO_MAX_RANDOM 64
 

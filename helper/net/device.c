@@ -29,6 +29,8 @@
 #include "qr.h"
 #include "util.h"
 
+#include "banned.h"
+
 #define TICK_MS         1000 /* wake at least this often while waiting */
 #define DEVICE_MAX_LIFE 86400
 

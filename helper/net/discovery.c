@@ -25,6 +25,8 @@
 #include "paths.h"
 #include "util.h"
 
+#include "banned.h"
+
 #define DISCOVERY_PATH    "/.well-known/openid-configuration"
 #define DISCOVERY_MAX_AGE 86400
 #define DISCOVERY_MAX_URL 2048

@@ -9,6 +9,8 @@
 #include "log.h"
 #include "signin.h"
 
+#include "banned.h"
+
 static bool
 env_set(const char *name)
 {

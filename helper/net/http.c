@@ -24,6 +24,8 @@
 #include "log.h"
 #include "util.h"
 
+#include "banned.h"
+
 #ifndef CLERK_VERSION
 #error "the build must define CLERK_VERSION"
 #endif

@@ -23,6 +23,8 @@
 #include "paths.h"
 #include "util.h"
 
+#include "banned.h"
+
 /* base64url of 1024 bytes is 1366 characters; room for a zero byte. */
 #define JWKS_MAX_B64 1400
 #define JWKS_MAX_E   8 /* bytes of the RSA exponent */

@@ -24,6 +24,8 @@
 #include "oauth.h"
 #include "util.h"
 
+#include "banned.h"
+
 /* base64url of JWT_MAX_HEADER bytes, and of a 8192-bit RSA signature. */
 #define JWT_MAX_HEADER_B64 (JWT_MAX_HEADER / 3 * 4 + 4)
 #define JWT_MAX_SIG_B64    1400

@@ -49,6 +49,8 @@
 #include "progress.h"
 #include "util.h"
 
+#include "banned.h"
+
 #define IDLE_MS   ((int64_t)LISTENER_IDLE_SECONDS * 1000)
 #define FLUSH_MS  2000 /* the final answer may take this long to leave */
 #define LINGER_MS 2000 /* read what a client still sends after the answer */

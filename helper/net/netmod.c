@@ -13,6 +13,8 @@
 #include "signin.h"
 #include "util.h"
 
+#include "banned.h"
+
 static void
 take(char **dst, char **src)
 {

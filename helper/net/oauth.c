@@ -29,6 +29,8 @@
 #include "tokenset.h"
 #include "util.h"
 
+#include "banned.h"
+
 #define OAUTH_MAX_TOKEN      (64 * 1024)
 #define OAUTH_MAX_TEXT       4096                 /* scope, token_type */
 #define OAUTH_MAX_EXPIRES_IN (10LL * 366 * 86400) /* ten years */

@@ -19,6 +19,8 @@
 #include "progress.h"
 #include "util.h"
 
+#include "banned.h"
+
 #define PROMPT "clerk-credential: paste the address here and press Enter: "
 
 struct paste {

@@ -15,6 +15,8 @@
 #include "log.h"
 #include "util.h"
 
+#include "banned.h"
+
 #define PKCE_RANDOM_BYTES 32
 #define PKCE_VERIFIER_MIN 43 /* RFC 7636 section 4.1 */
 #define PKCE_VERIFIER_MAX 128

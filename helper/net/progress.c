@@ -13,6 +13,8 @@
 
 #include "log.h"
 
+#include "banned.h"
+
 #define WHAT_MAX 120
 
 static struct {

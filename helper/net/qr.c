@@ -18,6 +18,8 @@
 
 #include "log.h"
 
+#include "banned.h"
+
 #define QR_MAX_TEXT 1024
 
 /* What qr.c calls, with the types qrencode.h declares. */

@@ -27,6 +27,8 @@
 #include "progress.h"
 #include "util.h"
 
+#include "banned.h"
+
 static bool
 scope_has(const char *scopes, const char *word)
 {
