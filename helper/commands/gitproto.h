@@ -41,9 +41,13 @@ struct credential {
 	bool interactive_false; /* git's credential.interactive=false */
 };
 
-#define CREDENTIAL_INIT \
-	{               \
-		0       \
+#define CREDENTIAL_INIT                                                 \
+	{                                                               \
+		.protocol = NULL, .host = NULL, .path = NULL,           \
+		.username = NULL, .password = NULL, .credential = NULL, \
+		.authtype = NULL, .password_expiry_utc = 0,             \
+		.challenges = CHALLENGES_INIT, .cap_authtype = false,   \
+		.interactive_false = false                              \
 	}
 
 void credential_release(struct credential *c);

@@ -56,9 +56,9 @@ struct docker_creds {
 	char *secret; /* secret */
 };
 
-#define DOCKER_CREDS_INIT        \
-	{                        \
-		NULL, NULL, NULL \
+#define DOCKER_CREDS_INIT                                            \
+	{                                                            \
+		.server_url = NULL, .username = NULL, .secret = NULL \
 	}
 
 /* CLERK_EPROTO unless @text is one JSON object with string members. */
@@ -73,9 +73,10 @@ struct exec_info {
 	bool interactive; /* spec.interactive when set */
 };
 
-#define EXEC_INFO_INIT                   \
-	{                                \
-		NULL, NULL, false, false \
+#define EXEC_INFO_INIT                                                         \
+	{                                                                      \
+		.api_version = NULL, .server = NULL, .interactive_set = false, \
+		.interactive = false                                           \
 	}
 
 int exec_info_parse(const char *text, size_t len, struct exec_info *out);
@@ -99,9 +100,10 @@ struct cargo_request {
 /* At most this many arguments in a request's "args". */
 #define CARGO_MAX_ARGS 64
 
-#define CARGO_REQUEST_INIT                               \
-	{                                                \
-		0, NULL, NULL, NULL, NULL, NULL, NULL, 0 \
+#define CARGO_REQUEST_INIT                                                 \
+	{                                                                  \
+		.v = 0, .index_url = NULL, .name = NULL, .kind = NULL,     \
+		.operation = NULL, .token = NULL, .args = NULL, .nargs = 0 \
 	}
 
 int cargo_request_parse(const char *text, size_t len,

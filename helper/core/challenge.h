@@ -46,9 +46,9 @@ struct challenges {
 	size_t n;
 };
 
-#define CHALLENGES_INIT \
-	{               \
-		NULL, 0 \
+#define CHALLENGES_INIT               \
+	{                             \
+		.items = NULL, .n = 0 \
 	}
 
 /*

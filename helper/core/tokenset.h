@@ -21,9 +21,12 @@ struct tokenset {
 	char *userinfo;     /* cached userinfo JSON text, or NULL */
 };
 
-#define TOKENSET_INIT \
-	{             \
-		0     \
+#define TOKENSET_INIT                                                          \
+	{                                                                      \
+		.issuer = NULL, .client_id = NULL, .profile = NULL,            \
+		.access_token = NULL, .refresh_token = NULL, .id_token = NULL, \
+		.token_type = NULL, .scope = NULL, .expires_at = 0,            \
+		.userinfo = NULL                                               \
 	}
 
 void tokenset_init(struct tokenset *ts);

@@ -95,13 +95,13 @@ struct strbuf {
 	bool secret;
 };
 
-#define STRBUF_INIT                  \
-	{                            \
-		NULL, 0, 0, 0, false \
+#define STRBUF_INIT                                                          \
+	{                                                                    \
+		.buf = NULL, .len = 0, .alloc = 0, .max = 0, .secret = false \
 	}
-#define STRBUF_INIT_SECRET          \
-	{                           \
-		NULL, 0, 0, 0, true \
+#define STRBUF_INIT_SECRET                                                  \
+	{                                                                   \
+		.buf = NULL, .len = 0, .alloc = 0, .max = 0, .secret = true \
 	}
 
 int strbuf_add(struct strbuf *sb, const void *data, size_t len);

@@ -30,9 +30,10 @@ struct http_response {
 	long retry_after;   /* seconds from Retry-After, or -1 */
 };
 
-#define HTTP_RESPONSE_INIT           \
-	{                            \
-		0, NULL, 0, NULL, -1 \
+#define HTTP_RESPONSE_INIT                                                 \
+	{                                                                  \
+		.status = 0, .body = NULL, .len = 0, .content_type = NULL, \
+		.retry_after = -1                                          \
 	}
 
 void http_response_release(struct http_response *resp);

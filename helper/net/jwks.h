@@ -40,9 +40,9 @@ struct jwks {
 	size_t skipped; /* keys that are not usable signature keys */
 };
 
-#define JWKS_INIT          \
-	{                  \
-		NULL, 0, 0 \
+#define JWKS_INIT                                      \
+	{                                              \
+		.keys = NULL, .nkeys = 0, .skipped = 0 \
 	}
 
 void jwks_release(struct jwks *set);

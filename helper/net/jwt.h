@@ -35,9 +35,10 @@ struct jwt {
 	size_t siglen;
 };
 
-#define JWT_INIT                          \
-	{                                 \
-		0, NULL, NULL, 0, NULL, 0 \
+#define JWT_INIT                                                          \
+	{                                                                 \
+		.alg = 0, .alg_name = NULL, .kid = NULL, .signed_len = 0, \
+		.sig = NULL, .siglen = 0                                  \
 	}
 
 void jwt_release(struct jwt *jwt);
