@@ -88,7 +88,7 @@ import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 CLIENT_ID = "clerk-credential-test"
-MAX_BODY = 1024 * 1024  # the helper's limit (helper/http.h)
+MAX_BODY = 1024 * 1024  # the helper's limit (helper/net/http.h)
 
 PATHS = {
     "/.well-known/openid-configuration": "discovery",
