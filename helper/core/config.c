@@ -205,15 +205,6 @@ name_index(const char *const *names, size_t n, const char *s)
 #define NAME_INDEX(names, s) \
 	name_index(names, sizeof(names) / sizeof(*(names)), s)
 
-/* host[:port], *.suffix[:port] or [v6][:port], as a request's host is. */
-static bool
-host_pattern_valid(const char *p)
-{
-	if (str_starts_with(p, "*.") && p[2] != '[')
-		p += 2;
-	return host_port_valid(p, strlen(p));
-}
-
 /* May @pattern join a host list that has @n entries? Says why not. */
 static int
 host_admit(const char *pattern, size_t n, const char *where)
@@ -1056,97 +1047,16 @@ config_require(const struct config *cfg)
 	return 0;
 }
 
-void
-host_split(const char *s, size_t *hostlen, const char **port)
-{
-	const char *colon, *close;
-
-	if (s[0] == '[') {
-		close = strchr(s, ']');
-		*hostlen = close ? (size_t)(close - s) + 1 : strlen(s);
-		if (port)
-			*port = close && close[1] == ':' ? close + 2 : NULL;
-		return;
-	}
-	colon = strrchr(s, ':');
-	*hostlen = colon ? (size_t)(colon - s) : strlen(s);
-	if (port)
-		*port = colon ? colon + 1 : NULL;
-}
-
-/* "*.example.com" (its host part @plen bytes long)? */
-static bool
-pattern_is_wildcard(const char *pattern, size_t plen)
-{
-	return plen > 2 && pattern[0] == '*' && pattern[1] == '.';
-}
-
-void
-host_pattern_key(const char *pattern, size_t *start, size_t *len)
-{
-	size_t plen;
-
-	host_split(pattern, &plen, NULL);
-	*start = pattern_is_wildcard(pattern, plen) ? 1 : 0;
-	*len = plen - *start;
-}
-
-bool
-host_pattern_match(const char *pattern, const char *host)
-{
-	size_t plen, hlen;
-	const char *pport, *hport;
-
-	/* Only a host: "a.example.com:@evil" or "evil/.example.com" is not
-	 * one, however a caller came to send it. */
-	if (!host_port_valid(host, strlen(host)))
-		return false;
-	host_split(pattern, &plen, &pport);
-	host_split(host, &hlen, &hport);
-	/* A pattern without a port matches any port of that host. */
-	if (pport && (!hport || strcmp(pport, hport) != 0))
-		return false;
-	if (pattern_is_wildcard(pattern, plen)) {
-		/* "*.example.com" matches a.example.com, a.b.example.com. */
-		size_t slen = plen - 1; /* ".example.com" */
-
-		return hlen > slen &&
-		       strncasecmp(host + hlen - slen, pattern + 1, slen) == 0;
-	}
-	return plen == hlen && strncasecmp(pattern, host, plen) == 0;
-}
-
-static bool
-host_is_loopback(const char *host)
-{
-	size_t n;
-	const char *port;
-
-	host_split(host, &n, &port);
-	return (n == 9 && strncasecmp(host, "localhost", 9) == 0) ||
-	       (n == 9 && strncmp(host, "127.0.0.1", 9) == 0) ||
-	       (n == 5 && strncmp(host, "[::1]", 5) == 0);
-}
-
 bool
 config_host_allowed(const struct config *cfg, const char *protocol,
                     const char *host)
 {
-	size_t i;
-
-	if (!host || !*host)
-		return false;
-	/* A bearer token never travels in clear text off this machine. */
-	if (!protocol ||
-	    (strcmp(protocol, "https") != 0 &&
-	     !(strcmp(protocol, "http") == 0 && host_is_loopback(host))))
+	if (!host || !*host || !host_protocol_allowed(protocol, host))
 		return false;
 	if (!cfg->hosts && cfg->file_index)
 		return cfgindex_match(cfg->file_index, host);
-	for (i = 0; i < cfg->nhosts; i++)
-		if (host_pattern_match(cfg->hosts[i], host))
-			return true;
-	return false;
+	return host_list_match((const char *const *)cfg->hosts, cfg->nhosts,
+	                       host);
 }
 
 const char *

@@ -137,22 +137,6 @@ bool config_host_allowed(const struct config *cfg, const char *protocol,
 /* Host pattern @i (< cfg->nhosts) of the host list. */
 const char *config_host(const struct config *cfg, size_t i);
 
-/* True when @pattern matches @host (exact or "*.suffix", any case). */
-bool host_pattern_match(const char *pattern, const char *host);
-
-/*
- * The part of @pattern a matching host's host part equals (an exact
- * pattern) or ends with ("*.example.com": ".example.com"), as an offset
- * and a length.
- */
-void host_pattern_key(const char *pattern, size_t *start, size_t *len);
-
-/*
- * Split "host:port" or "[v6]:port": *@hostlen is the length of the host
- * part; *@port (when @port is not NULL) the port text or NULL.
- */
-void host_split(const char *s, size_t *hostlen, const char **port);
-
 /*
  * A stable key for (issuer, client id, profile): "<profile>-<16 hex>",
  * used to name the lock, runtime cache and discovery cache files.

@@ -1,4 +1,4 @@
-/* Unit tests: config.c (precedence, config file errors, host rule). */
+/* Unit tests: config.c (precedence, config file errors, host list). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -284,59 +284,6 @@ test_option_errors(void **state)
 }
 
 static void
-test_host_match(void **state)
-{
-	static const struct {
-		const char *pattern, *host;
-		bool match;
-	} cases[] = {
-	        {"git.example.com", "git.example.com", true},
-	        {"git.example.com", "GIT.Example.com", true},
-	        {"git.example.com", "git.example.com:8443", true},
-	        {"git.example.com:8443", "git.example.com:8443", true},
-	        {"git.example.com:8443", "git.example.com", false},
-	        {"git.example.com:8443", "git.example.com:443", false},
-	        {"git.example.com", "git.example.com.evil.net", false},
-	        {"git.example.com", "evilgit.example.com", false},
-	        {"*.example.com", "a.example.com", true},
-	        {"*.example.com", "a.b.example.com", true},
-	        {"*.example.com", "example.com", false},
-	        {"*.example.com", "aexample.com", false},
-	        {"*.example.com", "a.example.com.evil", false},
-	        {"127.0.0.1:9", "127.0.0.1:9", true},
-	        {"[::1]:9", "[::1]:9", true},
-	        {"[::1]", "[::1]:9", true},
-	        {"a.example", "", false},
-	        /* Not hosts, whatever a caller sends (issue 13). */
-	        {"git.example.com", "git.example.com:@evil.com", false},
-	        {"git.example.com", "git.example.com:abc", false},
-	        {"git.example.com", "git.example.com:", false},
-	        {"git.example.com", "git.example.com:0", false},
-	        {"git.example.com", "git.example.com:65536", false},
-	        {"git.example.com", "git.example.com:@evil.com:443", false},
-	        {"git.example.com", "user@git.example.com", false},
-	        {"git.example.com", "git.example.com/path", false},
-	        {"git.example.com", "git.example.com%3a%40evil.com", false},
-	        {"*.example.com", "evil.com/.example.com", false},
-	        {"*.example.com", "evil.com@.example.com", false},
-	        {"*.example.com", "evil.com .example.com", false},
-	        {"*.example.com", "evil.com\t.example.com", false},
-	        {"*.example.com", "evil.com%2f.example.com", false},
-	        {"*.example.com", "evil.com_x.example.com", false},
-	        {"*.example.com", "a.example.com:443", true},
-	};
-	size_t i;
-
-	(void)state;
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		print_message("%s ~ %s\n", cases[i].pattern, cases[i].host);
-		assert_int_equal(
-		        host_pattern_match(cases[i].pattern, cases[i].host),
-		        cases[i].match);
-	}
-}
-
-static void
 test_host_allowed(void **state)
 {
 	static const char *const args[] = {"--host", "git.example.com",
@@ -570,7 +517,6 @@ main(void)
 	        cmocka_unit_test(test_env_interactive),
 	        cmocka_unit_test(test_file_errors),
 	        cmocka_unit_test(test_option_errors),
-	        cmocka_unit_test(test_host_match),
 	        cmocka_unit_test(test_host_allowed),
 	        cmocka_unit_test(test_key),
 	        cmocka_unit_test(test_big_file_index),
