@@ -1071,39 +1071,34 @@ config_host(const struct config *cfg, size_t i)
 	return host ? host : "";
 }
 
+/* The token set @cfg names, as paths.h names its files. */
+static struct paths_owner
+config_owner(const struct config *cfg)
+{
+	struct paths_owner owner = {
+	        .issuer = cfg->issuer,
+	        .client_id = cfg->client_id,
+	        .profile = cfg->profile,
+	};
+
+	return owner;
+}
+
 int
 config_key(const struct config *cfg, char **out)
 {
-	struct strbuf sb = STRBUF_INIT;
-	uint64_t h = HASH_FNV1A64_INIT;
-	int r;
+	struct paths_owner owner = config_owner(cfg);
 
-	h = hash_fnv1a64(cfg->issuer ? cfg->issuer : "", h);
-	h = hash_fnv1a64("\n", h);
-	h = hash_fnv1a64(cfg->client_id ? cfg->client_id : "", h);
-	r = strbuf_addf(&sb, "%s-%016llx", cfg->profile, (unsigned long long)h);
-	if (!r)
-		r = strbuf_detach(&sb, out);
-	strbuf_release(&sb);
-	return r;
+	return paths_key(&owner, out);
 }
 
 int
 config_key_path(const struct config *cfg, const char *dir, const char *prefix,
                 const char *suffix, char **out)
 {
-	struct strbuf sb = STRBUF_INIT;
-	char *key = NULL;
-	int r;
+	struct paths_owner owner = config_owner(cfg);
 
-	if ((r = config_key(cfg, &key)) ||
-	    (r = strbuf_addf(&sb, "%s/%s%s%s", dir, prefix, key, suffix)))
-		goto out;
-	r = strbuf_detach(&sb, out);
-out:
-	strbuf_release(&sb);
-	free(key);
-	return r;
+	return paths_key_path(&owner, dir, prefix, suffix, out);
 }
 
 void

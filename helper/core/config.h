@@ -138,12 +138,13 @@ bool config_host_allowed(const struct config *cfg, const char *protocol,
 const char *config_host(const struct config *cfg, size_t i);
 
 /*
- * A stable key for (issuer, client id, profile): "<profile>-<16 hex>",
- * used to name the lock, runtime cache and discovery cache files.
+ * The key of @cfg's token set, (issuer, client id, profile), as
+ * paths_key() makes it: "<profile>-<16 hex>". It names the lock, runtime
+ * cache and discovery cache files.
  */
 int config_key(const struct config *cfg, char **out);
 
-/* "<dir>/<prefix><key><suffix>", the key as above. */
+/* "<dir>/<prefix><key><suffix>", the key as above (paths_key_path()). */
 int config_key_path(const struct config *cfg, const char *dir,
                     const char *prefix, const char *suffix, char **out);
 
