@@ -83,6 +83,8 @@ struct config {
 	char *config_path; /* file in use (may not exist) */
 	char *ca_file;     /* CA certificates to trust, or NULL (http.h) */
 
+	/* Where each value came from: src_<field>, filled through the
+	 * option table in config.c. */
 	enum config_source src_issuer, src_client_id, src_scopes, src_hosts,
 	        src_profile, src_storage, src_callback_port, src_username,
 	        src_timeout, src_refresh_margin, src_interactive, src_flow,

@@ -198,6 +198,183 @@ test_ca_file(void **state)
 	config_release(&cfg);
 }
 
+/* How a case's value is read back from struct config. */
+enum value_type {
+	V_STRING,
+	V_INT,
+	V_BOOL,
+	V_STORAGE,
+	V_FLOW,
+	V_AUTHTYPE,
+	V_HOST
+};
+
+struct source_case {
+	const char *option; /* on the command line */
+	const char *env;    /* NULL: no variable */
+	const char *env_value;
+	const char *file;  /* a member of the config file, or NULL */
+	size_t field, src; /* offsets in struct config */
+	enum value_type type;
+	const char *want; /* the value as text */
+};
+
+#define AT(f) offsetof(struct config, f)
+
+static const struct source_case source_cases[] = {
+        {"--issuer=https://v.example", "CLERK_ISSUER", "https://v.example",
+         "\"issuer\": \"https://v.example\"", AT(issuer), AT(src_issuer),
+         V_STRING, "https://v.example"},
+        {"--client-id=cid", "CLERK_OAUTH_CLIENT_ID", "cid",
+         "\"client_id\": \"cid\"", AT(client_id), AT(src_client_id), V_STRING,
+         "cid"},
+        {"--scopes=a b", "CLERK_SCOPES", "a b", "\"scopes\": \"a b\"",
+         AT(scopes), AT(src_scopes), V_STRING, "a b"},
+        {"--host=v.example", "CLERK_CREDENTIAL_HOSTS", "v.example",
+         "\"hosts\": [\"v.example\"]", 0, AT(src_hosts), V_HOST, "v.example"},
+        {"--profile=work", "CLERK_PROFILE", "work", NULL, AT(profile),
+         AT(src_profile), V_STRING, "work"},
+        {"--storage=memory", "CLERK_CREDENTIAL_STORAGE", "memory",
+         "\"storage\": \"memory\"", AT(storage), AT(src_storage), V_STORAGE,
+         "memory"},
+        {"--callback-port=4242", "CLERK_CALLBACK_PORT", "4242",
+         "\"callback_port\": 4242", AT(callback_port), AT(src_callback_port),
+         V_INT, "4242"},
+        {"--username=u", NULL, NULL, "\"username\": \"u\"", AT(username),
+         AT(src_username), V_STRING, "u"},
+        {"--timeout=12", NULL, NULL, "\"timeout\": 12", AT(timeout),
+         AT(src_timeout), V_INT, "12"},
+        {"--refresh-margin=5", NULL, NULL, "\"refresh_margin\": 5",
+         AT(refresh_margin), AT(src_refresh_margin), V_INT, "5"},
+        {"--flow=device", "CLERK_CREDENTIAL_FLOW", "device",
+         "\"flow\": \"device\"", AT(flow), AT(src_flow), V_FLOW, "device"},
+        {"--authtype=basic", "CLERK_CREDENTIAL_AUTHTYPE", "basic",
+         "\"authtype\": \"basic\"", AT(authtype), AT(src_authtype), V_AUTHTYPE,
+         "basic"},
+        {"--ca-file=/x.pem", "CLERK_CREDENTIAL_CA_FILE", "/x.pem",
+         "\"ca_file\": \"/x.pem\"", AT(ca_file), AT(src_ca_file), V_STRING,
+         "/x.pem"},
+        {"--non-interactive", "CLERK_CREDENTIAL_INTERACTIVE", "no",
+         "\"interactive\": false", AT(interactive), AT(src_interactive), V_BOOL,
+         "false"},
+};
+
+/* The value of @c's field in @cfg, as text. */
+static const char *
+value_text(struct config *cfg, const struct source_case *c)
+{
+	static char buf[64];
+	const void *p = (const char *)cfg + c->field;
+
+	switch (c->type) {
+	case V_STRING:
+		return *(char *const *)p;
+	case V_INT:
+		snprintf(buf, sizeof(buf), "%d", *(const int *)p);
+		return buf;
+	case V_BOOL:
+		return *(const bool *)p ? "true" : "false";
+	case V_STORAGE:
+		return config_storage_name(cfg->storage);
+	case V_FLOW:
+		return config_flow_name(cfg->flow);
+	case V_AUTHTYPE:
+		return config_authtype_name(cfg->authtype);
+	default:
+		return cfg->nhosts == 1 ? config_host(cfg, 0) : "";
+	}
+}
+
+static void
+check_source(struct config *cfg, const struct source_case *c,
+             enum config_source want)
+{
+	enum config_source got = *(enum config_source *)((char *)cfg + c->src);
+
+	assert_string_equal(config_source_name(got), config_source_name(want));
+	assert_string_equal(value_text(cfg, c), c->want);
+	config_release(cfg);
+}
+
+/* Each option, from each of its sources, lands in its field and source. */
+static void
+test_each_source(void **state)
+{
+	const struct source_case *c;
+	const char *args[2] = {NULL, NULL};
+	char json[256];
+	struct config cfg;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(source_cases) / sizeof(source_cases[0]); i++) {
+		c = &source_cases[i];
+		print_message("option: %s\n", c->option);
+		unlink(cfgpath);
+		args[0] = c->option;
+		assert_int_equal(load(&cfg, args), 0);
+		check_source(&cfg, c, SRC_OPTION);
+		if (c->env) {
+			setenv(c->env, c->env_value, 1);
+			assert_int_equal(load(&cfg, NULL), 0);
+			check_source(&cfg, c, SRC_ENV);
+			unsetenv(c->env);
+		}
+		if (c->file) {
+			snprintf(json, sizeof(json), "{%s}", c->file);
+			write_config(json);
+			assert_int_equal(load(&cfg, NULL), 0);
+			check_source(&cfg, c, SRC_FILE);
+		}
+	}
+	unlink(cfgpath);
+}
+
+/* Switches that keep no source: the option, and for --verbose its variable. */
+static void
+test_switches(void **state)
+{
+	static const char *const args[] = {"--quiet", "--all", "--cargo-plugin",
+	                                   "--json", NULL};
+	static const char *const verbose[] = {"--verbose", NULL};
+	struct config cfg;
+
+	(void)state;
+	unlink(cfgpath);
+	assert_int_equal(load(&cfg, NULL), 0);
+	assert_false(cfg.quiet || cfg.all || cfg.cargo_plugin || cfg.json ||
+	             cfg.verbose);
+	config_release(&cfg);
+	assert_int_equal(load(&cfg, args), 0);
+	assert_true(cfg.quiet && cfg.all && cfg.cargo_plugin && cfg.json);
+	assert_false(cfg.verbose);
+	config_release(&cfg);
+	assert_int_equal(load(&cfg, verbose), 0);
+	assert_true(cfg.verbose);
+	config_release(&cfg);
+	setenv("CLERK_CREDENTIAL_DEBUG", "off", 1);
+	assert_int_equal(load(&cfg, NULL), 0);
+	assert_false(cfg.verbose);
+	config_release(&cfg);
+	assert_int_equal(load(&cfg, verbose), 0);
+	assert_true(cfg.verbose);
+	config_release(&cfg);
+	setenv("CLERK_CREDENTIAL_DEBUG", "1", 1);
+	assert_int_equal(load(&cfg, NULL), 0);
+	assert_true(cfg.verbose);
+	config_release(&cfg);
+	unsetenv("CLERK_CREDENTIAL_DEBUG");
+	/* "yes" is not "no": the variable leaves interactive alone. */
+	setenv("CLERK_CREDENTIAL_INTERACTIVE", "yes", 1);
+	write_config("{\"interactive\": false}");
+	assert_int_equal(load(&cfg, NULL), 0);
+	assert_false(cfg.interactive);
+	assert_int_equal(cfg.src_interactive, SRC_FILE);
+	config_release(&cfg);
+	unsetenv("CLERK_CREDENTIAL_INTERACTIVE");
+	unlink(cfgpath);
+}
+
 static void
 test_env_interactive(void **state)
 {
@@ -514,6 +691,8 @@ main(void)
 	        cmocka_unit_test(test_precedence),
 	        cmocka_unit_test(test_profiles),
 	        cmocka_unit_test(test_ca_file),
+	        cmocka_unit_test(test_each_source),
+	        cmocka_unit_test(test_switches),
 	        cmocka_unit_test(test_env_interactive),
 	        cmocka_unit_test(test_file_errors),
 	        cmocka_unit_test(test_option_errors),
