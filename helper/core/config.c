@@ -115,7 +115,7 @@ struct opt_desc {
 	const char *arg;      /* metavariable; NULL: takes no value */
 	const char *env;      /* environment variable, or NULL */
 	const char *file_key; /* config file key, or NULL */
-	const char *help;     /* for --help */
+	const char *help;     /* for --help, before the default */
 	enum opt_kind kind;
 	opt_set_fn *set;  /* NULL for KIND_ACTION */
 	size_t field;     /* offset in struct config */
@@ -126,6 +126,7 @@ struct opt_desc {
 	int64_t min, max; /* KIND_INT: the range */
 	int def;          /* KIND_INT: the default; KIND_CHOICE: its index */
 	const char *def_text; /* KIND_STRING: the default */
+	bool show_def;        /* --help says "(default: ...)" */
 	bool on;              /* KIND_SWITCH: what the option sets */
 	int letter;           /* KIND_ACTION: what getopt returns */
 };
@@ -142,27 +143,25 @@ static const struct opt_desc opt_table[] = {
 	 .kind = KIND_STRING, .set = opt_set_string,
 	 FIELD(client_id), SOURCE(src_client_id)},
 	{.name = "scopes", .arg = "\"S1 S2\"", .env = "CLERK_SCOPES",
-	 .file_key = "scopes",
-	 .help = "scopes (default: " CONFIG_DEFAULT_SCOPES ")",
+	 .file_key = "scopes", .help = "scopes",
 	 .kind = KIND_STRING, .set = opt_set_string,
 	 FIELD(scopes), SOURCE(src_scopes),
-	 .def_text = CONFIG_DEFAULT_SCOPES},
+	 .def_text = CONFIG_DEFAULT_SCOPES, .show_def = true},
 	{.name = "host", .arg = "PATTERN", .env = "CLERK_CREDENTIAL_HOSTS",
 	 .file_key = "hosts",
 	 .help = "host that may receive the token; repeatable; *.example.com",
 	 .kind = KIND_HOSTS, .set = opt_set_hosts,
 	 FIELD(hosts), SOURCE(src_hosts)},
 	{.name = "profile", .arg = "NAME", .env = "CLERK_PROFILE",
-	 .help = "independent token set (default: default)",
+	 .help = "independent token set",
 	 .kind = KIND_STRING, .set = opt_set_string,
 	 FIELD(profile), SOURCE(src_profile),
-	 .def_text = CONFIG_DEFAULT_PROFILE},
+	 .def_text = CONFIG_DEFAULT_PROFILE, .show_def = true},
 	{.name = "storage", .arg = "KIND", .env = "CLERK_CREDENTIAL_STORAGE",
-	 .file_key = "storage",
-	 .help = "auto, keyring, file or memory (default: auto)",
+	 .file_key = "storage", .help = "auto, keyring, file or memory",
 	 .kind = KIND_CHOICE, .set = opt_set_storage,
 	 FIELD(storage), SOURCE(src_storage),
-	 CHOICES(storage_names), .def = STORAGE_AUTO},
+	 CHOICES(storage_names), .def = STORAGE_AUTO, .show_def = true},
 	{.name = "callback-port", .arg = "N", .env = "CLERK_CALLBACK_PORT",
 	 .file_key = "callback_port",
 	 .help = "fixed loopback port for sign-in (0: any)",
@@ -170,31 +169,29 @@ static const struct opt_desc opt_table[] = {
 	 FIELD(callback_port), SOURCE(src_callback_port),
 	 .what = "the callback port", .min = 0, .max = 65535, .def = 0},
 	{.name = "username", .arg = "NAME",
-	 .file_key = "username",
-	 .help = "username handed to git and docker (default: oauth2)",
+	 .file_key = "username", .help = "username handed to git and docker",
 	 .kind = KIND_STRING, .set = opt_set_string,
 	 FIELD(username), SOURCE(src_username),
-	 .def_text = CONFIG_DEFAULT_USERNAME},
+	 .def_text = CONFIG_DEFAULT_USERNAME, .show_def = true},
 	{.name = "timeout", .arg = "SECONDS",
-	 .file_key = "timeout",
-	 .help = "how long a sign-in may wait (default: 300)",
+	 .file_key = "timeout", .help = "how long a sign-in may wait",
 	 .kind = KIND_INT, .set = opt_set_int,
 	 FIELD(timeout), SOURCE(src_timeout),
 	 .what = "the timeout", .min = 1, .max = 86400,
-	 .def = CONFIG_DEFAULT_TIMEOUT},
+	 .def = CONFIG_DEFAULT_TIMEOUT, .show_def = true},
 	{.name = "refresh-margin", .arg = "SECONDS",
 	 .file_key = "refresh_margin",
-	 .help = "refresh this long before expiry (default: 30)",
+	 .help = "refresh this long before expiry",
 	 .kind = KIND_INT, .set = opt_set_int,
 	 FIELD(refresh_margin), SOURCE(src_refresh_margin),
 	 .what = "the refresh margin", .min = 0, .max = 86400,
-	 .def = CONFIG_DEFAULT_REFRESH_MARGIN},
+	 .def = CONFIG_DEFAULT_REFRESH_MARGIN, .show_def = true},
 	{.name = "flow", .arg = "KIND", .env = "CLERK_CREDENTIAL_FLOW",
-	 .file_key = "flow",
-	 .help = "sign-in: auto, browser, device or paste (default: auto)",
+	 .file_key = "flow", .help = "sign-in: auto, browser, device or paste",
 	 .kind = KIND_CHOICE, .set = opt_set_choice,
 	 FIELD(flow), SOURCE(src_flow),
-	 .what = "flow", CHOICES(flow_names), .def = FLOW_AUTO},
+	 .what = "flow", CHOICES(flow_names), .def = FLOW_AUTO,
+	 .show_def = true},
 	{.name = "authtype", .arg = "KIND", .env = "CLERK_CREDENTIAL_AUTHTYPE",
 	 .file_key = "authtype",
 	 .help = "git: auto (from the server's challenges), bearer or basic",
@@ -1174,6 +1171,20 @@ config_key_path(const struct config *cfg, const char *dir, const char *prefix,
 	return paths_key_path(&owner, dir, prefix, suffix, out);
 }
 
+/* " (default: ...)" of @d, when --help shows its default. */
+static void
+opt_print_default(const struct opt_desc *d)
+{
+	if (!d->show_def)
+		return;
+	if (d->kind == KIND_STRING)
+		printf(" (default: %s)", d->def_text);
+	else if (d->kind == KIND_CHOICE)
+		printf(" (default: %s)", d->names[d->def]);
+	else
+		printf(" (default: %d)", d->def);
+}
+
 void
 config_print_options_help(void)
 {
@@ -1186,6 +1197,7 @@ config_print_options_help(void)
 		snprintf(left, sizeof(left), "--%s%s%s", d->name,
 		         d->arg ? " " : "", d->arg ? d->arg : "");
 		printf("  %-26s %s", left, d->help);
+		opt_print_default(d);
 		if (d->env)
 			printf(" [%s]", d->env);
 		printf("\n");

@@ -375,6 +375,68 @@ test_switches(void **state)
 	unlink(cfgpath);
 }
 
+/* What config_print_options_help() prints, in a static buffer. */
+static const char *
+options_help(void)
+{
+	static char buf[8192];
+	FILE *tmp = tmpfile();
+	int saved = dup(STDOUT_FILENO);
+	size_t n;
+
+	assert_non_null(tmp);
+	assert_true(saved >= 0);
+	fflush(stdout);
+	assert_true(dup2(fileno(tmp), STDOUT_FILENO) >= 0);
+	config_print_options_help();
+	fflush(stdout);
+	assert_true(dup2(saved, STDOUT_FILENO) >= 0);
+	close(saved);
+	rewind(tmp);
+	n = fread(buf, 1, sizeof(buf) - 1, tmp);
+	buf[n] = '\0';
+	fclose(tmp);
+	return buf;
+}
+
+/* --help states the defaults the code applies, from the same constants. */
+static void
+test_help_defaults(void **state)
+{
+	char want[5][160];
+	const char *help = options_help();
+	size_t i;
+
+	(void)state;
+	snprintf(want[0], sizeof(want[0]),
+	         "  --timeout SECONDS          how long a sign-in may wait "
+	         "(default: %d)\n",
+	         CONFIG_DEFAULT_TIMEOUT);
+	snprintf(want[1], sizeof(want[1]),
+	         "  --refresh-margin SECONDS   refresh this long before expiry "
+	         "(default: %d)\n",
+	         CONFIG_DEFAULT_REFRESH_MARGIN);
+	snprintf(want[2], sizeof(want[2]),
+	         "  --scopes \"S1 S2\"           scopes (default: %s) "
+	         "[CLERK_SCOPES]\n",
+	         CONFIG_DEFAULT_SCOPES);
+	snprintf(want[3], sizeof(want[3]),
+	         "  --username NAME            username handed to git and "
+	         "docker (default: %s)\n",
+	         CONFIG_DEFAULT_USERNAME);
+	snprintf(want[4], sizeof(want[4]),
+	         "  --storage KIND             auto, keyring, file or memory "
+	         "(default: %s) [CLERK_CREDENTIAL_STORAGE]\n",
+	         config_storage_name(STORAGE_AUTO));
+	for (i = 0; i < 5; i++) {
+		print_message("want: %s", want[i]);
+		assert_non_null(strstr(help, want[i]));
+	}
+	/* A default that is not a fixed value is not printed as one. */
+	assert_non_null(strstr(help, "(0: any) [CLERK_CALLBACK_PORT]\n"));
+	assert_null(strstr(help, "auto, bearer or basic (default"));
+}
+
 static void
 test_env_interactive(void **state)
 {
@@ -693,6 +755,7 @@ main(void)
 	        cmocka_unit_test(test_ca_file),
 	        cmocka_unit_test(test_each_source),
 	        cmocka_unit_test(test_switches),
+	        cmocka_unit_test(test_help_defaults),
 	        cmocka_unit_test(test_env_interactive),
 	        cmocka_unit_test(test_file_errors),
 	        cmocka_unit_test(test_option_errors),
