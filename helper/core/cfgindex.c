@@ -21,9 +21,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "config.h"
 #include "error.h"
 #include "fileio.h"
+#include "hostrule.h"
 #include "log.h"
 #include "paths.h"
 #include "util.h"

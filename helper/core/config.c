@@ -1,8 +1,10 @@
 /*
  * See config.h.
  *
- * One table describes every option: the parser, --help and the config
- * file keys all read it, so they cannot drift apart.
+ * One table describes every option: the parser, the environment, the
+ * config file keys, the defaults and --help all read it, so they cannot
+ * drift apart. Adding an option is one row of opt_table (and the field
+ * of struct config it fills, with its source when it has one).
  */
 #include "config.h"
 
@@ -29,131 +31,6 @@
 #define CONFIG_MAX_FILE  (4 * 1024 * 1024)
 #define CONFIG_MAX_HOSTS 100000
 
-enum opt_id {
-	OPT_ISSUER = 1000,
-	OPT_CLIENT_ID,
-	OPT_SCOPES,
-	OPT_HOST,
-	OPT_PROFILE,
-	OPT_STORAGE,
-	OPT_CALLBACK_PORT,
-	OPT_USERNAME,
-	OPT_TIMEOUT,
-	OPT_REFRESH_MARGIN,
-	OPT_NON_INTERACTIVE,
-	OPT_VERBOSE,
-	OPT_QUIET,
-	OPT_CONFIG,
-	OPT_HELP,
-	OPT_VERSION,
-	OPT_FLOW,
-	OPT_ALL,
-	OPT_CARGO_PLUGIN,
-	OPT_JSON,
-	OPT_AUTHTYPE,
-	OPT_CA_FILE,
-};
-
-struct opt_desc {
-	const char *name;
-	int has_arg;
-	enum opt_id id;
-	const char *arg;      /* metavariable, or NULL */
-	const char *env;      /* environment variable, or NULL */
-	const char *file_key; /* config file key, or NULL */
-	const char *help;
-};
-
-static const struct opt_desc opt_table[] = {
-        {"issuer", 1, OPT_ISSUER, "URL", "CLERK_ISSUER", "issuer",
-         "OIDC issuer (Clerk Frontend API URL)"},
-        {"client-id", 1, OPT_CLIENT_ID, "ID", "CLERK_OAUTH_CLIENT_ID",
-         "client_id", "OAuth application client id"},
-        {"scopes", 1, OPT_SCOPES, "\"S1 S2\"", "CLERK_SCOPES", "scopes",
-         "scopes (default: " CONFIG_DEFAULT_SCOPES ")"},
-        {"host", 1, OPT_HOST, "PATTERN", "CLERK_CREDENTIAL_HOSTS", "hosts",
-         "host that may receive the token; repeatable; *.example.com"},
-        {"profile", 1, OPT_PROFILE, "NAME", "CLERK_PROFILE", NULL,
-         "independent token set (default: default)"},
-        {"storage", 1, OPT_STORAGE, "KIND", "CLERK_CREDENTIAL_STORAGE",
-         "storage", "auto, keyring, file or memory (default: auto)"},
-        {"callback-port", 1, OPT_CALLBACK_PORT, "N", "CLERK_CALLBACK_PORT",
-         "callback_port", "fixed loopback port for sign-in (0: any)"},
-        {"username", 1, OPT_USERNAME, "NAME", NULL, "username",
-         "username handed to git and docker (default: oauth2)"},
-        {"timeout", 1, OPT_TIMEOUT, "SECONDS", NULL, "timeout",
-         "how long a sign-in may wait (default: 300)"},
-        {"refresh-margin", 1, OPT_REFRESH_MARGIN, "SECONDS", NULL,
-         "refresh_margin", "refresh this long before expiry (default: 30)"},
-        {"flow", 1, OPT_FLOW, "KIND", "CLERK_CREDENTIAL_FLOW", "flow",
-         "sign-in: auto, browser, device or paste (default: auto)"},
-        {"authtype", 1, OPT_AUTHTYPE, "KIND", "CLERK_CREDENTIAL_AUTHTYPE",
-         "authtype",
-         "git: auto (from the server's challenges), bearer or basic"},
-        {"ca-file", 1, OPT_CA_FILE, "FILE", "CLERK_CREDENTIAL_CA_FILE",
-         "ca_file", "CA certificates (PEM) to trust for the provider"},
-        {"non-interactive", 0, OPT_NON_INTERACTIVE, NULL,
-         "CLERK_CREDENTIAL_INTERACTIVE", "interactive",
-         "never start a sign-in; fail instead"},
-        {"verbose", 0, OPT_VERBOSE, NULL, "CLERK_CREDENTIAL_DEBUG", NULL,
-         "trace each step on stderr (secrets redacted)"},
-        {"quiet", 0, OPT_QUIET, NULL, NULL, NULL,
-         "print nothing on stderr but errors"},
-        {"config", 1, OPT_CONFIG, "FILE", NULL, NULL,
-         "config file (default: $XDG_CONFIG_HOME/clerk-credential/"
-         "config.json)"},
-        {"all", 0, OPT_ALL, NULL, NULL, NULL,
-         "with logout: sign out of every profile"},
-        {"cargo-plugin", 0, OPT_CARGO_PLUGIN, NULL, NULL, NULL,
-         "speak Cargo's credential-provider protocol (cargo adds it)"},
-        {"json", 0, OPT_JSON, NULL, NULL, NULL,
-         "with status and whoami: print JSON for scripts"},
-        {"help", 0, OPT_HELP, NULL, NULL, NULL, "show this help"},
-        {"version", 0, OPT_VERSION, NULL, NULL, NULL, "show the version"},
-};
-
-#define NOPTS (sizeof(opt_table) / sizeof(opt_table[0]))
-
-void
-config_init(struct config *cfg)
-{
-	memset(cfg, 0, sizeof(*cfg));
-	cfg->storage = STORAGE_AUTO;
-	cfg->timeout = -1;
-	cfg->refresh_margin = -1;
-	cfg->callback_port = -1;
-	cfg->interactive = true;
-}
-
-static void
-hosts_free(struct config *cfg)
-{
-	size_t i;
-
-	for (i = 0; cfg->hosts && !cfg->hosts_borrowed && i < cfg->nhosts; i++)
-		free(cfg->hosts[i]);
-	free(cfg->hosts);
-	cfg->hosts = NULL;
-	cfg->nhosts = cfg->hosts_alloc = 0;
-	cfg->hosts_borrowed = false;
-}
-
-void
-config_release(struct config *cfg)
-{
-	free(cfg->issuer);
-	free(cfg->client_id);
-	free(cfg->scopes);
-	hosts_free(cfg);
-	json_free_public(cfg->file_doc);
-	cfgindex_close(cfg->file_index);
-	free(cfg->profile);
-	free(cfg->username);
-	free(cfg->config_path);
-	free(cfg->ca_file);
-	config_init(cfg);
-}
-
 const char *
 config_source_name(enum config_source src)
 {
@@ -174,6 +51,13 @@ static const char *const storage_names[] = {"auto", "keyring", "file",
 static const char *const flow_names[] = {"auto", "browser", "device", "paste"};
 static const char *const authtype_names[] = {"auto", "bearer", "basic"};
 
+#define NNAMES(names) (sizeof(names) / sizeof(*(names)))
+
+/* A choice is stored as its index in an int-sized enum field. */
+_Static_assert(sizeof(enum storage_kind) == sizeof(int), "storage");
+_Static_assert(sizeof(enum signin_flow) == sizeof(int), "flow");
+_Static_assert(sizeof(enum authtype_kind) == sizeof(int), "authtype");
+
 const char *
 config_storage_name(enum storage_kind kind)
 {
@@ -192,6 +76,234 @@ config_authtype_name(enum authtype_kind kind)
 	return authtype_names[kind];
 }
 
+/*
+ * What an option holds, which says what the config file must give for
+ * it and how its default is applied.
+ */
+enum opt_kind {
+	KIND_STRING, /* char *, owned; the default is def_text */
+	KIND_CHOICE, /* an enum: the index of its name in names[] */
+	KIND_INT,    /* int from min to max; -1 until set, then def */
+	KIND_SWITCH, /* bool: the option sets it to on, !on by default */
+	KIND_HOSTS,  /* the host list (a list in the environment) */
+	KIND_ACTION, /* --help, --version: getopt returns letter */
+};
+
+struct opt_desc;
+
+/*
+ * Apply @val (NULL for an option without a value) of @d, from @src;
+ * @where names the source in messages.
+ */
+typedef int opt_set_fn(struct config *cfg, const struct opt_desc *d,
+                       const char *val, enum config_source src,
+                       const char *where);
+
+static opt_set_fn opt_set_string, opt_set_nonempty, opt_set_choice,
+        opt_set_storage, opt_set_int, opt_set_switch, opt_set_hosts,
+        opt_set_config;
+
+/* No source kept: offset 0 is the issuer, never a source field. */
+#define NO_SRC 0
+_Static_assert(offsetof(struct config, issuer) == NO_SRC, "NO_SRC");
+
+/* The field of struct config an option fills, and the one of its source. */
+#define FIELD(f)      .field = offsetof(struct config, f)
+#define SOURCE(f)     .src = offsetof(struct config, f)
+#define CHOICES(list) .names = (list), .nnames = NNAMES(list)
+
+struct opt_desc {
+	const char *name;     /* --name */
+	const char *arg;      /* metavariable; NULL: takes no value */
+	const char *env;      /* environment variable, or NULL */
+	const char *file_key; /* config file key, or NULL */
+	const char *help;     /* for --help, before the default */
+	enum opt_kind kind;
+	opt_set_fn *set;  /* NULL for KIND_ACTION */
+	size_t field;     /* offset in struct config */
+	size_t src;       /* offset of its enum config_source, or NO_SRC */
+	const char *what; /* its name in messages: "the timeout" */
+	const char *const *names; /* KIND_CHOICE: the choices */
+	size_t nnames;
+	int64_t min, max; /* KIND_INT: the range */
+	int def;          /* KIND_INT: the default; KIND_CHOICE: its index */
+	const char *def_text; /* KIND_STRING: the default */
+	bool show_def;        /* --help says "(default: ...)" */
+	bool on;              /* KIND_SWITCH: what the option sets */
+	int letter;           /* KIND_ACTION: what getopt returns */
+};
+
+/* One row per option, in --help order; hand-laid, so: */
+/* clang-format off */
+static const struct opt_desc opt_table[] = {
+	{.name = "issuer", .arg = "URL", .env = "CLERK_ISSUER",
+	 .file_key = "issuer", .help = "OIDC issuer (Clerk Frontend API URL)",
+	 .kind = KIND_STRING, .set = opt_set_string,
+	 FIELD(issuer), SOURCE(src_issuer)},
+	{.name = "client-id", .arg = "ID", .env = "CLERK_OAUTH_CLIENT_ID",
+	 .file_key = "client_id", .help = "OAuth application client id",
+	 .kind = KIND_STRING, .set = opt_set_string,
+	 FIELD(client_id), SOURCE(src_client_id)},
+	{.name = "scopes", .arg = "\"S1 S2\"", .env = "CLERK_SCOPES",
+	 .file_key = "scopes", .help = "scopes",
+	 .kind = KIND_STRING, .set = opt_set_string,
+	 FIELD(scopes), SOURCE(src_scopes),
+	 .def_text = CONFIG_DEFAULT_SCOPES, .show_def = true},
+	{.name = "host", .arg = "PATTERN", .env = "CLERK_CREDENTIAL_HOSTS",
+	 .file_key = "hosts",
+	 .help = "host that may receive the token; repeatable; *.example.com",
+	 .kind = KIND_HOSTS, .set = opt_set_hosts,
+	 FIELD(hosts), SOURCE(src_hosts)},
+	{.name = "profile", .arg = "NAME", .env = "CLERK_PROFILE",
+	 .help = "independent token set",
+	 .kind = KIND_STRING, .set = opt_set_string,
+	 FIELD(profile), SOURCE(src_profile),
+	 .def_text = CONFIG_DEFAULT_PROFILE, .show_def = true},
+	{.name = "storage", .arg = "KIND", .env = "CLERK_CREDENTIAL_STORAGE",
+	 .file_key = "storage", .help = "auto, keyring, file or memory",
+	 .kind = KIND_CHOICE, .set = opt_set_storage,
+	 FIELD(storage), SOURCE(src_storage),
+	 CHOICES(storage_names), .def = STORAGE_AUTO, .show_def = true},
+	{.name = "callback-port", .arg = "N", .env = "CLERK_CALLBACK_PORT",
+	 .file_key = "callback_port",
+	 .help = "fixed loopback port for sign-in (0: any)",
+	 .kind = KIND_INT, .set = opt_set_int,
+	 FIELD(callback_port), SOURCE(src_callback_port),
+	 .what = "the callback port", .min = 0, .max = 65535, .def = 0},
+	{.name = "username", .arg = "NAME",
+	 .file_key = "username", .help = "username handed to git and docker",
+	 .kind = KIND_STRING, .set = opt_set_string,
+	 FIELD(username), SOURCE(src_username),
+	 .def_text = CONFIG_DEFAULT_USERNAME, .show_def = true},
+	{.name = "timeout", .arg = "SECONDS",
+	 .file_key = "timeout", .help = "how long a sign-in may wait",
+	 .kind = KIND_INT, .set = opt_set_int,
+	 FIELD(timeout), SOURCE(src_timeout),
+	 .what = "the timeout", .min = 1, .max = 86400,
+	 .def = CONFIG_DEFAULT_TIMEOUT, .show_def = true},
+	{.name = "refresh-margin", .arg = "SECONDS",
+	 .file_key = "refresh_margin",
+	 .help = "refresh this long before expiry",
+	 .kind = KIND_INT, .set = opt_set_int,
+	 FIELD(refresh_margin), SOURCE(src_refresh_margin),
+	 .what = "the refresh margin", .min = 0, .max = 86400,
+	 .def = CONFIG_DEFAULT_REFRESH_MARGIN, .show_def = true},
+	{.name = "flow", .arg = "KIND", .env = "CLERK_CREDENTIAL_FLOW",
+	 .file_key = "flow", .help = "sign-in: auto, browser, device or paste",
+	 .kind = KIND_CHOICE, .set = opt_set_choice,
+	 FIELD(flow), SOURCE(src_flow),
+	 .what = "flow", CHOICES(flow_names), .def = FLOW_AUTO,
+	 .show_def = true},
+	{.name = "authtype", .arg = "KIND", .env = "CLERK_CREDENTIAL_AUTHTYPE",
+	 .file_key = "authtype",
+	 .help = "git: auto (from the server's challenges), bearer or basic",
+	 .kind = KIND_CHOICE, .set = opt_set_choice,
+	 FIELD(authtype), SOURCE(src_authtype),
+	 .what = "authtype", CHOICES(authtype_names), .def = AUTHTYPE_AUTO},
+	{.name = "ca-file", .arg = "FILE", .env = "CLERK_CREDENTIAL_CA_FILE",
+	 .file_key = "ca_file",
+	 .help = "CA certificates (PEM) to trust for the provider",
+	 .kind = KIND_STRING, .set = opt_set_nonempty,
+	 FIELD(ca_file), SOURCE(src_ca_file), .what = "the CA file name"},
+	{.name = "non-interactive", .env = "CLERK_CREDENTIAL_INTERACTIVE",
+	 .file_key = "interactive",
+	 .help = "never start a sign-in; fail instead",
+	 .kind = KIND_SWITCH, .set = opt_set_switch,
+	 FIELD(interactive), SOURCE(src_interactive), .on = false},
+	{.name = "verbose", .env = "CLERK_CREDENTIAL_DEBUG",
+	 .help = "trace each step on stderr (secrets redacted)",
+	 .kind = KIND_SWITCH, .set = opt_set_switch,
+	 FIELD(verbose), .on = true},
+	{.name = "quiet", .help = "print nothing on stderr but errors",
+	 .kind = KIND_SWITCH, .set = opt_set_switch,
+	 FIELD(quiet), .on = true},
+	/* Its default is looked up, not fixed: paths_config_file(). */
+	{.name = "config", .arg = "FILE",
+	 .help = "config file "
+	         "(default: $XDG_CONFIG_HOME/clerk-credential/config.json)",
+	 .kind = KIND_STRING, .set = opt_set_config,
+	 FIELD(config_path)},
+	{.name = "all", .help = "with logout: sign out of every profile",
+	 .kind = KIND_SWITCH, .set = opt_set_switch,
+	 FIELD(all), .on = true},
+	{.name = "cargo-plugin",
+	 .help = "speak Cargo's credential-provider protocol (cargo adds it)",
+	 .kind = KIND_SWITCH, .set = opt_set_switch,
+	 FIELD(cargo_plugin), .on = true},
+	{.name = "json",
+	 .help = "with status and whoami: print JSON for scripts",
+	 .kind = KIND_SWITCH, .set = opt_set_switch,
+	 FIELD(json), .on = true},
+	{.name = "help", .help = "show this help",
+	 .kind = KIND_ACTION, .letter = 'h'},
+	{.name = "version", .help = "show the version",
+	 .kind = KIND_ACTION, .letter = 'V'},
+};
+/* clang-format on */
+
+#define NOPTS (sizeof(opt_table) / sizeof(opt_table[0]))
+
+/* getopt_long() returns OPT_BASE + i for row i (but KIND_ACTION rows). */
+#define OPT_BASE 1000
+
+static void *
+opt_field(struct config *cfg, const struct opt_desc *d)
+{
+	return (char *)cfg + d->field;
+}
+
+static enum config_source *
+opt_src(struct config *cfg, const struct opt_desc *d)
+{
+	return d->src == NO_SRC ? NULL
+	                        : (enum config_source *)((char *)cfg + d->src);
+}
+
+void
+config_init(struct config *cfg)
+{
+	size_t i;
+
+	memset(cfg, 0, sizeof(*cfg));
+	for (i = 0; i < NOPTS; i++) {
+		const struct opt_desc *d = &opt_table[i];
+
+		if (d->kind == KIND_CHOICE)
+			*(int *)opt_field(cfg, d) = d->def;
+		else if (d->kind == KIND_INT)
+			*(int *)opt_field(cfg, d) = -1;
+		else if (d->kind == KIND_SWITCH)
+			*(bool *)opt_field(cfg, d) = !d->on;
+	}
+}
+
+static void
+hosts_free(struct config *cfg)
+{
+	size_t i;
+
+	for (i = 0; cfg->hosts && !cfg->hosts_borrowed && i < cfg->nhosts; i++)
+		free(cfg->hosts[i]);
+	free(cfg->hosts);
+	cfg->hosts = NULL;
+	cfg->nhosts = cfg->hosts_alloc = 0;
+	cfg->hosts_borrowed = false;
+}
+
+void
+config_release(struct config *cfg)
+{
+	size_t i;
+
+	for (i = 0; i < NOPTS; i++)
+		if (opt_table[i].kind == KIND_STRING)
+			free(*(char **)opt_field(cfg, &opt_table[i]));
+	hosts_free(cfg);
+	json_free_public(cfg->file_doc);
+	cfgindex_close(cfg->file_index);
+	config_init(cfg);
+}
+
 /* The index of @s in @names (@n of them), or -1. */
 static int
 name_index(const char *const *names, size_t n, const char *s)
@@ -204,17 +316,7 @@ name_index(const char *const *names, size_t n, const char *s)
 	return -1;
 }
 
-#define NAME_INDEX(names, s) \
-	name_index(names, sizeof(names) / sizeof(*(names)), s)
-
-/* host[:port], *.suffix[:port] or [v6][:port], as a request's host is. */
-static bool
-host_pattern_valid(const char *p)
-{
-	if (str_starts_with(p, "*.") && p[2] != '[')
-		p += 2;
-	return host_port_valid(p, strlen(p));
-}
+#define NAME_INDEX(names, s) name_index(names, NNAMES(names), s)
 
 /* May @pattern join a host list that has @n entries? Says why not. */
 static int
@@ -278,120 +380,145 @@ hosts_add_list(struct config *cfg, const char *list, const char *where)
 }
 
 static int
-int_parse(const char *s, int64_t min, int64_t max, const char *what,
-          const char *where, int *out)
+opt_set_hosts(struct config *cfg, const struct opt_desc *d, const char *val,
+              enum config_source src, const char *where)
 {
-	int64_t v;
-
-	if (parse_int64(s, min, max, &v)) {
-		log_error("%s: %s must be a whole number from %lld to %lld, "
-		          "not '%s'",
-		          where, what, (long long)min, (long long)max, s);
-		return CLERK_ECONFIG;
-	}
-	*out = (int)v;
-	return 0;
-}
-
-/* Apply one string value of option @id from @src. */
-static int
-config_set(struct config *cfg, enum opt_id id, const char *val,
-           enum config_source src, const char *where)
-{
-	int k;
-
-	switch (id) {
-	case OPT_ISSUER:
-		cfg->src_issuer = src;
-		return str_set(&cfg->issuer, val);
-	case OPT_CLIENT_ID:
-		cfg->src_client_id = src;
-		return str_set(&cfg->client_id, val);
-	case OPT_SCOPES:
-		cfg->src_scopes = src;
-		return str_set(&cfg->scopes, val);
-	case OPT_HOST:
-		cfg->src_hosts = src;
-		return src == SRC_ENV ? hosts_add_list(cfg, val, where)
-		                      : hosts_add(cfg, val, where);
-	case OPT_PROFILE:
-		cfg->src_profile = src;
-		return str_set(&cfg->profile, val);
-	case OPT_STORAGE:
-		cfg->src_storage = src;
-		if ((k = NAME_INDEX(storage_names, val)) >= 0) {
-			cfg->storage = (enum storage_kind)k;
-			return 0;
-		}
-		log_error("%s: storage must be auto, keyring, file or memory, "
-		          "not '%s'",
-		          where, val);
-		return CLERK_ECONFIG;
-	case OPT_FLOW:
-		cfg->src_flow = src;
-		if ((k = NAME_INDEX(flow_names, val)) >= 0) {
-			cfg->flow = (enum signin_flow)k;
-			return 0;
-		}
-		log_error("%s: flow must be auto, browser, device or paste, "
-		          "not '%s'",
-		          where, val);
-		return CLERK_ECONFIG;
-	case OPT_AUTHTYPE:
-		cfg->src_authtype = src;
-		if ((k = NAME_INDEX(authtype_names, val)) >= 0) {
-			cfg->authtype = (enum authtype_kind)k;
-			return 0;
-		}
-		log_error("%s: authtype must be auto, bearer or basic, not "
-		          "'%s'",
-		          where, val);
-		return CLERK_ECONFIG;
-	case OPT_CALLBACK_PORT:
-		cfg->src_callback_port = src;
-		return int_parse(val, 0, 65535, "the callback port", where,
-		                 &cfg->callback_port);
-	case OPT_USERNAME:
-		cfg->src_username = src;
-		return str_set(&cfg->username, val);
-	case OPT_TIMEOUT:
-		cfg->src_timeout = src;
-		return int_parse(val, 1, 86400, "the timeout", where,
-		                 &cfg->timeout);
-	case OPT_REFRESH_MARGIN:
-		cfg->src_refresh_margin = src;
-		return int_parse(val, 0, 86400, "the refresh margin", where,
-		                 &cfg->refresh_margin);
-	case OPT_CA_FILE:
-		cfg->src_ca_file = src;
-		if (*val)
-			return str_set(&cfg->ca_file, val);
-		log_error("%s: the CA file name is empty", where);
-		return CLERK_ECONFIG;
-	default:
-		return CLERK_EINTERNAL;
-	}
-}
-
-static const struct opt_desc *
-opt_by_id(int id)
-{
-	size_t i;
-
-	for (i = 0; i < NOPTS; i++)
-		if ((int)opt_table[i].id == id)
-			return &opt_table[i];
-	return NULL;
+	(void)d;
+	return src == SRC_ENV ? hosts_add_list(cfg, val, where)
+	                      : hosts_add(cfg, val, where);
 }
 
 static int
-config_path_set(struct config *cfg, const char *path)
+opt_set_string(struct config *cfg, const struct opt_desc *d, const char *val,
+               enum config_source src, const char *where)
 {
-	if (path[0] == '\0') {
+	(void)src;
+	(void)where;
+	return str_set(opt_field(cfg, d), val);
+}
+
+static int
+opt_set_nonempty(struct config *cfg, const struct opt_desc *d, const char *val,
+                 enum config_source src, const char *where)
+{
+	if (*val)
+		return opt_set_string(cfg, d, val, src, where);
+	log_error("%s: %s is empty", where, d->what);
+	return CLERK_ECONFIG;
+}
+
+static int
+opt_set_config(struct config *cfg, const struct opt_desc *d, const char *val,
+               enum config_source src, const char *where)
+{
+	(void)d;
+	(void)src;
+	(void)where;
+	if (val[0] == '\0') {
 		log_error("--config needs a file name");
 		return CLERK_ECONFIG;
 	}
-	return str_set(&cfg->config_path, path);
+	return str_set(&cfg->config_path, val);
+}
+
+/* "a, b or c" of @d's choices into @buf. */
+static void
+choices_text(const struct opt_desc *d, char *buf, size_t size)
+{
+	size_t i, len = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < d->nnames && len < size; i++) {
+		int n = snprintf(buf + len, size - len, "%s%s",
+		                 i == 0               ? ""
+		                 : i + 1 == d->nnames ? " or "
+		                                      : ", ",
+		                 d->names[i]);
+
+		if (n < 0)
+			break;
+		len += (size_t)n;
+	}
+}
+
+static int
+opt_set_choice(struct config *cfg, const struct opt_desc *d, const char *val,
+               enum config_source src, const char *where)
+{
+	char choices[128];
+	int k;
+
+	(void)src;
+	if ((k = name_index(d->names, d->nnames, val)) >= 0) {
+		*(int *)opt_field(cfg, d) = k;
+		return 0;
+	}
+	choices_text(d, choices, sizeof(choices));
+	log_error("%s: %s must be %s, not '%s'", where, d->what, choices, val);
+	return CLERK_ECONFIG;
+}
+
+/*
+ * Storage keeps a parser of its own rather than opt_set_choice(): which
+ * names are valid is the stores' business (store.c).
+ */
+static int
+opt_set_storage(struct config *cfg, const struct opt_desc *d, const char *val,
+                enum config_source src, const char *where)
+{
+	int k;
+
+	(void)d;
+	(void)src;
+	if ((k = NAME_INDEX(storage_names, val)) >= 0) {
+		cfg->storage = (enum storage_kind)k;
+		return 0;
+	}
+	log_error("%s: storage must be auto, keyring, file or memory, "
+	          "not '%s'",
+	          where, val);
+	return CLERK_ECONFIG;
+}
+
+static int
+opt_set_int(struct config *cfg, const struct opt_desc *d, const char *val,
+            enum config_source src, const char *where)
+{
+	int64_t v;
+
+	(void)src;
+	if (parse_int64(val, d->min, d->max, &v)) {
+		log_error("%s: %s must be a whole number from %lld to %lld, "
+		          "not '%s'",
+		          where, d->what, (long long)d->min, (long long)d->max,
+		          val);
+		return CLERK_ECONFIG;
+	}
+	*(int *)opt_field(cfg, d) = (int)v;
+	return 0;
+}
+
+/* The option (no value) sets it to d->on; the file says true or false. */
+static int
+opt_set_switch(struct config *cfg, const struct opt_desc *d, const char *val,
+               enum config_source src, const char *where)
+{
+	(void)src;
+	(void)where;
+	*(bool *)opt_field(cfg, d) = val ? strcmp(val, "true") == 0 : d->on;
+	return 0;
+}
+
+/* Apply one value of @d from @src, and remember where it came from. */
+static int
+opt_apply(struct config *cfg, const struct opt_desc *d, const char *val,
+          enum config_source src, const char *where)
+{
+	enum config_source *s = opt_src(cfg, d);
+
+	if (s)
+		*s = src;
+	return d->set(cfg, d, val, src, where);
 }
 
 /* "unknown option '--hots' (did you mean '--host'?)" */
@@ -427,15 +554,18 @@ config_parse_args(struct config *cfg, int argc, char **argv, bool *want_help,
                   bool *want_version)
 {
 	struct option longopts[NOPTS + 1];
+	const struct opt_desc *d;
 	char where[64];
 	size_t i;
 	int c, r = 0;
 
 	for (i = 0; i < NOPTS; i++) {
-		longopts[i].name = opt_table[i].name;
-		longopts[i].has_arg = opt_table[i].has_arg;
+		d = &opt_table[i];
+		longopts[i].name = d->name;
+		longopts[i].has_arg = d->arg ? required_argument : no_argument;
 		longopts[i].flag = NULL;
-		longopts[i].val = (int)opt_table[i].id;
+		longopts[i].val =
+		        d->kind == KIND_ACTION ? d->letter : OPT_BASE + (int)i;
 	}
 	memset(&longopts[NOPTS], 0, sizeof(longopts[NOPTS]));
 	*want_help = *want_version = false;
@@ -446,33 +576,10 @@ config_parse_args(struct config *cfg, int argc, char **argv, bool *want_help,
 	       (c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'h':
-		case OPT_HELP:
 			*want_help = true;
 			break;
-		case OPT_VERBOSE:
-			cfg->verbose = true;
-			break;
-		case OPT_VERSION:
+		case 'V':
 			*want_version = true;
-			break;
-		case OPT_QUIET:
-			cfg->quiet = true;
-			break;
-		case OPT_ALL:
-			cfg->all = true;
-			break;
-		case OPT_CARGO_PLUGIN:
-			cfg->cargo_plugin = true;
-			break;
-		case OPT_JSON:
-			cfg->json = true;
-			break;
-		case OPT_NON_INTERACTIVE:
-			cfg->interactive = false;
-			cfg->src_interactive = SRC_OPTION;
-			break;
-		case OPT_CONFIG:
-			r = config_path_set(cfg, optarg);
 			break;
 		case ':':
 			log_error("option '%s' needs a value (see --help)",
@@ -484,52 +591,14 @@ config_parse_args(struct config *cfg, int argc, char **argv, bool *want_help,
 			r = CLERK_ECONFIG;
 			break;
 		default:
-			snprintf(where, sizeof(where), "option --%s",
-			         opt_by_id(c)->name);
-			r = config_set(cfg, (enum opt_id)c, optarg, SRC_OPTION,
-			               where);
+			d = &opt_table[c - OPT_BASE];
+			snprintf(where, sizeof(where), "option --%s", d->name);
+			r = opt_apply(cfg, d, optarg, SRC_OPTION, where);
 		}
 	}
 	cfg->args = argv + optind;
 	cfg->nargs = argc - optind;
 	return r;
-}
-
-static enum config_source *
-src_of(struct config *cfg, enum opt_id id)
-{
-	switch (id) {
-	case OPT_ISSUER:
-		return &cfg->src_issuer;
-	case OPT_CLIENT_ID:
-		return &cfg->src_client_id;
-	case OPT_SCOPES:
-		return &cfg->src_scopes;
-	case OPT_HOST:
-		return &cfg->src_hosts;
-	case OPT_PROFILE:
-		return &cfg->src_profile;
-	case OPT_STORAGE:
-		return &cfg->src_storage;
-	case OPT_CALLBACK_PORT:
-		return &cfg->src_callback_port;
-	case OPT_USERNAME:
-		return &cfg->src_username;
-	case OPT_TIMEOUT:
-		return &cfg->src_timeout;
-	case OPT_REFRESH_MARGIN:
-		return &cfg->src_refresh_margin;
-	case OPT_NON_INTERACTIVE:
-		return &cfg->src_interactive;
-	case OPT_FLOW:
-		return &cfg->src_flow;
-	case OPT_AUTHTYPE:
-		return &cfg->src_authtype;
-	case OPT_CA_FILE:
-		return &cfg->src_ca_file;
-	default:
-		return NULL;
-	}
 }
 
 static bool
@@ -539,30 +608,39 @@ env_false(const char *v)
 	             !strcasecmp(v, "no") || !strcasecmp(v, "off"));
 }
 
+/*
+ * A switch's variable does what its option does, or nothing: "no" in
+ * CLERK_CREDENTIAL_INTERACTIVE is --non-interactive, "1" in
+ * CLERK_CREDENTIAL_DEBUG is --verbose.
+ */
+static int
+env_apply(struct config *cfg, const struct opt_desc *d, const char *v)
+{
+	char where[64];
+
+	if (d->kind == KIND_SWITCH)
+		return env_false(v) == d->on
+		               ? 0
+		               : opt_apply(cfg, d, NULL, SRC_ENV, NULL);
+	snprintf(where, sizeof(where), "environment %s", d->env);
+	return opt_apply(cfg, d, v, SRC_ENV, where);
+}
+
 static int
 config_load_env(struct config *cfg)
 {
-	char where[64];
 	const char *v;
 	size_t i;
 	int r;
 
 	for (i = 0; i < NOPTS; i++) {
 		const struct opt_desc *d = &opt_table[i];
-		enum config_source *src = src_of(cfg, d->id);
+		enum config_source *src = opt_src(cfg, d);
 
-		if (!d->env || !src || *src != SRC_DEFAULT ||
+		if (!d->env || (src && *src != SRC_DEFAULT) ||
 		    !(v = getenv(d->env)) || !*v)
 			continue;
-		if (d->id == OPT_NON_INTERACTIVE) {
-			if (env_false(v)) {
-				cfg->interactive = false;
-				*src = SRC_ENV;
-			}
-			continue;
-		}
-		snprintf(where, sizeof(where), "environment %s", d->env);
-		if ((r = config_set(cfg, d->id, v, SRC_ENV, where)))
+		if ((r = env_apply(cfg, d, v)))
 			return r;
 	}
 	if (cfg->src_interactive == SRC_DEFAULT &&
@@ -570,27 +648,17 @@ config_load_env(struct config *cfg)
 		cfg->interactive = false;
 		cfg->src_interactive = SRC_ENV;
 	}
-	if ((v = getenv("CLERK_CREDENTIAL_DEBUG")) && *v && !env_false(v))
-		cfg->verbose = true;
 	return 0;
 }
 
-static const char *
-kind_expected(enum opt_id id)
-{
-	switch (id) {
-	case OPT_HOST:
-		return "an array of host patterns";
-	case OPT_NON_INTERACTIVE:
-		return "true or false";
-	case OPT_CALLBACK_PORT:
-	case OPT_TIMEOUT:
-	case OPT_REFRESH_MARGIN:
-		return "a whole number";
-	default:
-		return "a string";
-	}
-}
+/* What the config file must give for each kind, in messages. */
+static const char *const kind_expected[] = {
+        [KIND_STRING] = "a string",
+        [KIND_CHOICE] = "a string",
+        [KIND_INT] = "a whole number",
+        [KIND_SWITCH] = "true or false",
+        [KIND_HOSTS] = "an array of host patterns",
+};
 
 static const struct opt_desc *
 opt_by_file_key(const char *key)
@@ -680,7 +748,7 @@ view_add(struct file_view *v, const struct opt_desc *d, const struct json *val,
 	bool b;
 
 	snprintf(where, sizeof(where), "%s: key '%s'", path, d->file_key);
-	if (d->id == OPT_HOST) {
+	if (d->kind == KIND_HOSTS) {
 		if (v->has_hosts)
 			return 0;
 		if (!json_is_array(val))
@@ -690,15 +758,13 @@ view_add(struct file_view *v, const struct opt_desc *d, const struct json *val,
 	if (view_has(v, d->file_key))
 		return 0;
 	v->keys[v->n] = d->file_key;
-	switch (d->id) {
-	case OPT_NON_INTERACTIVE:
+	switch (d->kind) {
+	case KIND_SWITCH:
 		if (json_bool_value(val, &b))
 			goto wrong;
 		v->values[v->n++] = b ? "true" : "false";
 		return 0;
-	case OPT_CALLBACK_PORT:
-	case OPT_TIMEOUT:
-	case OPT_REFRESH_MARGIN:
+	case KIND_INT:
 		if (json_int64_value(val, &n)) {
 			if (strcmp(json_type_name(val), "a number"))
 				goto wrong;
@@ -717,7 +783,7 @@ view_add(struct file_view *v, const struct opt_desc *d, const struct json *val,
 		return 0;
 	}
 wrong:
-	log_error("%s: expected %s, found %s", where, kind_expected(d->id),
+	log_error("%s: expected %s, found %s", where, kind_expected[d->kind],
 	          json_type_name(val));
 	return CLERK_ECONFIG;
 }
@@ -736,6 +802,8 @@ view_collect(struct file_view *v, const struct json *obj, const char *path,
 
 		if (top && strcmp(key, "profiles") == 0)
 			continue;
+		/* Not generated from opt_table: its order is the one users
+		 * know. A new key goes at the end of the list. */
 		if (!d) {
 			log_error("%s: unknown key '%s'%s%s (expected one of "
 			          "issuer, client_id, scopes, hosts, storage, "
@@ -767,18 +835,13 @@ view_apply(struct config *cfg, const struct file_view *v, const char *path,
 
 	for (i = 0; i < v->n; i++) {
 		const struct opt_desc *d = opt_by_file_key(v->keys[i]);
-		enum config_source *src = src_of(cfg, d->id);
+		enum config_source *src = opt_src(cfg, d);
 
 		if (!all && *src != SRC_DEFAULT)
 			continue;
-		if (d->id == OPT_NON_INTERACTIVE) {
-			cfg->interactive = strcmp(v->values[i], "true") == 0;
-			*src = SRC_FILE;
-			continue;
-		}
 		snprintf(where, sizeof(where), "%s: key '%s'", path,
 		         d->file_key);
-		if ((r = config_set(cfg, d->id, v->values[i], SRC_FILE, where)))
+		if ((r = opt_apply(cfg, d, v->values[i], SRC_FILE, where)))
 			return r;
 	}
 	return 0;
@@ -911,6 +974,7 @@ out:
 static int
 load_index(struct config *cfg, struct cfgindex *idx)
 {
+	const struct opt_desc *d;
 	struct file_view v = {0};
 	size_t i;
 	int r = CLERK_ENOTFOUND;
@@ -919,8 +983,7 @@ load_index(struct config *cfg, struct cfgindex *idx)
 		goto out;
 	for (i = 0; i < cfgindex_npairs(idx); i++)
 		if (cfgindex_pair(idx, i, &v.keys[i], &v.values[i]) ||
-		    !opt_by_file_key(v.keys[i]) ||
-		    strcmp(v.keys[i], "hosts") == 0)
+		    !(d = opt_by_file_key(v.keys[i])) || d->kind == KIND_HOSTS)
 			goto out;
 	v.n = i;
 	if ((r = view_apply(cfg, &v, cfg->config_path, false)))
@@ -985,21 +1048,19 @@ profile_name_valid(const char *p)
 static int
 config_defaults(struct config *cfg)
 {
-	size_t n;
-	int r = 0;
+	size_t i, n;
+	int r;
 
-	if (!cfg->scopes)
-		r = str_set(&cfg->scopes, CONFIG_DEFAULT_SCOPES);
-	if (!r && !cfg->username)
-		r = str_set(&cfg->username, CONFIG_DEFAULT_USERNAME);
-	if (r)
-		return r;
-	if (cfg->timeout < 0)
-		cfg->timeout = CONFIG_DEFAULT_TIMEOUT;
-	if (cfg->refresh_margin < 0)
-		cfg->refresh_margin = CONFIG_DEFAULT_REFRESH_MARGIN;
-	if (cfg->callback_port < 0)
-		cfg->callback_port = 0;
+	for (i = 0; i < NOPTS; i++) {
+		const struct opt_desc *d = &opt_table[i];
+		void *field = opt_field(cfg, d);
+
+		if (d->kind == KIND_STRING && d->def_text && !*(char **)field &&
+		    (r = str_set(field, d->def_text)))
+			return r;
+		if (d->kind == KIND_INT && *(int *)field < 0)
+			*(int *)field = d->def;
+	}
 	/* "https://x.example/" and "https://x.example" name one issuer. */
 	if (cfg->issuer) {
 		n = strlen(cfg->issuer);
@@ -1058,97 +1119,16 @@ config_require(const struct config *cfg)
 	return 0;
 }
 
-void
-host_split(const char *s, size_t *hostlen, const char **port)
-{
-	const char *colon, *close;
-
-	if (s[0] == '[') {
-		close = strchr(s, ']');
-		*hostlen = close ? (size_t)(close - s) + 1 : strlen(s);
-		if (port)
-			*port = close && close[1] == ':' ? close + 2 : NULL;
-		return;
-	}
-	colon = strrchr(s, ':');
-	*hostlen = colon ? (size_t)(colon - s) : strlen(s);
-	if (port)
-		*port = colon ? colon + 1 : NULL;
-}
-
-/* "*.example.com" (its host part @plen bytes long)? */
-static bool
-pattern_is_wildcard(const char *pattern, size_t plen)
-{
-	return plen > 2 && pattern[0] == '*' && pattern[1] == '.';
-}
-
-void
-host_pattern_key(const char *pattern, size_t *start, size_t *len)
-{
-	size_t plen;
-
-	host_split(pattern, &plen, NULL);
-	*start = pattern_is_wildcard(pattern, plen) ? 1 : 0;
-	*len = plen - *start;
-}
-
-bool
-host_pattern_match(const char *pattern, const char *host)
-{
-	size_t plen, hlen;
-	const char *pport, *hport;
-
-	/* Only a host: "a.example.com:@evil" or "evil/.example.com" is not
-	 * one, however a caller came to send it. */
-	if (!host_port_valid(host, strlen(host)))
-		return false;
-	host_split(pattern, &plen, &pport);
-	host_split(host, &hlen, &hport);
-	/* A pattern without a port matches any port of that host. */
-	if (pport && (!hport || strcmp(pport, hport) != 0))
-		return false;
-	if (pattern_is_wildcard(pattern, plen)) {
-		/* "*.example.com" matches a.example.com, a.b.example.com. */
-		size_t slen = plen - 1; /* ".example.com" */
-
-		return hlen > slen &&
-		       strncasecmp(host + hlen - slen, pattern + 1, slen) == 0;
-	}
-	return plen == hlen && strncasecmp(pattern, host, plen) == 0;
-}
-
-static bool
-host_is_loopback(const char *host)
-{
-	size_t n;
-	const char *port;
-
-	host_split(host, &n, &port);
-	return (n == 9 && strncasecmp(host, "localhost", 9) == 0) ||
-	       (n == 9 && strncmp(host, "127.0.0.1", 9) == 0) ||
-	       (n == 5 && strncmp(host, "[::1]", 5) == 0);
-}
-
 bool
 config_host_allowed(const struct config *cfg, const char *protocol,
                     const char *host)
 {
-	size_t i;
-
-	if (!host || !*host)
-		return false;
-	/* A bearer token never travels in clear text off this machine. */
-	if (!protocol ||
-	    (strcmp(protocol, "https") != 0 &&
-	     !(strcmp(protocol, "http") == 0 && host_is_loopback(host))))
+	if (!host || !*host || !host_protocol_allowed(protocol, host))
 		return false;
 	if (!cfg->hosts && cfg->file_index)
 		return cfgindex_match(cfg->file_index, host);
-	for (i = 0; i < cfg->nhosts; i++)
-		if (host_pattern_match(cfg->hosts[i], host))
-			return true;
-	return false;
+	return host_list_match((const char *const *)cfg->hosts, cfg->nhosts,
+	                       host);
 }
 
 const char *
@@ -1163,39 +1143,48 @@ config_host(const struct config *cfg, size_t i)
 	return host ? host : "";
 }
 
+/* The token set @cfg names, as paths.h names its files. */
+static struct paths_owner
+config_owner(const struct config *cfg)
+{
+	struct paths_owner owner = {
+	        .issuer = cfg->issuer,
+	        .client_id = cfg->client_id,
+	        .profile = cfg->profile,
+	};
+
+	return owner;
+}
+
 int
 config_key(const struct config *cfg, char **out)
 {
-	struct strbuf sb = STRBUF_INIT;
-	uint64_t h = HASH_FNV1A64_INIT;
-	int r;
+	struct paths_owner owner = config_owner(cfg);
 
-	h = hash_fnv1a64(cfg->issuer ? cfg->issuer : "", h);
-	h = hash_fnv1a64("\n", h);
-	h = hash_fnv1a64(cfg->client_id ? cfg->client_id : "", h);
-	r = strbuf_addf(&sb, "%s-%016llx", cfg->profile, (unsigned long long)h);
-	if (!r)
-		r = strbuf_detach(&sb, out);
-	strbuf_release(&sb);
-	return r;
+	return paths_key(&owner, out);
 }
 
 int
 config_key_path(const struct config *cfg, const char *dir, const char *prefix,
                 const char *suffix, char **out)
 {
-	struct strbuf sb = STRBUF_INIT;
-	char *key = NULL;
-	int r;
+	struct paths_owner owner = config_owner(cfg);
 
-	if ((r = config_key(cfg, &key)) ||
-	    (r = strbuf_addf(&sb, "%s/%s%s%s", dir, prefix, key, suffix)))
-		goto out;
-	r = strbuf_detach(&sb, out);
-out:
-	strbuf_release(&sb);
-	free(key);
-	return r;
+	return paths_key_path(&owner, dir, prefix, suffix, out);
+}
+
+/* " (default: ...)" of @d, when --help shows its default. */
+static void
+opt_print_default(const struct opt_desc *d)
+{
+	if (!d->show_def)
+		return;
+	if (d->kind == KIND_STRING)
+		printf(" (default: %s)", d->def_text);
+	else if (d->kind == KIND_CHOICE)
+		printf(" (default: %s)", d->names[d->def]);
+	else
+		printf(" (default: %d)", d->def);
 }
 
 void
@@ -1210,6 +1199,7 @@ config_print_options_help(void)
 		snprintf(left, sizeof(left), "--%s%s%s", d->name,
 		         d->arg ? " " : "", d->arg ? d->arg : "");
 		printf("  %-26s %s", left, d->help);
+		opt_print_default(d);
 		if (d->env)
 			printf(" [%s]", d->env);
 		printf("\n");

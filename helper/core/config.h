@@ -83,6 +83,8 @@ struct config {
 	char *config_path; /* file in use (may not exist) */
 	char *ca_file;     /* CA certificates to trust, or NULL (http.h) */
 
+	/* Where each value came from: src_<field>, filled through the
+	 * option table in config.c. */
 	enum config_source src_issuer, src_client_id, src_scopes, src_hosts,
 	        src_profile, src_storage, src_callback_port, src_username,
 	        src_timeout, src_refresh_margin, src_interactive, src_flow,
@@ -137,29 +139,14 @@ bool config_host_allowed(const struct config *cfg, const char *protocol,
 /* Host pattern @i (< cfg->nhosts) of the host list. */
 const char *config_host(const struct config *cfg, size_t i);
 
-/* True when @pattern matches @host (exact or "*.suffix", any case). */
-bool host_pattern_match(const char *pattern, const char *host);
-
 /*
- * The part of @pattern a matching host's host part equals (an exact
- * pattern) or ends with ("*.example.com": ".example.com"), as an offset
- * and a length.
- */
-void host_pattern_key(const char *pattern, size_t *start, size_t *len);
-
-/*
- * Split "host:port" or "[v6]:port": *@hostlen is the length of the host
- * part; *@port (when @port is not NULL) the port text or NULL.
- */
-void host_split(const char *s, size_t *hostlen, const char **port);
-
-/*
- * A stable key for (issuer, client id, profile): "<profile>-<16 hex>",
- * used to name the lock, runtime cache and discovery cache files.
+ * The key of @cfg's token set, (issuer, client id, profile), as
+ * paths_key() makes it: "<profile>-<16 hex>". It names the lock, runtime
+ * cache and discovery cache files.
  */
 int config_key(const struct config *cfg, char **out);
 
-/* "<dir>/<prefix><key><suffix>", the key as above. */
+/* "<dir>/<prefix><key><suffix>", the key as above (paths_key_path()). */
 int config_key_path(const struct config *cfg, const char *dir,
                     const char *prefix, const char *suffix, char **out);
 

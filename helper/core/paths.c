@@ -2,6 +2,7 @@
 #include "paths.h"
 
 #include <pwd.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -123,5 +124,41 @@ paths_runtime_dir(char **out, int use)
 		return 0;
 	}
 	free(dir);
+	return r;
+}
+
+int
+paths_key(const struct paths_owner *owner, char **out)
+{
+	struct strbuf sb = STRBUF_INIT;
+	uint64_t h = HASH_FNV1A64_INIT;
+	int r;
+
+	h = hash_fnv1a64(owner->issuer ? owner->issuer : "", h);
+	h = hash_fnv1a64("\n", h);
+	h = hash_fnv1a64(owner->client_id ? owner->client_id : "", h);
+	r = strbuf_addf(&sb, "%s-%016llx", owner->profile,
+	                (unsigned long long)h);
+	if (!r)
+		r = strbuf_detach(&sb, out);
+	strbuf_release(&sb);
+	return r;
+}
+
+int
+paths_key_path(const struct paths_owner *owner, const char *dir,
+               const char *prefix, const char *suffix, char **out)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char *key = NULL;
+	int r;
+
+	if ((r = paths_key(owner, &key)) ||
+	    (r = strbuf_addf(&sb, "%s/%s%s%s", dir, prefix, key, suffix)))
+		goto out;
+	r = strbuf_detach(&sb, out);
+out:
+	strbuf_release(&sb);
+	free(key);
 	return r;
 }

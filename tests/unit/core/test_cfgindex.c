@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "cfgindex.h"
-#include "config.h"
+#include "hostrule.h"
 #include "error.h"
 #include "fileio.h"
 #include "tmptree.h"
