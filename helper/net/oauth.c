@@ -263,23 +263,6 @@ oauth_parse_token_response(long status, const char *body, size_t len,
 	return parse_response(status, body, len, now, -1, out);
 }
 
-/* Append "&@key=@value" (no '&' first) to the form @sb. */
-static int
-form_add(struct strbuf *sb, const char *key, const char *value)
-{
-	int r = 0;
-
-	if (sb->len)
-		r = strbuf_addch(sb, '&');
-	if (!r)
-		r = strbuf_adds(sb, key);
-	if (!r)
-		r = strbuf_addch(sb, '=');
-	if (!r)
-		r = url_encode(value, sb);
-	return r;
-}
-
 /* POST @form to the token endpoint and parse the answer into @out. */
 static int
 token_request(const struct oidc_provider *op, const char *form,
