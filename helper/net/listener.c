@@ -43,6 +43,7 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "httpreq.h"
 #include "interrupt.h"
 #include "log.h"
 #include "oauth.h"
@@ -69,7 +70,7 @@ struct conn {
 	char *out;
 	size_t outlen, outoff;
 	size_t inlen;
-	char in[CALLBACK_MAX_REQUEST];
+	char in[HTTP_REQUEST_MAX];
 };
 
 struct listener {
