@@ -21,6 +21,7 @@
 #include "httpd.h"
 #include "log.h"
 #include "oauth.h"
+#include "oauth_setup.h"
 #include "tokenset.h"
 #include "util.h"
 
@@ -311,34 +312,18 @@ static int
 setup_net(void **state)
 {
 	(void)state;
-	unsetenv("http_proxy");
-	unsetenv("all_proxy");
-	unsetenv("ALL_PROXY");
-	return httpd_start(routes, &port);
-}
-
-static int
-teardown_net(void **state)
-{
-	(void)state;
-	httpd_stop();
-	return 0;
+	return oauth_setup_start(routes, &port);
 }
 
 static void
 provider_at(struct oidc_provider *op, const char *token_path,
             const char *userinfo_path)
 {
-	char url[128];
-
 	memset(op, 0, sizeof(*op));
-	snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", port, token_path);
-	assert_int_equal(str_set(&op->token_endpoint, url), 0);
-	if (userinfo_path) {
-		snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", port,
-		         userinfo_path);
-		assert_int_equal(str_set(&op->userinfo_endpoint, url), 0);
-	}
+	oauth_setup_endpoint(&op->token_endpoint, port, token_path);
+	if (userinfo_path)
+		oauth_setup_endpoint(&op->userinfo_endpoint, port,
+		                     userinfo_path);
 }
 
 static void
@@ -533,6 +518,7 @@ main(void)
 	int failed;
 
 	failed = cmocka_run_group_tests(parse_tests, NULL, NULL);
-	failed += cmocka_run_group_tests(net_tests, setup_net, teardown_net);
+	failed +=
+	        cmocka_run_group_tests(net_tests, setup_net, oauth_setup_stop);
 	return failed;
 }
