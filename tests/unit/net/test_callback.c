@@ -1,6 +1,7 @@
 /*
  * Unit tests of callback.c: the callback query decoder, alone and on the
- * query the request-head parser (httpreq.c) hands over.
+ * query the request-head parser (httpreq.c) hands over, and the checks
+ * of an answer (callback_answer()): state, issuer, error, code.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,8 +13,10 @@
 #include <cmocka.h>
 
 #include "callback.h"
+#include "capture.h"
 #include "error.h"
 #include "httpreq.h"
+#include "page.h"
 
 static void
 assert_str_or_null(const char *got, const char *want, const char *name)
@@ -137,12 +140,149 @@ test_request_to_params(void **state)
 	assert_null(req.query);
 }
 
+/* --- The checks of an answer ----------------------------------------- */
+
+#define ST  "state-1"
+#define ISS "https://op.example"
+
+#define NO_PAGE ((enum page) - 1) /* the error page, built */
+
+static const struct answer_case {
+	const char *name;
+	const char *query;
+	const char *iss; /* expected; NULL: not checked */
+	bool iss_required, pasted;
+	int status;
+	enum page page;
+	bool done;
+	int result;
+	const char *code, *error; /* handed out */
+	const char *says;         /* on stderr; "" for nothing */
+} answer_cases[] = {
+        {"a code", "code=c1&state=" ST, NULL, false, false, 200, PAGE_SUCCESS,
+         true, 0, "c1", NULL, ""},
+        {"a code and the issuer", "code=c1&state=" ST "&iss=" ISS, ISS, true,
+         false, 200, PAGE_SUCCESS, true, 0, "c1", NULL, ""},
+        {"malformed", "code=a&code=b&state=" ST, NULL, false, false, 400,
+         PAGE_MALFORMED, false, 0, NULL, NULL, "ignored a malformed"},
+        {"no query", NULL, NULL, false, false, 400, PAGE_STALE, false, 0, NULL,
+         NULL, "for another sign-in"},
+        {"another state", "code=c&state=other", NULL, false, false, 400,
+         PAGE_STALE, false, 0, NULL, NULL, "for another sign-in"},
+        {"another state, pasted", "code=c&state=other", NULL, false, true, 400,
+         PAGE_STALE, false, 0, NULL, NULL,
+         "that address belongs to another sign-in"},
+        {"a state that starts alike", "code=c&state=" ST "x", NULL, false,
+         false, 400, PAGE_STALE, false, 0, NULL, NULL, "another sign-in"},
+        {"another issuer", "code=c&state=" ST "&iss=https://evil", ISS, false,
+         false, 200, PAGE_ISS, true, CLERK_EPROVIDER, NULL, NULL,
+         "comes from issuer https://evil, not " ISS},
+        {"another issuer on an error",
+         "error=access_denied&state=" ST "&iss=https://evil", ISS, false, false,
+         200, PAGE_ISS, true, CLERK_EPROVIDER, NULL, NULL, "comes from issuer"},
+        {"no issuer, one required", "code=c&state=" ST, ISS, true, false, 200,
+         PAGE_ISS, true, CLERK_EPROVIDER, NULL, NULL, "carries no issuer"},
+        {"no issuer, none required", "code=c&state=" ST, ISS, false, false, 200,
+         PAGE_SUCCESS, true, 0, "c", NULL, ""},
+        {"refused", "error=access_denied&state=" ST, NULL, false, false, 200,
+         NO_PAGE, true, CLERK_EDENIED, NULL, "access_denied",
+         "sign-in refused by the provider: access_denied"},
+        {"an error with a code", "error=server_error&code=c&state=" ST, NULL,
+         false, false, 200, NO_PAGE, true, CLERK_EPROVIDER, NULL,
+         "server_error", "failed: the provider answered: server_error"},
+        {"no code", "state=" ST, NULL, false, false, 200, PAGE_NO_CODE, true,
+         CLERK_EPROTO, NULL, NULL, "neither a code nor an error"},
+        {"an empty code", "code=&state=" ST, NULL, false, false, 200,
+         PAGE_NO_CODE, true, CLERK_EPROTO, NULL, NULL, "neither a code"},
+};
+
+static void
+run_answer(void *arg)
+{
+	const struct answer_case *c = arg;
+	struct callback_expect want = {ST, c->iss, c->iss_required};
+	struct callback_params out = {0};
+	struct callback_reply rep;
+
+	callback_answer(c->query, &want, c->pasted, &rep, &out);
+	if (rep.status != c->status || rep.done != c->done ||
+	    (c->done && rep.result != c->result))
+		fail_msg("%s: status %d done %d result %d", c->name, rep.status,
+		         rep.done, rep.result);
+	assert_non_null(rep.body);
+	if (c->page != NO_PAGE)
+		assert_string_equal(rep.body, page_body(c->page));
+	else
+		assert_non_null(strstr(rep.body, c->error));
+	assert_str_or_null(out.code, c->code, c->name);
+	assert_str_or_null(out.error, c->error, c->name);
+	/* Handed out only when the provider's answer ends the wait. */
+	if (c->code || c->error)
+		assert_string_equal(out.state, ST);
+	else
+		assert_null(out.state);
+	callback_params_release(&out);
+	callback_reply_release(&rep);
+}
+
+static void
+test_answer_table(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(answer_cases) / sizeof(*answer_cases); i++) {
+		const char *text =
+		        capture_stderr(run_answer, (void *)&answer_cases[i]);
+
+		if (!answer_cases[i].says[0]
+		            ? text[0] != '\0'
+		            : !strstr(text, answer_cases[i].says))
+			fail_msg("%s: stderr: %s", answer_cases[i].name, text);
+		/* Never the code. */
+		assert_null(strstr(text, "code=c"));
+	}
+}
+
+/* The provider's words reach the terminal without their controls. */
+static void
+run_hostile(void *arg)
+{
+	struct callback_expect want = {ST, NULL, false};
+	struct callback_params out = {0};
+	struct callback_reply rep;
+
+	(void)arg;
+	callback_answer("error=e%1B%5B31m&error_description=%3Cb%3E%1B%5D0%3Bx"
+	                "&state=" ST,
+	                &want, false, &rep, &out);
+	assert_true(rep.done);
+	assert_int_equal(rep.result, CLERK_EPROVIDER);
+	/* The page escapes them. */
+	assert_non_null(strstr(rep.body, "&lt;b&gt;"));
+	callback_params_release(&out);
+	callback_reply_release(&rep);
+}
+
+static void
+test_answer_hostile(void **state)
+{
+	const char *text;
+
+	(void)state;
+	text = capture_stderr(run_hostile, NULL);
+	assert_null(strchr(text, '\x1b'));
+	assert_non_null(strstr(text, "<b>"));
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_query_table),
 	        cmocka_unit_test(test_request_to_params),
+	        cmocka_unit_test(test_answer_table),
+	        cmocka_unit_test(test_answer_hostile),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
