@@ -110,6 +110,18 @@ url_encode(const char *s, struct strbuf *sb)
 	return r;
 }
 
+int
+form_add(struct strbuf *sb, const char *key, const char *value)
+{
+	int r = sb->len ? strbuf_addch(sb, '&') : 0;
+
+	if (!r)
+		r = strbuf_adds(sb, key);
+	if (!r)
+		r = strbuf_addch(sb, '=');
+	return r ? r : url_encode(value, sb);
+}
+
 static int
 hex_value(char c)
 {

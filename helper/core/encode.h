@@ -1,7 +1,7 @@
 /*
  * Encodings: base64url without padding (RFC 4648 section 5), percent
- * encoding for URLs and application/x-www-form-urlencoded bodies, and
- * lookup in a query string.
+ * encoding for URLs, application/x-www-form-urlencoded bodies and query
+ * strings (built with form_add()), and lookup in a query string.
  */
 #ifndef CLERK_ENCODE_H
 #define CLERK_ENCODE_H
@@ -23,6 +23,14 @@ int base64url_decode(const char *s, size_t len, unsigned char **out,
 
 /* Append @s percent-encoded: all but ALPHA DIGIT - . _ ~ (RFC 3986). */
 int url_encode(const char *s, struct strbuf *sb);
+
+/*
+ * Append "@key=@value" to the form body or query string @sb, after a '&'
+ * unless @sb is empty: @value percent-encoded as url_encode() does, @key
+ * as it is (a name from the code, never outside input). One encoder for
+ * the token, revocation and device requests and the authorization URL.
+ */
+int form_add(struct strbuf *sb, const char *key, const char *value);
 
 /*
  * Decode percent-encoding of @s (@len bytes) into a new string; with

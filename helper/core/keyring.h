@@ -62,7 +62,7 @@ extern const struct keyring_api clerk_keyring_api;
 #define KEYRING_API_SYMBOL  "clerk_keyring_api"
 #define KEYRING_MODULE_NAME "clerk-credential-keyring.so"
 
-/* Load the module (once) and return its table (modload.c). */
+/* Load the module (once) and return its table (keyring.c). */
 int keyring_module_load(const struct keyring_api **out);
 
 #endif

@@ -1,4 +1,4 @@
-/* See modload.h; net_load() and keyring_module_load() are here too. */
+/* See modload.h. */
 #include "modload.h"
 
 #include <dlfcn.h>
@@ -9,8 +9,6 @@
 
 #include "error.h"
 #include "log.h"
-#include "net.h"
-#include "keyring.h"
 
 #include "banned.h"
 
@@ -20,10 +18,6 @@
 #ifndef CLERK_MODULE_RELDIR
 #define CLERK_MODULE_RELDIR ""
 #endif
-
-/* Defined when a module's code is linked in (unit and fuzz builds). */
-extern const struct net_api clerk_net_api __attribute__((weak));
-extern const struct keyring_api clerk_keyring_api __attribute__((weak));
 
 /* The directory of the running program, or -1. */
 static int
@@ -102,28 +96,4 @@ module_load(struct module *m, const void *builtin)
 	log_debug("loaded %s", path);
 	m->table = t;
 	return 0;
-}
-
-int
-net_load(const struct net_api **out)
-{
-	static struct module m = {NET_MODULE_NAME, NET_API_SYMBOL,
-	                          NET_API_VERSION, "network module", NULL};
-	int r = module_load(&m, &clerk_net_api);
-
-	if (r == 0)
-		*out = m.table;
-	return r;
-}
-
-int
-keyring_module_load(const struct keyring_api **out)
-{
-	static struct module m = {KEYRING_MODULE_NAME, KEYRING_API_SYMBOL,
-	                          KEYRING_API_VERSION, "keyring module", NULL};
-	int r = module_load(&m, &clerk_keyring_api);
-
-	if (r == 0)
-		*out = m.table;
-	return r;
 }

@@ -40,7 +40,7 @@ extern const struct net_api clerk_net_api;
 #define NET_API_SYMBOL  "clerk_net_api"
 #define NET_MODULE_NAME "clerk-credential-net.so"
 
-/* Load the module (once) and return its table (modload.c). */
+/* Load the module (once) and return its table (net.c). */
 int net_load(const struct net_api **out);
 
 #endif

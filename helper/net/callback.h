@@ -1,45 +1,16 @@
 /*
- * Parsing of the HTTP requests that reach the loopback listener: the
- * request head (bounded to CALLBACK_MAX_REQUEST bytes) and the OAuth
- * callback parameters of "GET /callback?...". Pure functions, no I/O:
- * this is what the fuzz target drives.
+ * The OAuth callback, "GET /callback?..." (RFC 6749 section 4.1.2): the
+ * query the loopback listener or paste mode hands over, decoded
+ * (callback_parse_query(), pure, what a fuzz target drives), and the
+ * checks that decide whether it ends the sign-in (callback_answer()):
+ * the state, the issuer (RFC 9207), then the error or the code.
  */
 #ifndef CLERK_CALLBACK_H
 #define CLERK_CALLBACK_H
 
-#include <stddef.h>
+#include <stdbool.h>
 
-#define CALLBACK_MAX_REQUEST 8192
-
-enum http_parse {
-	HTTP_PARSE_OK = 0,       /* a whole request head was read */
-	HTTP_PARSE_MORE = 1,     /* need more bytes */
-	HTTP_PARSE_BAD = -1,     /* malformed */
-	HTTP_PARSE_TOO_BIG = -2, /* over CALLBACK_MAX_REQUEST */
-};
-
-struct http_request {
-	char *method; /* "GET" */
-	char *path;   /* "/callback" (before '?') */
-	char *query;  /* after '?', or NULL */
-	char *host;   /* Host header value, or NULL */
-};
-
-void http_request_release(struct http_request *req);
-
-/*
- * Parse the request head in the first @len bytes of @buf (which need
- * not be NUL-terminated). Lines end in CRLF or LF; the head ends with an
- * empty line. Header names are case-insensitive; a second Host header is
- * HTTP_PARSE_BAD; a body is ignored. Only origin-form targets ("/...")
- * and HTTP/1.x are taken. A head not ended within CALLBACK_MAX_REQUEST
- * bytes is HTTP_PARSE_TOO_BIG; bytes that cannot start a request line
- * are HTTP_PARSE_BAD before the head is complete. *@out is set only on
- * HTTP_PARSE_OK (release it with http_request_release()); running out
- * of memory is reported as HTTP_PARSE_BAD.
- */
-enum http_parse http_request_parse(const char *buf, size_t len,
-                                   struct http_request *out);
+#include "util.h"
 
 struct callback_params {
 	char *code; /* secret: wiped on release */
@@ -57,5 +28,37 @@ void callback_params_release(struct callback_params *cb);
  * absent; '+' is a space. *@out is set only on success.
  */
 int callback_parse_query(const char *query, struct callback_params *out);
+
+/* What the wait is for: this sign-in's state and issuer. */
+struct callback_expect {
+	const char *state;
+	const char *iss;   /* or NULL: not checked */
+	bool iss_required; /* a missing iss fails */
+};
+
+/* The verdict on one answer, and the page that tells the browser. */
+struct callback_reply {
+	int status;        /* of the page: 200 or 400 */
+	const char *body;  /* page.h body; NULL: out of memory, close */
+	struct strbuf buf; /* holds @body when it was built here */
+	bool done;         /* the answer ends the wait, with @result */
+	int result;
+};
+
+void callback_reply_release(struct callback_reply *rep);
+
+/*
+ * Check the answer whose query is @query (NULL: none) against @want, as
+ * listener_wait() documents (listener.h); each failure is reported on
+ * stderr, a stale state as pasted (@pasted) or browsed. @rep gets the
+ * page and whether the wait ends (release it with
+ * callback_reply_release()). When it ends on an answer of the
+ * provider's, @out gets its parameters: all of them with the code
+ * (result 0), or with error=... the state, error and error_description
+ * and no code.
+ */
+void callback_answer(const char *query, const struct callback_expect *want,
+                     bool pasted, struct callback_reply *rep,
+                     struct callback_params *out);
 
 #endif

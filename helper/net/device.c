@@ -218,17 +218,6 @@ device_poll_classify(long status, const char *body, size_t len)
 	return kind;
 }
 
-/* Append "&@key=@value" (no '&' first) to the form @sb. */
-static int
-form_add(struct strbuf *sb, const char *key, const char *value)
-{
-	int r = sb->len ? strbuf_addch(sb, '&') : 0;
-
-	if (!r)
-		r = strbuf_addf(sb, "%s=", key);
-	return r ? r : url_encode(value, sb);
-}
-
 /* Ask the device authorization endpoint for a code. */
 static int
 device_start(const struct config *cfg, const struct oidc_provider *op,

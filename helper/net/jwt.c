@@ -21,7 +21,6 @@
 #include "error.h"
 #include "json.h"
 #include "log.h"
-#include "oauth.h"
 #include "util.h"
 
 #include "banned.h"
@@ -39,13 +38,8 @@ jwt_release(struct jwt *jwt)
 	memset(jwt, 0, sizeof(*jwt));
 }
 
-/*
- * The three parts; false unless exactly two dots with a header and a
- * payload. An empty signature passes here so that "alg": "none" is
- * refused by name.
- */
-static bool
-split(const char *token, size_t n, const char **d1, const char **d2)
+bool
+jwt_split(const char *token, size_t n, const char **d1, const char **d2)
 {
 	const char *end = token + n;
 
@@ -56,18 +50,21 @@ split(const char *token, size_t n, const char **d1, const char **d2)
 	       !memchr(*d2 + 1, '.', (size_t)(end - *d2 - 1));
 }
 
-/* The decoded JSON object of base64url @s (@n bytes), or NULL. */
+/*
+ * The decoded JSON object of base64url @s (@n bytes, at most @max), or
+ * NULL. The decoded bytes are wiped: a payload names the user.
+ */
 static struct json *
-decode_object(const char *s, size_t n)
+decode_object(const char *s, size_t n, size_t max)
 {
 	unsigned char *raw = NULL;
 	struct json *doc;
 	size_t len = 0;
 
-	if (n > JWT_MAX_HEADER_B64 || base64url_decode(s, n, &raw, &len))
+	if (n == 0 || n > max || base64url_decode(s, n, &raw, &len))
 		return NULL;
 	doc = json_parse((const char *)raw, len);
-	free(raw);
+	secret_free(raw);
 	if (!json_is_object(doc)) {
 		json_free(doc);
 		return NULL;
@@ -176,10 +173,11 @@ jwt_parse(const char *token, struct jwt *out, char *why, size_t whylen)
 	why[0] = '\0';
 	if (n == 0 || n > JWT_MAX_LEN)
 		snprintf(why, whylen, "it is missing or longer than 64 KiB");
-	else if (!split(token, n, &d1, &d2))
+	else if (!jwt_split(token, n, &d1, &d2))
 		snprintf(why, whylen,
 		         "it is not a signed JWT (header.payload.signature)");
-	else if (!(h = decode_object(token, (size_t)(d1 - token))))
+	else if (!(h = decode_object(token, (size_t)(d1 - token),
+	                             JWT_MAX_HEADER_B64)))
 		snprintf(why, whylen, "its header is malformed");
 	else if (!(r = take_alg(h, &j, why, whylen)) &&
 	         !(r = take_kid(h, &j, why, whylen)))
@@ -267,6 +265,126 @@ out:
 	return r;
 }
 
+/* --- ID token claims ------------------------------------------------ */
+
+static const char *
+check_audience(const struct json *claims, const char *client_id)
+{
+	const struct json *aud = json_get(claims, "aud");
+	const char *azp = json_get_string(claims, "azp");
+	size_t i, n = 1;
+	bool found = false;
+
+	if (json_is_string(aud)) {
+		found = strcmp(json_string_value(aud), client_id) == 0;
+	} else if (json_is_array(aud)) {
+		n = json_array_size(aud);
+		for (i = 0; i < n; i++) {
+			const char *v =
+			        json_string_value(json_array_item(aud, i));
+
+			if (!v)
+				return "aud holds something else than strings";
+			found |= strcmp(v, client_id) == 0;
+		}
+	} else {
+		return "aud is missing";
+	}
+	if (!found)
+		return "aud does not name this client id";
+	if (n > 1 && !azp)
+		return "azp is missing while aud names several clients";
+	if (json_get(claims, "azp") && (!azp || strcmp(azp, client_id) != 0))
+		return "azp is not this client id";
+	return NULL;
+}
+
+/* NULL when the claims pass, else what failed. */
+static const char *
+check_claims(const struct json *claims, const char *issuer,
+             const char *client_id, const char *nonce, int64_t now)
+{
+	const char *iss = json_get_string(claims, "iss");
+	const char *why;
+	int64_t exp, nbf, iat;
+
+	if (!iss || strcmp(iss, issuer) != 0)
+		return "iss is not the configured issuer";
+	if ((why = check_audience(claims, client_id)))
+		return why;
+	if (json_get_int64(claims, "exp", &exp))
+		return "exp is missing";
+	if (exp <= now - JWT_SKEW)
+		return "it has expired";
+	if (!json_get_int64(claims, "nbf", &nbf) && nbf > now + JWT_SKEW)
+		return "it is not valid yet";
+	if (!json_get_int64(claims, "iat", &iat) && iat > now + JWT_SKEW)
+		return "iat is in the future";
+	if (nonce && !str_ct_equal(json_get_string(claims, "nonce"), nonce))
+		return "nonce does not match this sign-in";
+	return NULL;
+}
+
+/*
+ * 1..JWT_MAX_LEN characters, each visible ASCII (RFC 7515 7.1: the
+ * compact serialization is base64url and dots).
+ */
+static bool
+visible(const char *s)
+{
+	size_t n;
+
+	for (n = 0; s[n]; n++)
+		if (n >= JWT_MAX_LEN || (unsigned char)s[n] <= 0x20 ||
+		    (unsigned char)s[n] >= 0x7f)
+			return false;
+	return n > 0;
+}
+
+/* NULL when @jwt splits into header.payload.signature with a real alg. */
+static const char *
+claims_of(const char *jwt, struct json **payload)
+{
+	const char *d1, *d2, *alg;
+	struct json *header;
+	bool alg_ok;
+
+	if (!visible(jwt) || !jwt_split(jwt, strlen(jwt), &d1, &d2) || !d2[1])
+		return "it is not a signed JWT";
+	if (!(header = decode_object(jwt, (size_t)(d1 - jwt),
+	                             JWT_MAX_HEADER_B64)))
+		return "its header is malformed";
+	alg = json_get_string(header, "alg");
+	alg_ok = alg && strcmp(alg, "none") != 0;
+	json_free(header);
+	if (!alg_ok)
+		return "it is unsigned (alg none or missing)";
+	if (!(*payload = decode_object(d1 + 1, (size_t)(d2 - d1 - 1),
+	                               JWT_MAX_LEN)))
+		return "its payload is malformed";
+	return NULL;
+}
+
+int
+jwt_check_claims(const char *id_token, const char *issuer,
+                 const char *client_id, const char *nonce, int64_t now)
+{
+	struct json *claims = NULL;
+	const char *why;
+
+	if (!id_token || !issuer || !client_id)
+		why = "it is missing";
+	else if (!(why = claims_of(id_token, &claims)))
+		why = check_claims(claims, issuer, client_id, nonce, now);
+	json_free(claims);
+	if (!why)
+		return 0;
+	log_error("ID token refused: %s (sign in again; if it persists, "
+	          "check --issuer, --client-id and the system clock)",
+	          why);
+	return CLERK_EPROVIDER;
+}
+
 int
 jwt_verify_id_token(const struct config *cfg, const struct oidc_provider *op,
                     const char *id_token, const char *nonce, int64_t now)
@@ -280,8 +398,8 @@ jwt_verify_id_token(const struct config *cfg, const struct oidc_provider *op,
 		r = check_signature(op, &jwt, id_token, why, sizeof(why));
 	if (!r) {
 		log_debug("ID token: %s signature verified", jwt.alg_name);
-		r = oauth_check_id_token_claims(id_token, op->issuer,
-		                                cfg->client_id, nonce, now);
+		r = jwt_check_claims(id_token, op->issuer, cfg->client_id,
+		                     nonce, now);
 	} else if (why[0]) {
 		log_error("ID token refused: %s (sign in again; if it "
 		          "persists, check --issuer and the provider's keys)",

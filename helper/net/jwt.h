@@ -1,7 +1,8 @@
 /*
  * ID token verification (SPEC 8): the JWS signature against the
  * provider's JWKS (RS256 or ES256 only), then the claims
- * (oauth_check_id_token_claims(): iss, aud/azp, exp, iat, nbf, nonce).
+ * (jwt_check_claims(): iss, aud/azp, exp, iat, nbf, nonce). The one
+ * place that splits a compact JWS (jwt_split()).
  *
  * "alg": "none" and every HMAC algorithm are refused: a public client
  * holds no secret, so an HS256 token proves nothing. Keys come only from
@@ -10,6 +11,7 @@
 #ifndef CLERK_JWT_H
 #define CLERK_JWT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -20,6 +22,7 @@ struct oidc_provider;
 
 #define JWT_MAX_LEN    (64 * 1024)
 #define JWT_MAX_HEADER 4096 /* decoded header bytes */
+#define JWT_SKEW       60   /* seconds of clock skew allowed on claims */
 
 enum jwt_alg {
 	JWT_RS256 = 1,
@@ -44,6 +47,15 @@ struct jwt {
 void jwt_release(struct jwt *jwt);
 
 /*
+ * Split the first @n bytes of @token at its two dots: true when they are
+ * header.payload.signature with exactly two dots and a header and a
+ * payload that are not empty; *@d1 and *@d2 then point at the dots. The
+ * signature may be empty, so that "alg": "none" can be refused by name.
+ * Nothing is decoded.
+ */
+bool jwt_split(const char *token, size_t n, const char **d1, const char **d2);
+
+/*
  * Split the compact JWS @token and read its header: "alg" must be RS256
  * or ES256, "kid" (optional) a printable string of at most JWKS_MAX_KID
  * bytes, and there must be no "crit" extension we would not understand.
@@ -59,6 +71,19 @@ int jwt_parse(const char *token, struct jwt *out, char *why, size_t whylen);
  * algorithm. No message unless GnuTLS itself fails.
  */
 int jwt_verify(const struct jwt *jwt, const char *token, const struct jwk *key);
+
+/*
+ * Check the ID token's claims (jwt_verify_id_token() checks the
+ * signature first, then calls this): a header.payload.signature JWT of
+ * at most JWT_MAX_LEN visible characters, with a signature, whose alg is
+ * not "none", iss equals @issuer, aud contains @client_id (and azp
+ * equals it when there are several audiences or whenever azp is
+ * present), exp in the future and nbf and iat (if any) in the past, with
+ * JWT_SKEW seconds of skew, nonce equals @nonce when @nonce is set.
+ * CLERK_EPROVIDER with a message naming the failed check.
+ */
+int jwt_check_claims(const char *id_token, const char *issuer,
+                     const char *client_id, const char *nonce, int64_t now);
 
 /*
  * Verify the ID token @id_token for this sign-in or refresh: the

@@ -11,14 +11,14 @@
  * that has sent nothing can go instead, bytes not read yet included: a
  * browser's request lost under a flood of idle connections ends the
  * sign-in.
- * MUST: compare state in constant time; only the expected state ends the
- * wait, and the issuer is checked before the result is believed, error
- * answers included (RFC 9207 section 2.4).
- * MUST: HTML-escape provider text in pages, and keep its control
- * characters out of the terminal.
+ * MUST: hand every callback, from a connection or pasted, to
+ * callback_answer() (callback.c), which checks state and issuer, and end
+ * the wait only when it says so.
  * MUST NOT: log a query or a code. Request bytes are wiped as soon as
  * they are parsed and when a connection closes; the code leaves only
  * through @out.
+ *
+ * The pages the browser is shown are page.c's.
  */
 /* accept4() */
 #ifndef _GNU_SOURCE
@@ -43,9 +43,10 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "httpreq.h"
 #include "interrupt.h"
 #include "log.h"
-#include "oauth.h"
+#include "page.h"
 #include "progress.h"
 #include "util.h"
 
@@ -71,7 +72,7 @@ struct conn {
 	char *out;
 	size_t outlen, outoff;
 	size_t inlen;
-	char in[CALLBACK_MAX_REQUEST];
+	char in[HTTP_REQUEST_MAX];
 };
 
 struct listener {
@@ -82,109 +83,12 @@ struct listener {
 
 /* What listener_wait() waits for, and what it found. */
 struct wait {
-	const char *state;
-	const char *iss;
-	bool iss_required;
+	struct callback_expect want;
 	bool done;
 	int result;
 	struct conn *final;
 	struct callback_params *out;
 };
-
-/*
- * The page the browser shows at the end. Self-contained (the CSP allows
- * nothing but inline styles): no script, font, image or link leaves this
- * machine. Light and dark schemes, and one column that fits a phone.
- */
-static const char page_head[] =
-        "<!DOCTYPE html>\n"
-        "<html lang=\"en\">\n"
-        "<head>\n"
-        "<meta charset=\"utf-8\">\n"
-        "<meta name=\"viewport\" "
-        "content=\"width=device-width, initial-scale=1\">\n"
-        "<meta name=\"color-scheme\" content=\"light dark\">\n"
-        "<title>Clerk sign-in</title>\n"
-        "<style>\n"
-        ":root{color-scheme:light dark;--bg:#f4f5f7;--card:#fff;"
-        "--fg:#1f2328;--muted:#59636e;--line:#d1d9e0;--ok:#1a7f37;"
-        "--bad:#cf222e;--code:#f6f8fa}\n"
-        "@media (prefers-color-scheme:dark){:root{--bg:#0d1117;"
-        "--card:#161b22;--fg:#e6edf3;--muted:#9198a1;--line:#3d444d;"
-        "--ok:#3fb950;--bad:#ff7b72;--code:#0d1117}}\n"
-        "*{box-sizing:border-box}\n"
-        "body{margin:0;min-height:100vh;padding:max(1rem,6vh) 1rem;"
-        "background:var(--bg);color:var(--fg);"
-        "font:16px/1.5 system-ui,-apple-system,\"Segoe UI\",Roboto,"
-        "sans-serif;-webkit-text-size-adjust:100%}\n"
-        "main{max-width:32rem;margin:0 auto;padding:1.5rem;"
-        "border:1px solid var(--line);border-radius:12px;"
-        "background:var(--card);overflow-wrap:anywhere}\n"
-        "h1{display:flex;align-items:center;gap:.6rem;margin:0 0 .75rem;"
-        "font-size:1.35rem;line-height:1.25}\n"
-        "h1 svg{flex:none;width:2rem;height:2rem}\n"
-        "p{margin:.6rem 0}\n"
-        ".ok{color:var(--ok)}\n"
-        ".bad{color:var(--bad)}\n"
-        "h1 span{color:var(--fg)}\n"
-        "code{font:.95em ui-monospace,SFMono-Regular,Menlo,monospace}\n"
-        ".err{margin:.75rem 0;padding:.6rem .75rem;border:1px solid "
-        "var(--line);border-left:4px solid var(--bad);border-radius:6px;"
-        "background:var(--code);white-space:pre-wrap}\n"
-        "footer{margin-top:1.25rem;color:var(--muted);font-size:.85rem}\n"
-        "</style>\n"
-        "</head>\n"
-        "<body>\n"
-        "<main>\n";
-
-static const char page_tail[] =
-        "<footer>clerk-credential: this page was served by the helper on "
-        "your machine.</footer>\n"
-        "</main>\n"
-        "</body>\n"
-        "</html>\n";
-
-/* The state as a heading with its mark, coloured by .ok or .bad. */
-#define ICON_OK                                                              \
-	"<svg viewBox=\"0 0 24 24\" aria-hidden=\"true\"><circle cx=\"12\" " \
-	"cy=\"12\" r=\"11\" fill=\"currentColor\"/><path d=\"M7 12.5l3.2 "   \
-	"3.2L17 9\" fill=\"none\" stroke=\"#fff\" stroke-width=\"2.4\" "     \
-	"stroke-linecap=\"round\" stroke-linejoin=\"round\"/></svg>"
-#define ICON_BAD                                                             \
-	"<svg viewBox=\"0 0 24 24\" aria-hidden=\"true\"><circle cx=\"12\" " \
-	"cy=\"12\" r=\"11\" fill=\"currentColor\"/><path d=\"M8.5 8.5l7 "    \
-	"7m0-7l-7 7\" fill=\"none\" stroke=\"#fff\" stroke-width=\"2.4\" "   \
-	"stroke-linecap=\"round\"/></svg>"
-#define HEAD_OK(text) "<h1 class=\"ok\">" ICON_OK "<span>" text "</span></h1>\n"
-#define HEAD_BAD(text) \
-	"<h1 class=\"bad\">" ICON_BAD "<span>" text "</span></h1>\n"
-
-#define PAGE_SUCCESS                                              \
-	HEAD_OK("Sign-in complete")                               \
-	"<p>Signed in. You can close this tab and return to the " \
-	"terminal.</p>\n"
-#define PAGE_STALE                                                     \
-	HEAD_BAD("Stale sign-in link")                                 \
-	"<p>This sign-in link is stale or not from this helper.</p>\n" \
-	"<p>If you are signing in, use the newest link the terminal "  \
-	"printed.</p>\n"
-#define PAGE_MALFORMED                                                \
-	HEAD_BAD("Malformed answer")                                  \
-	"<p>This sign-in answer is malformed.</p>\n"                  \
-	"<p>If you are signing in, use the newest link the terminal " \
-	"printed.</p>\n"
-#define PAGE_ISS                                                       \
-	HEAD_BAD("Sign-in failed")                                     \
-	"<p>The answer did not come from the expected provider.</p>\n" \
-	"<p>Return to the terminal for details.</p>\n"
-#define PAGE_NO_CODE                                    \
-	HEAD_BAD("Sign-in failed")                      \
-	"<p>The provider's answer holds no code.</p>\n" \
-	"<p>Return to the terminal for details.</p>\n"
-#define PAGE_BAD_REQUEST HEAD_BAD("Bad request")
-#define PAGE_NOT_FOUND   HEAD_BAD("Not found")
-#define PAGE_METHOD      HEAD_BAD("Method not allowed")
-#define PAGE_TOO_BIG     HEAD_BAD("Request too large")
 
 static int64_t
 now_ms(void)
@@ -193,55 +97,6 @@ now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static const char *
-status_reason(int status)
-{
-	switch (status) {
-	case 200:
-		return "OK";
-	case 400:
-		return "Bad Request";
-	case 404:
-		return "Not Found";
-	case 405:
-		return "Method Not Allowed";
-	case 431:
-		return "Request Header Fields Too Large";
-	default:
-		return "Error";
-	}
-}
-
-static int
-html_escape(struct strbuf *sb, const char *s)
-{
-	int r = 0;
-
-	for (; *s && !r; s++) {
-		switch (*s) {
-		case '&':
-			r = strbuf_adds(sb, "&amp;");
-			break;
-		case '<':
-			r = strbuf_adds(sb, "&lt;");
-			break;
-		case '>':
-			r = strbuf_adds(sb, "&gt;");
-			break;
-		case '"':
-			r = strbuf_adds(sb, "&quot;");
-			break;
-		case '\'':
-			r = strbuf_adds(sb, "&#39;");
-			break;
-		default:
-			r = strbuf_addch(sb, *s);
-			break;
-		}
-	}
-	return r;
 }
 
 static void
@@ -290,36 +145,6 @@ conn_send(struct conn *c)
 	c->deadline = c->since + LINGER_MS;
 }
 
-static int
-reply_build(struct strbuf *sb, int status, const char *body)
-{
-	size_t blen = body ? sizeof(page_head) - 1 + strlen(body) +
-	                              sizeof(page_tail) - 1
-	                   : 0;
-
-	if (strbuf_addf(sb,
-	                "HTTP/1.1 %d %s\r\n"
-	                "Content-Type: text/html; charset=utf-8\r\n"
-	                "Content-Length: %zu\r\n"
-	                "Connection: close\r\n"
-	                "Cache-Control: no-store\r\n"
-	                "Referrer-Policy: no-referrer\r\n"
-	                "X-Content-Type-Options: nosniff\r\n"
-	                "Content-Security-Policy: default-src 'none'; "
-	                "style-src 'unsafe-inline'; img-src data:; "
-	                "base-uri 'none'; form-action 'none'; "
-	                "frame-ancestors 'none'\r\n"
-	                "%s"
-	                "\r\n",
-	                status, status_reason(status), blen,
-	                status == 405 ? "Allow: GET\r\n" : ""))
-		return CLERK_ENOMEM;
-	if (body && (strbuf_adds(sb, page_head) || strbuf_adds(sb, body) ||
-	             strbuf_adds(sb, page_tail)))
-		return CLERK_ENOMEM;
-	return 0;
-}
-
 /*
  * Answer @c with @status and the page around @body (HTML; NULL: empty
  * body) and start sending. The request bytes are wiped now: they may
@@ -335,7 +160,7 @@ conn_reply(struct conn *c, int status, const char *body)
 		return;
 	secret_wipe(c->in, c->inlen);
 	c->inlen = 0;
-	if (reply_build(&sb, status, body)) {
+	if (page_response(&sb, status, body)) {
 		strbuf_release(&sb);
 		conn_close(c);
 		return;
@@ -357,109 +182,20 @@ wait_finish(struct wait *w, struct conn *c, int result)
 	w->result = result;
 }
 
-/* The provider answered error=...: show it, log it, hand it out. */
-static void
-callback_error(struct conn *c, struct wait *w, struct callback_params *cb)
-{
-	struct strbuf page = STRBUF_INIT;
-	bool denied = strcmp(cb->error, "access_denied") == 0;
-	char err[80], desc[STR_TEXT_MAX + 4];
-
-	log_error("sign-in %s: %s%s%s%s%s%s",
-	          denied ? "refused by the provider"
-	                 : "failed: the provider answered",
-	          str_printable(cb->error, err, sizeof(err)),
-	          cb->error_description ? " (" : "",
-	          str_printable_text(cb->error_description, desc),
-	          cb->error_description ? ")" : "", denied ? "" : "; ",
-	          denied ? ""
-	                 : oauth_error_hint(cb->error, cb->error_description));
-	if (strbuf_adds(&page, denied ? HEAD_BAD("Sign-in refused")
-	                              : HEAD_BAD("Sign-in failed")) ||
-	    strbuf_adds(&page, "<p>The provider answered:</p>\n"
-	                       "<p class=\"err\"><code>") ||
-	    html_escape(&page, cb->error) || strbuf_adds(&page, "</code>") ||
-	    (cb->error_description &&
-	     (strbuf_adds(&page, "\n") ||
-	      html_escape(&page, cb->error_description))) ||
-	    strbuf_adds(&page, "</p>\n<p>Return to the terminal; run "
-	                       "<code>clerk-credential login</code> to try "
-	                       "again.</p>\n"))
-		conn_close(c);
-	else
-		conn_reply(c, 200, page.buf);
-	strbuf_release(&page);
-	/* A code beside an error is not one to use. */
-	secret_free(cb->code);
-	cb->code = NULL;
-	*w->out = *cb;
-	memset(cb, 0, sizeof(*cb));
-	wait_finish(w, c, denied ? CLERK_EDENIED : CLERK_EPROVIDER);
-}
-
-/* RFC 9207: 0 when the issuer of the answer is acceptable. */
-static int
-callback_check_iss(const struct callback_params *cb, const struct wait *w)
-{
-	char got[200], want[200];
-
-	if (!cb->iss && w->iss_required) {
-		log_error("sign-in answer refused: it carries no issuer, "
-		          "though the provider says it sends one (RFC 9207; "
-		          "run `clerk-credential login` to try again)");
-		return CLERK_EPROVIDER;
-	}
-	if (cb->iss && w->iss && strcmp(cb->iss, w->iss) != 0) {
-		log_error("sign-in answer refused: it comes from issuer %s, "
-		          "not %s (check --issuer; another provider may be "
-		          "answering)",
-		          str_printable(cb->iss, got, sizeof(got)),
-		          str_printable(w->iss, want, sizeof(want)));
-		return CLERK_EPROVIDER;
-	}
-	return 0;
-}
-
+/* Check an answer, from a connection or pasted (@c NULL), and reply. */
 static void
 answer_callback(struct conn *c, const char *query, struct wait *w)
 {
-	struct callback_params cb = {0};
-	int r;
+	struct callback_reply rep;
 
-	if (callback_parse_query(query, &cb)) {
-		log_warn("ignored a malformed sign-in answer (a parameter "
-		         "repeated or badly escaped); still waiting");
-		conn_reply(c, 400, PAGE_MALFORMED);
-	} else if (!cb.state || !str_ct_equal(cb.state, w->state)) {
-		if (c)
-			log_warn("ignored a sign-in answer for another "
-			         "sign-in (a stale or foreign link); still "
-			         "waiting");
-		else
-			log_warn("that address belongs to another sign-in "
-			         "(its state differs): paste the address "
-			         "reached from the newest link; still "
-			         "waiting");
-		conn_reply(c, 400, PAGE_STALE);
-	} else if ((r = callback_check_iss(&cb, w))) {
-		conn_reply(c, 200, PAGE_ISS);
-		wait_finish(w, c, r);
-	} else if (cb.error) {
-		callback_error(c, w, &cb);
-	} else if (!cb.code || !*cb.code) {
-		log_error("sign-in answer refused: it carries neither a code "
-		          "nor an error (run `clerk-credential login` to try "
-		          "again)");
-		conn_reply(c, 200, PAGE_NO_CODE);
-		wait_finish(w, c, CLERK_EPROTO);
-	} else {
-		log_debug("sign-in answer received");
-		conn_reply(c, 200, PAGE_SUCCESS);
-		*w->out = cb;
-		memset(&cb, 0, sizeof(cb));
-		wait_finish(w, c, 0);
-	}
-	callback_params_release(&cb);
+	callback_answer(query, &w->want, c == NULL, &rep, w->out);
+	if (rep.body)
+		conn_reply(c, rep.status, rep.body);
+	else
+		conn_close(c);
+	if (rep.done)
+		wait_finish(w, c, rep.result);
+	callback_reply_release(&rep);
 }
 
 /* True when @host is @name:@port (or bare @name on port 80). */
@@ -497,16 +233,16 @@ answer_request(struct listener *l, struct conn *c,
 	          status ? status : 200);
 	switch (status) {
 	case 400:
-		conn_reply(c, 400, PAGE_BAD_REQUEST);
+		conn_reply(c, 400, page_body(PAGE_BAD_REQUEST));
 		break;
 	case 405:
-		conn_reply(c, 405, PAGE_METHOD);
+		conn_reply(c, 405, page_body(PAGE_METHOD));
 		break;
 	case 404:
 		conn_reply(c, 404,
 		           strcmp(req->path, "/favicon.ico") == 0
 		                   ? NULL
-		                   : PAGE_NOT_FOUND);
+		                   : page_body(PAGE_NOT_FOUND));
 		break;
 	default:
 		answer_callback(c, req->query, w);
@@ -536,10 +272,10 @@ conn_recv(struct listener *l, struct conn *c, struct wait *w)
 	case HTTP_PARSE_MORE:
 		break;
 	case HTTP_PARSE_TOO_BIG:
-		conn_reply(c, 431, PAGE_TOO_BIG);
+		conn_reply(c, 431, page_body(PAGE_TOO_BIG));
 		break;
 	case HTTP_PARSE_BAD:
-		conn_reply(c, 400, PAGE_BAD_REQUEST);
+		conn_reply(c, 400, page_body(PAGE_BAD_REQUEST));
 		break;
 	case HTTP_PARSE_OK:
 		answer_request(l, c, &req, w);
@@ -784,9 +520,7 @@ listener_wait_input(struct listener *l, const char *expected_state,
                     struct callback_params *out)
 {
 	struct wait w = {
-	        .state = expected_state,
-	        .iss = expected_iss,
-	        .iss_required = iss_required,
+	        .want = {expected_state, expected_iss, iss_required},
 	        .out = out,
 	};
 	int64_t deadline, now;

@@ -15,7 +15,8 @@
  * ends the wait; a wrong state gets a 400 page and the wait goes on.
  * Responses are a small self-contained HTML page with
  * Cache-Control: no-store, Referrer-Policy: no-referrer and a strict
- * Content-Security-Policy; provider text in the page is HTML-escaped.
+ * Content-Security-Policy; provider text in the page is HTML-escaped
+ * (page.h). The callback's checks are callback_answer()'s (callback.h).
  */
 #ifndef CLERK_LISTENER_H
 #define CLERK_LISTENER_H

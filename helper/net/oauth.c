@@ -8,9 +8,8 @@
  * forget its tokens). MUST NOT: put a token, code or verifier in any
  * message; resend the scope on refresh (RFC 6749 6: it may only narrow).
  *
- * The ID token check here covers the claims only; jwt.c checks the
- * RS256/ES256 signature against the provider's keys first, then calls
- * it (SPEC 8).
+ * The ID token is checked in jwt.c, signature and claims; oauth.c only
+ * asks it whether a token is a JWT at all (one cannot be revoked).
  */
 #include "oauth.h"
 
@@ -25,6 +24,7 @@
 #include "error.h"
 #include "http.h"
 #include "json.h"
+#include "jwt.h"
 #include "log.h"
 #include "tokenset.h"
 #include "util.h"
@@ -34,7 +34,6 @@
 #define OAUTH_MAX_TOKEN      (64 * 1024)
 #define OAUTH_MAX_TEXT       4096                 /* scope, token_type */
 #define OAUTH_MAX_EXPIRES_IN (10LL * 366 * 86400) /* ten years */
-#define ID_TOKEN_SKEW        60
 
 /*
  * 1..@max characters, each printable ASCII; with @token, no space either
@@ -265,23 +264,6 @@ oauth_parse_token_response(long status, const char *body, size_t len,
 	return parse_response(status, body, len, now, -1, out);
 }
 
-/* Append "&@key=@value" (no '&' first) to the form @sb. */
-static int
-form_add(struct strbuf *sb, const char *key, const char *value)
-{
-	int r = 0;
-
-	if (sb->len)
-		r = strbuf_addch(sb, '&');
-	if (!r)
-		r = strbuf_adds(sb, key);
-	if (!r)
-		r = strbuf_addch(sb, '=');
-	if (!r)
-		r = url_encode(value, sb);
-	return r;
-}
-
 /* POST @form to the token endpoint and parse the answer into @out. */
 static int
 token_request(const struct oidc_provider *op, const char *form,
@@ -470,10 +452,9 @@ out:
 static bool
 jwt_shaped(const char *token)
 {
-	const char *d1 = strchr(token, '.');
-	const char *d2 = d1 ? strchr(d1 + 1, '.') : NULL;
+	const char *d1, *d2;
 
-	return d2 && !strchr(d2 + 1, '.') && d1 > token && d2 > d1 + 1;
+	return jwt_split(token, strlen(token), &d1, &d2);
 }
 
 int
@@ -492,127 +473,4 @@ oauth_revoke_tokens(const struct config *cfg, const struct oidc_provider *op,
 		log_debug("oauth: the access token is a JWT; it cannot be "
 		          "revoked and expires on its own");
 	return r ? r : r2;
-}
-
-/* --- ID token claims ------------------------------------------------- */
-
-/* The JSON object in base64url part @s (@n bytes) of a JWT, or NULL. */
-static struct json *
-jwt_part(const char *s, size_t n)
-{
-	unsigned char *raw = NULL;
-	struct json *doc = NULL;
-	size_t len = 0;
-
-	if (n == 0 || base64url_decode(s, n, &raw, &len))
-		return NULL;
-	doc = json_parse((const char *)raw, len);
-	secret_free(raw);
-	if (!json_is_object(doc)) {
-		json_free(doc);
-		return NULL;
-	}
-	return doc;
-}
-
-static const char *
-check_audience(const struct json *claims, const char *client_id)
-{
-	const struct json *aud = json_get(claims, "aud");
-	const char *azp = json_get_string(claims, "azp");
-	size_t i, n = 1;
-	bool found = false;
-
-	if (json_is_string(aud)) {
-		found = strcmp(json_string_value(aud), client_id) == 0;
-	} else if (json_is_array(aud)) {
-		n = json_array_size(aud);
-		for (i = 0; i < n; i++) {
-			const char *v =
-			        json_string_value(json_array_item(aud, i));
-
-			if (!v)
-				return "aud holds something else than strings";
-			found |= strcmp(v, client_id) == 0;
-		}
-	} else {
-		return "aud is missing";
-	}
-	if (!found)
-		return "aud does not name this client id";
-	if (n > 1 && !azp)
-		return "azp is missing while aud names several clients";
-	if (json_get(claims, "azp") && (!azp || strcmp(azp, client_id) != 0))
-		return "azp is not this client id";
-	return NULL;
-}
-
-/* NULL when the claims pass, else what failed. */
-static const char *
-check_claims(const struct json *claims, const char *issuer,
-             const char *client_id, const char *nonce, int64_t now)
-{
-	const char *iss = json_get_string(claims, "iss");
-	const char *why;
-	int64_t exp, nbf, iat;
-
-	if (!iss || strcmp(iss, issuer) != 0)
-		return "iss is not the configured issuer";
-	if ((why = check_audience(claims, client_id)))
-		return why;
-	if (json_get_int64(claims, "exp", &exp))
-		return "exp is missing";
-	if (exp <= now - ID_TOKEN_SKEW)
-		return "it has expired";
-	if (!json_get_int64(claims, "nbf", &nbf) && nbf > now + ID_TOKEN_SKEW)
-		return "it is not valid yet";
-	if (!json_get_int64(claims, "iat", &iat) && iat > now + ID_TOKEN_SKEW)
-		return "iat is in the future";
-	if (nonce && !str_ct_equal(json_get_string(claims, "nonce"), nonce))
-		return "nonce does not match this sign-in";
-	return NULL;
-}
-
-/* NULL when @jwt splits into header.payload.signature with a real alg. */
-static const char *
-split_jwt(const char *jwt, struct json **payload)
-{
-	const char *d1, *d2, *alg;
-	struct json *header;
-	bool alg_ok;
-
-	if (!text_ok(jwt, OAUTH_MAX_TOKEN, true) || !(d1 = strchr(jwt, '.')) ||
-	    !(d2 = strchr(d1 + 1, '.')) || strchr(d2 + 1, '.') || !d2[1])
-		return "it is not a signed JWT";
-	if (!(header = jwt_part(jwt, (size_t)(d1 - jwt))))
-		return "its header is malformed";
-	alg = json_get_string(header, "alg");
-	alg_ok = alg && strcmp(alg, "none") != 0;
-	json_free(header);
-	if (!alg_ok)
-		return "it is unsigned (alg none or missing)";
-	if (!(*payload = jwt_part(d1 + 1, (size_t)(d2 - d1 - 1))))
-		return "its payload is malformed";
-	return NULL;
-}
-
-int
-oauth_check_id_token_claims(const char *id_token, const char *issuer,
-                            const char *client_id, const char *nonce,
-                            int64_t now)
-{
-	struct json *claims = NULL;
-	const char *why;
-
-	if (!id_token || !issuer || !client_id)
-		why = "it is missing";
-	else if (!(why = split_jwt(id_token, &claims)))
-		why = check_claims(claims, issuer, client_id, nonce, now);
-	json_free(claims);
-	if (!why)
-		return 0;
-	log_error("ID token refused: %s (sign in again; if it persists, "
-	          "check --issuer, --client-id and the system clock)",
-	          why);
-	return CLERK_EPROVIDER;
 }

@@ -86,17 +86,4 @@ int oauth_revoke_tokens(const struct config *cfg,
                         const struct oidc_provider *op,
                         const struct tokenset *ts);
 
-/*
- * Check the ID token's claims (jwt_verify_id_token() checks the
- * signature, then calls this): a header.payload.signature JWT whose alg
- * is not "none", iss equals @issuer, aud contains @client_id (and azp
- * equals it when there are several audiences or whenever azp is
- * present), exp in the future and nbf and iat (if any) in the past, with
- * 60 s of skew, nonce equals @nonce when @nonce is set. CLERK_EPROVIDER
- * with a message naming the failed check.
- */
-int oauth_check_id_token_claims(const char *id_token, const char *issuer,
-                                const char *client_id, const char *nonce,
-                                int64_t now);
-
 #endif

@@ -23,10 +23,11 @@
 #include "callback.h"
 #include "config.h"
 #include "discovery.h"
+#include "httpreq.h"
 #include "listener.h"
 
 /* The longest line taken from the terminal. */
-#define PASTE_MAX_LINE CALLBACK_MAX_REQUEST
+#define PASTE_MAX_LINE HTTP_REQUEST_MAX
 
 /*
  * The query of the pasted address @line (blanks around it and a

@@ -43,14 +43,6 @@ scope_has(const char *scopes, const char *word)
 	return false;
 }
 
-static int
-add_param(struct strbuf *sb, const char *key, const char *value)
-{
-	int r = strbuf_addf(sb, "&%s=", key);
-
-	return r ? r : url_encode(value, sb);
-}
-
 int
 signin_authorize_url(const struct config *cfg, const struct oidc_provider *op,
                      const char *redirect_uri, const char *state,
@@ -63,19 +55,19 @@ signin_authorize_url(const struct config *cfg, const struct oidc_provider *op,
 	                op->authorization_endpoint,
 	                strchr(op->authorization_endpoint, '?') ? "&" : "?");
 	if (!r)
-		r = add_param(&sb, "client_id", cfg->client_id);
+		r = form_add(&sb, "client_id", cfg->client_id);
 	if (!r)
-		r = add_param(&sb, "redirect_uri", redirect_uri);
+		r = form_add(&sb, "redirect_uri", redirect_uri);
 	if (!r)
-		r = add_param(&sb, "scope", cfg->scopes);
+		r = form_add(&sb, "scope", cfg->scopes);
 	if (!r)
-		r = add_param(&sb, "state", state);
+		r = form_add(&sb, "state", state);
 	if (!r)
-		r = add_param(&sb, "code_challenge", challenge);
+		r = form_add(&sb, "code_challenge", challenge);
 	if (!r)
-		r = add_param(&sb, "code_challenge_method", "S256");
+		r = form_add(&sb, "code_challenge_method", "S256");
 	if (!r && nonce)
-		r = add_param(&sb, "nonce", nonce);
+		r = form_add(&sb, "nonce", nonce);
 	if (!r)
 		r = strbuf_detach(&sb, out);
 	strbuf_release(&sb);

@@ -1,11 +1,12 @@
 /*
  * libFuzzer target: the loopback listener's request parser and the
- * callback query decoder (callback.c).
+ * callback query decoder (httpreq.c, callback.c).
  */
 #include <stddef.h>
 #include <stdint.h>
 
 #include "callback.h"
+#include "httpreq.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "log.h"
-#include "oauth.h"
+#include "jwt.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -19,8 +19,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(token, data, size);
 	token[size] = '\0';
 	log_set_silent(true);
-	(void)oauth_check_id_token_claims(token, "https://clerk.example.com",
-	                                  "client_1", "nonce-1", 1700000000);
+	(void)jwt_check_claims(token, "https://clerk.example.com", "client_1",
+	                       "nonce-1", 1700000000);
 	free(token);
 	return 0;
 }

@@ -32,6 +32,7 @@
 
 #include "cache.h"
 #include "callback.h"
+#include "httpreq.h"
 #include "config.h"
 #include "discovery.h"
 #include "error.h"

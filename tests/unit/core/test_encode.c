@@ -1,4 +1,7 @@
-/* Unit tests: encode.c (base64url, percent encoding, query strings). */
+/*
+ * Unit tests: encode.c (base64url, percent encoding, form bodies, query
+ * strings).
+ */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -95,6 +98,50 @@ test_url_encode(void **state)
 }
 
 static void
+test_form_add(void **state)
+{
+	static const struct {
+		const char *start, *key, *value, *out;
+	} cases[] = {
+	        {"", "grant_type", "refresh_token", "grant_type=refresh_token"},
+	        {"a=1", "scope", "openid email", "a=1&scope=openid%20email"},
+	        {"", "redirect_uri", "http://127.0.0.1:8/cb",
+	         "redirect_uri=http%3A%2F%2F127.0.0.1%3A8%2Fcb"},
+	        {"", "code", "a&b=c+d", "code=a%26b%3Dc%2Bd"},
+	        {"", "empty", "", "empty="},
+	        /* An authorization URL: its query goes on after the '?'. */
+	        {"https://op/authorize?response_type=code", "state", "x~y",
+	         "https://op/authorize?response_type=code&state=x~y"},
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct strbuf sb = STRBUF_INIT_SECRET;
+
+		assert_int_equal(strbuf_adds(&sb, cases[i].start), 0);
+		assert_int_equal(form_add(&sb, cases[i].key, cases[i].value),
+		                 0);
+		assert_string_equal(sb.buf, cases[i].out);
+		strbuf_release(&sb);
+	}
+}
+
+static void
+test_form_add_many(void **state)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	(void)state;
+	assert_int_equal(form_add(&sb, "token", "t.k/n"), 0);
+	assert_int_equal(form_add(&sb, "token_type_hint", "refresh_token"), 0);
+	assert_int_equal(form_add(&sb, "client_id", "ü"), 0);
+	assert_string_equal(sb.buf, "token=t.k%2Fn&token_type_hint="
+	                            "refresh_token&client_id=%C3%BC");
+	strbuf_release(&sb);
+}
+
+static void
 test_url_decode(void **state)
 {
 	static const struct {
@@ -169,6 +216,8 @@ main(void)
 	        cmocka_unit_test(test_base64url),
 	        cmocka_unit_test(test_base64url_bad),
 	        cmocka_unit_test(test_url_encode),
+	        cmocka_unit_test(test_form_add),
+	        cmocka_unit_test(test_form_add_many),
 	        cmocka_unit_test(test_url_decode),
 	        cmocka_unit_test(test_query_get),
 	};

@@ -2,9 +2,9 @@
  * Unit tests of jwt.c and the signature checks of crypto.c: RS256 and
  * ES256 tokens signed at test time with keys GnuTLS makes for this run
  * (test-only keys, never stored), wrong signatures, algorithm refusals,
- * bounds, and jwt_verify_id_token() end to end: key set fetched from an
- * in-process server on 127.0.0.1, cached, fetched again once for an
- * unknown kid, then the claims.
+ * bounds, the split, the claims, and jwt_verify_id_token() end to end:
+ * key set fetched from an in-process server on 127.0.0.1, cached, fetched
+ * again once for an unknown kid, then the claims.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -553,6 +553,204 @@ test_parse_bounds(void **state)
 	jwt_release(&jwt);
 }
 
+/* --- ID token claims (unsigned here) and the split -------------------- */
+
+/* base64url(@header).base64url(@payload).@sig, not signed. */
+static char *
+unsigned_token(const char *header, const char *payload, const char *sig)
+{
+	return make_token(header, payload, NULL, sig);
+}
+
+#define NO_EXP INT64_MIN
+
+static const struct {
+	const char *iss;
+	const char *aud; /* raw JSON, or NULL to leave it out */
+	const char *azp;
+	int64_t exp;       /* relative to NOW; NO_EXP leaves it out */
+	const char *nonce; /* in the token */
+	const char *expect_nonce;
+	int result;
+} claim_cases[] = {
+        /* 0-3: good */
+        {ISS, "\"client\"", NULL, 300, "n1", "n1", 0},
+        {ISS, "\"client\"", NULL, 300, "n1", NULL, 0},
+        {ISS, "\"client\"", NULL, 300, NULL, NULL, 0},
+        {ISS, "\"client\"", "client", 300, "n1", "n1", 0},
+        /* 4-5: wrong issuer */
+        {"https://other.example", "\"client\"", NULL, 300, "n1", "n1",
+         CLERK_EPROVIDER},
+        {ISS "/", "\"client\"", NULL, 300, "n1", "n1", CLERK_EPROVIDER},
+        /* 6-7: wrong or missing audience */
+        {ISS, "\"other\"", NULL, 300, "n1", "n1", CLERK_EPROVIDER},
+        {ISS, NULL, NULL, 300, "n1", "n1", CLERK_EPROVIDER},
+        /* 8-14: audience arrays and azp */
+        {ISS, "[\"client\",\"other\"]", "client", 300, "n1", "n1", 0},
+        {ISS, "[\"client\"]", NULL, 300, "n1", "n1", 0},
+        {ISS, "[\"client\",\"other\"]", NULL, 300, "n1", "n1", CLERK_EPROVIDER},
+        {ISS, "[\"client\",\"other\"]", "other", 300, "n1", "n1",
+         CLERK_EPROVIDER},
+        {ISS, "[\"other\",\"third\"]", "client", 300, "n1", "n1",
+         CLERK_EPROVIDER},
+        {ISS, "[]", NULL, 300, "n1", "n1", CLERK_EPROVIDER},
+        {ISS, "[\"client\",7]", "client", 300, "n1", "n1", CLERK_EPROVIDER},
+        {ISS, "\"client\"", "other", 300, "n1", "n1", CLERK_EPROVIDER},
+        {ISS, "42", NULL, 300, "n1", "n1", CLERK_EPROVIDER},
+        /* 17-20: expiry, with 60 s of skew */
+        {ISS, "\"client\"", NULL, -30, "n1", "n1", 0},
+        {ISS, "\"client\"", NULL, -60, "n1", "n1", CLERK_EPROVIDER},
+        {ISS, "\"client\"", NULL, -3600, "n1", "n1", CLERK_EPROVIDER},
+        {ISS, "\"client\"", NULL, NO_EXP, "n1", "n1", CLERK_EPROVIDER},
+        /* 21-22: nonce */
+        {ISS, "\"client\"", NULL, 300, "n2", "n1", CLERK_EPROVIDER},
+        {ISS, "\"client\"", NULL, 300, NULL, "n1", CLERK_EPROVIDER},
+};
+
+static char *
+claims_jwt(size_t i)
+{
+	struct strbuf p = STRBUF_INIT;
+	char *jwt;
+
+	assert_int_equal(strbuf_addf(&p,
+	                             "{\"iss\":\"%s\",\"sub\":\"user_1\","
+	                             "\"iat\":%d",
+	                             claim_cases[i].iss, NOW),
+	                 0);
+	if (claim_cases[i].aud)
+		assert_int_equal(
+		        strbuf_addf(&p, ",\"aud\":%s", claim_cases[i].aud), 0);
+	if (claim_cases[i].azp)
+		assert_int_equal(
+		        strbuf_addf(&p, ",\"azp\":\"%s\"", claim_cases[i].azp),
+		        0);
+	if (claim_cases[i].exp != NO_EXP)
+		assert_int_equal(
+		        strbuf_addf(&p, ",\"exp\":%lld",
+		                    (long long)(NOW + claim_cases[i].exp)),
+		        0);
+	if (claim_cases[i].nonce)
+		assert_int_equal(strbuf_addf(&p, ",\"nonce\":\"%s\"",
+		                             claim_cases[i].nonce),
+		                 0);
+	assert_int_equal(strbuf_addch(&p, '}'), 0);
+	jwt = unsigned_token(
+	        "{\"alg\":\"RS256\",\"typ\":\"JWT\",\"kid\":\"k1\"}", p.buf,
+	        "c2lnbmF0dXJl");
+	strbuf_release(&p);
+	return jwt;
+}
+
+static void
+test_id_token_claims(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(claim_cases) / sizeof(*claim_cases); i++) {
+		char *jwt = claims_jwt(i);
+		int r = jwt_check_claims(jwt, ISS, "client",
+		                         claim_cases[i].expect_nonce, NOW);
+
+		free(jwt);
+		if (r != claim_cases[i].result)
+			fail_msg("claims case %zu: %d, expected %d", i, r,
+			         claim_cases[i].result);
+	}
+}
+
+#define GOOD_HEADER "{\"alg\":\"RS256\"}"
+#define GOOD_PAYLOAD                               \
+	"{\"iss\":\"" ISS "\",\"aud\":\"client\"," \
+	"\"exp\":1700000300}"
+
+static const struct {
+	const char *header; /* JSON, base64url-encoded by the test */
+	const char *payload;
+	const char *sig;
+	const char *raw; /* used as is when set */
+	int result;
+} malformed_cases[] = {
+        {GOOD_HEADER, GOOD_PAYLOAD, "c2ln", NULL, 0},
+        {NULL, NULL, NULL, "", CLERK_EPROVIDER},
+        {NULL, NULL, NULL, "abc", CLERK_EPROVIDER},
+        {NULL, NULL, NULL, "a.b", CLERK_EPROVIDER},
+        {NULL, NULL, NULL, "a.b.c.d", CLERK_EPROVIDER},
+        {NULL, NULL, NULL, "..", CLERK_EPROVIDER},
+        {NULL, NULL, NULL, "e30.e30.c2ln", CLERK_EPROVIDER},
+        {NULL, NULL, NULL, "!!!.e30.c2ln", CLERK_EPROVIDER},
+        {GOOD_HEADER, GOOD_PAYLOAD, "", NULL, CLERK_EPROVIDER},
+        {"{\"alg\":\"none\"}", GOOD_PAYLOAD, "c2ln", NULL, CLERK_EPROVIDER},
+        {"{\"typ\":\"JWT\"}", GOOD_PAYLOAD, "c2ln", NULL, CLERK_EPROVIDER},
+        {"not json", GOOD_PAYLOAD, "c2ln", NULL, CLERK_EPROVIDER},
+        {GOOD_HEADER, "not json", "c2ln", NULL, CLERK_EPROVIDER},
+        {GOOD_HEADER, "[1,2]", "c2ln", NULL, CLERK_EPROVIDER},
+        {GOOD_HEADER, GOOD_PAYLOAD, "c2ln\n", NULL, CLERK_EPROVIDER},
+};
+
+static void
+test_id_token_malformed(void **state)
+{
+	size_t i;
+
+	(void)state;
+	assert_int_equal(jwt_check_claims(NULL, ISS, "client", NULL, NOW),
+	                 CLERK_EPROVIDER);
+	for (i = 0; i < sizeof(malformed_cases) / sizeof(*malformed_cases);
+	     i++) {
+		char *jwt = malformed_cases[i].raw
+		                    ? strdup(malformed_cases[i].raw)
+		                    : unsigned_token(malformed_cases[i].header,
+		                                     malformed_cases[i].payload,
+		                                     malformed_cases[i].sig);
+		int r;
+
+		assert_non_null(jwt);
+		r = jwt_check_claims(jwt, ISS, "client", NULL, NOW);
+		free(jwt);
+		if (r != malformed_cases[i].result)
+			fail_msg("malformed case %zu: %d, expected %d", i, r,
+			         malformed_cases[i].result);
+	}
+}
+
+static void
+test_split(void **state)
+{
+	static const struct {
+		const char *token;
+		bool ok;
+		size_t d1, d2;
+	} cases[] = {
+	        {"h.p.s", true, 1, 3},
+	        {"hh.pp.", true, 2, 5}, /* no signature: refused by alg */
+	        {"h..s", false, 0, 0},
+	        {".p.s", false, 0, 0},
+	        {"h.p", false, 0, 0},
+	        {"h.p.s.x", false, 0, 0},
+	        {"hps", false, 0, 0},
+	        {"", false, 0, 0},
+	};
+	const char *d1, *d2;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		const char *t = cases[i].token;
+
+		assert_int_equal(jwt_split(t, strlen(t), &d1, &d2),
+		                 cases[i].ok);
+		if (!cases[i].ok)
+			continue;
+		assert_int_equal(d1 - t, cases[i].d1);
+		assert_int_equal(d2 - t, cases[i].d2);
+	}
+	/* Only the first @n bytes count. */
+	assert_true(jwt_split("h.p.s.x", 5, &d1, &d2));
+	assert_false(jwt_split("h.p.s", 3, &d1, &d2));
+}
+
 /* --- jwt_verify_id_token() with a key set served on 127.0.0.1 ---------- */
 
 static char state_dir[] = "/tmp/test_jwt_XXXXXX";
@@ -824,6 +1022,9 @@ main(void)
 	        cmocka_unit_test(test_signature_shapes),
 	        cmocka_unit_test(test_parse_refusals),
 	        cmocka_unit_test(test_parse_bounds),
+	        cmocka_unit_test(test_split),
+	        cmocka_unit_test(test_id_token_claims),
+	        cmocka_unit_test(test_id_token_malformed),
 	};
 	const struct CMUnitTest flow[] = {
 	        cmocka_unit_test(test_flow_fetch_cache_rotate),

@@ -30,12 +30,13 @@
 
 #include "capture.h"
 #include "error.h"
+#include "httpreq.h"
 #include "listener.h"
 
 #define STATE     "St4te-of-this-sign-in_x"
 #define MAX_STEPS 32
 #define MAX_RESP  65536
-#define MAX_REQ   (3 * CALLBACK_MAX_REQUEST)
+#define MAX_REQ   (3 * HTTP_REQUEST_MAX)
 
 #define SUCCESS_TEXT \
 	"Signed in. You can close this tab and return to the terminal."
@@ -496,11 +497,11 @@ static const struct step probes[] = {
          400, NULL, NULL},
         {"oversized",
          "GET /callback?code=x&state={state} HTTP/1.1\r\n" HOST "{pad}\r\n",
-         CALLBACK_MAX_REQUEST + 800, 431, NULL, NULL},
+         HTTP_REQUEST_MAX + 800, 431, NULL, NULL},
         {"oversized without end",
          "GET /callback?state={state} HTTP/1.1\r\n"
          "{pad}",
-         2 * CALLBACK_MAX_REQUEST, 431, NULL, NULL},
+         2 * HTTP_REQUEST_MAX, 431, NULL, NULL},
         {"right callback", CALLBACK("code=c0de+x%2By&state={state}"), 0, 200,
          SUCCESS_TEXT, "c0de"},
 };

@@ -1,6 +1,6 @@
 /*
- * Unit tests of oauth.c: token responses, ID token claims, and the token
- * and userinfo requests against an in-process server on 127.0.0.1.
+ * Unit tests of oauth.c: token responses, and the token and userinfo
+ * requests against an in-process server on 127.0.0.1.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -21,6 +21,7 @@
 #include "httpd.h"
 #include "log.h"
 #include "oauth.h"
+#include "oauth_setup.h"
 #include "tokenset.h"
 #include "util.h"
 
@@ -281,175 +282,6 @@ test_error_messages(void **state)
 	}
 }
 
-/* --- ID token claims -------------------------------------------------- */
-
-static char *
-make_jwt(const char *header, const char *payload, const char *sig)
-{
-	struct strbuf sb = STRBUF_INIT;
-	char *out = NULL;
-
-	assert_int_equal(base64url_encode(header, strlen(header), &sb), 0);
-	assert_int_equal(strbuf_addch(&sb, '.'), 0);
-	assert_int_equal(base64url_encode(payload, strlen(payload), &sb), 0);
-	assert_int_equal(strbuf_addf(&sb, ".%s", sig), 0);
-	assert_int_equal(strbuf_detach(&sb, &out), 0);
-	return out;
-}
-
-#define NO_EXP INT64_MIN
-
-static const struct {
-	const char *iss;
-	const char *aud; /* raw JSON, or NULL to leave it out */
-	const char *azp;
-	int64_t exp;       /* relative to NOW; NO_EXP leaves it out */
-	const char *nonce; /* in the token */
-	const char *expect_nonce;
-	int result;
-} claim_cases[] = {
-        /* 0-3: good */
-        {ISS, "\"client\"", NULL, 300, "n1", "n1", 0},
-        {ISS, "\"client\"", NULL, 300, "n1", NULL, 0},
-        {ISS, "\"client\"", NULL, 300, NULL, NULL, 0},
-        {ISS, "\"client\"", "client", 300, "n1", "n1", 0},
-        /* 4-5: wrong issuer */
-        {"https://other.clerk.accounts.dev", "\"client\"", NULL, 300, "n1",
-         "n1", CLERK_EPROVIDER},
-        {ISS "/", "\"client\"", NULL, 300, "n1", "n1", CLERK_EPROVIDER},
-        /* 6-7: wrong or missing audience */
-        {ISS, "\"other\"", NULL, 300, "n1", "n1", CLERK_EPROVIDER},
-        {ISS, NULL, NULL, 300, "n1", "n1", CLERK_EPROVIDER},
-        /* 8-14: audience arrays and azp */
-        {ISS, "[\"client\",\"other\"]", "client", 300, "n1", "n1", 0},
-        {ISS, "[\"client\"]", NULL, 300, "n1", "n1", 0},
-        {ISS, "[\"client\",\"other\"]", NULL, 300, "n1", "n1", CLERK_EPROVIDER},
-        {ISS, "[\"client\",\"other\"]", "other", 300, "n1", "n1",
-         CLERK_EPROVIDER},
-        {ISS, "[\"other\",\"third\"]", "client", 300, "n1", "n1",
-         CLERK_EPROVIDER},
-        {ISS, "[]", NULL, 300, "n1", "n1", CLERK_EPROVIDER},
-        {ISS, "[\"client\",7]", "client", 300, "n1", "n1", CLERK_EPROVIDER},
-        {ISS, "\"client\"", "other", 300, "n1", "n1", CLERK_EPROVIDER},
-        {ISS, "42", NULL, 300, "n1", "n1", CLERK_EPROVIDER},
-        /* 17-20: expiry, with 60 s of skew */
-        {ISS, "\"client\"", NULL, -30, "n1", "n1", 0},
-        {ISS, "\"client\"", NULL, -60, "n1", "n1", CLERK_EPROVIDER},
-        {ISS, "\"client\"", NULL, -3600, "n1", "n1", CLERK_EPROVIDER},
-        {ISS, "\"client\"", NULL, NO_EXP, "n1", "n1", CLERK_EPROVIDER},
-        /* 21-22: nonce */
-        {ISS, "\"client\"", NULL, 300, "n2", "n1", CLERK_EPROVIDER},
-        {ISS, "\"client\"", NULL, 300, NULL, "n1", CLERK_EPROVIDER},
-};
-
-static char *
-claims_jwt(size_t i)
-{
-	struct strbuf p = STRBUF_INIT;
-	char *jwt;
-
-	assert_int_equal(strbuf_addf(&p,
-	                             "{\"iss\":\"%s\",\"sub\":\"user_1\","
-	                             "\"iat\":%d",
-	                             claim_cases[i].iss, NOW),
-	                 0);
-	if (claim_cases[i].aud)
-		assert_int_equal(
-		        strbuf_addf(&p, ",\"aud\":%s", claim_cases[i].aud), 0);
-	if (claim_cases[i].azp)
-		assert_int_equal(
-		        strbuf_addf(&p, ",\"azp\":\"%s\"", claim_cases[i].azp),
-		        0);
-	if (claim_cases[i].exp != NO_EXP)
-		assert_int_equal(
-		        strbuf_addf(&p, ",\"exp\":%lld",
-		                    (long long)(NOW + claim_cases[i].exp)),
-		        0);
-	if (claim_cases[i].nonce)
-		assert_int_equal(strbuf_addf(&p, ",\"nonce\":\"%s\"",
-		                             claim_cases[i].nonce),
-		                 0);
-	assert_int_equal(strbuf_addch(&p, '}'), 0);
-	jwt = make_jwt("{\"alg\":\"RS256\",\"typ\":\"JWT\",\"kid\":\"k1\"}",
-	               p.buf, "c2lnbmF0dXJl");
-	strbuf_release(&p);
-	return jwt;
-}
-
-static void
-test_id_token_claims(void **state)
-{
-	size_t i;
-
-	(void)state;
-	for (i = 0; i < sizeof(claim_cases) / sizeof(*claim_cases); i++) {
-		char *jwt = claims_jwt(i);
-		int r = oauth_check_id_token_claims(
-		        jwt, ISS, "client", claim_cases[i].expect_nonce, NOW);
-
-		free(jwt);
-		if (r != claim_cases[i].result)
-			fail_msg("claims case %zu: %d, expected %d", i, r,
-			         claim_cases[i].result);
-	}
-}
-
-#define GOOD_HEADER "{\"alg\":\"RS256\"}"
-#define GOOD_PAYLOAD                               \
-	"{\"iss\":\"" ISS "\",\"aud\":\"client\"," \
-	"\"exp\":1700000300}"
-
-static const struct {
-	const char *header; /* JSON, base64url-encoded by the test */
-	const char *payload;
-	const char *sig;
-	const char *raw; /* used as is when set */
-	int result;
-} malformed_cases[] = {
-        {GOOD_HEADER, GOOD_PAYLOAD, "c2ln", NULL, 0},
-        {NULL, NULL, NULL, "", CLERK_EPROVIDER},
-        {NULL, NULL, NULL, "abc", CLERK_EPROVIDER},
-        {NULL, NULL, NULL, "a.b", CLERK_EPROVIDER},
-        {NULL, NULL, NULL, "a.b.c.d", CLERK_EPROVIDER},
-        {NULL, NULL, NULL, "..", CLERK_EPROVIDER},
-        {NULL, NULL, NULL, "e30.e30.c2ln", CLERK_EPROVIDER},
-        {NULL, NULL, NULL, "!!!.e30.c2ln", CLERK_EPROVIDER},
-        {GOOD_HEADER, GOOD_PAYLOAD, "", NULL, CLERK_EPROVIDER},
-        {"{\"alg\":\"none\"}", GOOD_PAYLOAD, "c2ln", NULL, CLERK_EPROVIDER},
-        {"{\"typ\":\"JWT\"}", GOOD_PAYLOAD, "c2ln", NULL, CLERK_EPROVIDER},
-        {"not json", GOOD_PAYLOAD, "c2ln", NULL, CLERK_EPROVIDER},
-        {GOOD_HEADER, "not json", "c2ln", NULL, CLERK_EPROVIDER},
-        {GOOD_HEADER, "[1,2]", "c2ln", NULL, CLERK_EPROVIDER},
-        {GOOD_HEADER, GOOD_PAYLOAD, "c2ln\n", NULL, CLERK_EPROVIDER},
-};
-
-static void
-test_id_token_malformed(void **state)
-{
-	size_t i;
-
-	(void)state;
-	assert_int_equal(
-	        oauth_check_id_token_claims(NULL, ISS, "client", NULL, NOW),
-	        CLERK_EPROVIDER);
-	for (i = 0; i < sizeof(malformed_cases) / sizeof(*malformed_cases);
-	     i++) {
-		char *jwt = malformed_cases[i].raw
-		                    ? strdup(malformed_cases[i].raw)
-		                    : make_jwt(malformed_cases[i].header,
-		                               malformed_cases[i].payload,
-		                               malformed_cases[i].sig);
-		int r;
-
-		assert_non_null(jwt);
-		r = oauth_check_id_token_claims(jwt, ISS, "client", NULL, NOW);
-		free(jwt);
-		if (r != malformed_cases[i].result)
-			fail_msg("malformed case %zu: %d, expected %d", i, r,
-			         malformed_cases[i].result);
-	}
-}
-
 /* --- Requests to the in-process server ------------------------------- */
 
 static const struct httpd_route routes[] = {
@@ -480,34 +312,18 @@ static int
 setup_net(void **state)
 {
 	(void)state;
-	unsetenv("http_proxy");
-	unsetenv("all_proxy");
-	unsetenv("ALL_PROXY");
-	return httpd_start(routes, &port);
-}
-
-static int
-teardown_net(void **state)
-{
-	(void)state;
-	httpd_stop();
-	return 0;
+	return oauth_setup_start(routes, &port);
 }
 
 static void
 provider_at(struct oidc_provider *op, const char *token_path,
             const char *userinfo_path)
 {
-	char url[128];
-
 	memset(op, 0, sizeof(*op));
-	snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", port, token_path);
-	assert_int_equal(str_set(&op->token_endpoint, url), 0);
-	if (userinfo_path) {
-		snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", port,
-		         userinfo_path);
-		assert_int_equal(str_set(&op->userinfo_endpoint, url), 0);
-	}
+	oauth_setup_endpoint(&op->token_endpoint, port, token_path);
+	if (userinfo_path)
+		oauth_setup_endpoint(&op->userinfo_endpoint, port,
+		                     userinfo_path);
 }
 
 static void
@@ -690,8 +506,6 @@ main(void)
 	        cmocka_unit_test(test_token_responses),
 	        cmocka_unit_test(test_token_length_bound),
 	        cmocka_unit_test(test_error_messages),
-	        cmocka_unit_test(test_id_token_claims),
-	        cmocka_unit_test(test_id_token_malformed),
 	};
 	const struct CMUnitTest net_tests[] = {
 	        cmocka_unit_test(test_exchange_code),
@@ -704,6 +518,7 @@ main(void)
 	int failed;
 
 	failed = cmocka_run_group_tests(parse_tests, NULL, NULL);
-	failed += cmocka_run_group_tests(net_tests, setup_net, teardown_net);
+	failed +=
+	        cmocka_run_group_tests(net_tests, setup_net, oauth_setup_stop);
 	return failed;
 }

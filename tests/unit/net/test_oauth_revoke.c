@@ -1,7 +1,7 @@
 /*
  * Unit tests of token revocation in oauth.c (RFC 7009): the request a
  * public client sends, and how each answer of the provider is reported,
- * against the in-process server on 127.0.0.1 (tests/unit/httpd.c).
+ * against the in-process server on 127.0.0.1 (oauth_setup.h).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -20,6 +20,7 @@
 #include "capture.h"
 #include "httpd.h"
 #include "oauth.h"
+#include "oauth_setup.h"
 #include "tokenset.h"
 #include "util.h"
 
@@ -40,13 +41,9 @@ static char req[65536];
 static void
 provider_at(struct oidc_provider *op, const char *path, int at_port)
 {
-	char url[128];
-
 	memset(op, 0, sizeof(*op));
-	if (!path)
-		return;
-	snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", at_port, path);
-	assert_int_equal(str_set(&op->revocation_endpoint, url), 0);
+	if (path)
+		oauth_setup_endpoint(&op->revocation_endpoint, at_port, path);
 }
 
 struct call {
@@ -204,18 +201,7 @@ static int
 setup_net(void **state)
 {
 	(void)state;
-	unsetenv("http_proxy");
-	unsetenv("all_proxy");
-	unsetenv("ALL_PROXY");
-	return httpd_start(routes, &port);
-}
-
-static int
-teardown_net(void **state)
-{
-	(void)state;
-	httpd_stop();
-	return 0;
+	return oauth_setup_start(routes, &port);
 }
 
 int
@@ -227,5 +213,5 @@ main(void)
 	        cmocka_unit_test(test_revoke_tokens),
 	};
 
-	return cmocka_run_group_tests(tests, setup_net, teardown_net);
+	return cmocka_run_group_tests(tests, setup_net, oauth_setup_stop);
 }

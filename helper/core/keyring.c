@@ -1,0 +1,24 @@
+/*
+ * See keyring.h: the core's side of the keyring module, finding its
+ * table (modload.h does the loading).
+ */
+#include "keyring.h"
+
+#include "modload.h"
+
+#include "banned.h"
+
+/* Defined when the module's code is linked in (unit and fuzz builds). */
+extern const struct keyring_api clerk_keyring_api __attribute__((weak));
+
+int
+keyring_module_load(const struct keyring_api **out)
+{
+	static struct module m = {KEYRING_MODULE_NAME, KEYRING_API_SYMBOL,
+	                          KEYRING_API_VERSION, "keyring module", NULL};
+	int r = module_load(&m, &clerk_keyring_api);
+
+	if (r == 0)
+		*out = m.table;
+	return r;
+}
