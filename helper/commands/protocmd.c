@@ -7,7 +7,6 @@
 #include "cache.h"
 #include "error.h"
 #include "fileio.h"
-#include "gitcmd.h"
 #include "json.h"
 #include "log.h"
 #include "session.h"
@@ -146,7 +145,7 @@ proto_print_json(const struct json *doc)
 	if ((r = json_print(doc, false, &text)) == 0 &&
 	    (r = strbuf_adds(&sb, text)) == 0 &&
 	    (r = strbuf_addch(&sb, '\n')) == 0)
-		r = out_write(sb.buf, sb.len);
+		r = write_all(STDOUT_FILENO, sb.buf, sb.len, "the answer");
 	secret_free(text);
 	strbuf_release(&sb);
 	return r;
