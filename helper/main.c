@@ -40,10 +40,7 @@ cmd_token_common(struct config *cfg, bool header)
 	int64_t exp;
 	int r;
 
-	r = session_cached_token(cfg, &token, &exp);
-	if (r == CLERK_ENOTFOUND)
-		r = session_token(cfg, &token, &exp);
-	if (r)
+	if ((r = session_token(cfg, &token, &exp)))
 		return r;
 	if (header)
 		printf("Authorization: Bearer %s\n", token);

@@ -92,7 +92,7 @@ cargo_get(const struct config *cfg)
 	int64_t exp = 0;
 	int r;
 
-	if ((r = proto_token(cfg, &token, &exp)))
+	if ((r = session_token(cfg, &token, &exp)))
 		return reply_failure(r);
 	if (!(ok = json_new_object()) || json_add_string(ok, "kind", "get") ||
 	    strbuf_addf(&value, "Bearer %s", token) ||

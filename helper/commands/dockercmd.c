@@ -111,7 +111,8 @@ docker_get(struct config *cfg)
 		r = reply_error(NOT_FOUND, CLERK_ENOTFOUND);
 		goto out;
 	}
-	if ((r = config_require(cfg)) || (r = proto_token(cfg, &token, &exp))) {
+	if ((r = config_require(cfg)) ||
+	    (r = session_token(cfg, &token, &exp))) {
 		reply_failure(r);
 		goto out;
 	}

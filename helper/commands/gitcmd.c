@@ -147,10 +147,7 @@ gitcmd_get(struct config *cfg)
 	if (c.interactive_false)
 		cfg->interactive = false;
 	log_challenges(cfg, &c);
-	r = session_cached_token(cfg, &token, &exp);
-	if (r == CLERK_ENOTFOUND)
-		r = session_git_token(cfg, &token, &exp);
-	if (r) {
+	if ((r = session_git_token(cfg, &token, &exp))) {
 		/* The user said no: tell git not to prompt for a password. */
 		if (r == CLERK_EDENIED)
 			write_all(STDOUT_FILENO, "quit=1\n", 7, "the answer");

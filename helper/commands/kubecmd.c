@@ -15,6 +15,7 @@
 #include "error.h"
 #include "json.h"
 #include "log.h"
+#include "session.h"
 #include "util.h"
 
 #define KUBE_V1       "client.authentication.k8s.io/v1"
@@ -136,7 +137,7 @@ kubecmd_run(struct config *cfg)
 	}
 	if (e.server && (r = cluster_check(cfg, e.server)))
 		goto out;
-	if ((r = config_require(cfg)) || (r = proto_token(cfg, &token, &exp)))
+	if ((r = config_require(cfg)) || (r = session_token(cfg, &token, &exp)))
 		goto out;
 	r = print_credential(api, token, exp);
 out:

@@ -9,7 +9,6 @@
 #include "fileio.h"
 #include "json.h"
 #include "log.h"
-#include "session.h"
 #include "store.h"
 #include "util.h"
 
@@ -30,16 +29,6 @@ proto_allowed(const struct config *cfg, const struct server_ref *s)
 	}
 	log_debug("host '%s' matches the host list", s->host);
 	return true;
-}
-
-int
-proto_token(const struct config *cfg, char **token, int64_t *expires_at)
-{
-	int r = session_cached_token(cfg, token, expires_at);
-
-	if (r == CLERK_ENOTFOUND)
-		r = session_token(cfg, token, expires_at);
-	return r;
 }
 
 /* The stored token set of this profile; CLERK_ENOTFOUND when none. */

@@ -246,9 +246,10 @@ out:
 	return r;
 }
 
+/* The cache missed: store, lock, refresh or sign-in. */
 static int
-token_common(const struct config *cfg, bool git, char **token,
-             int64_t *expires_at)
+token_slow(const struct config *cfg, bool git, char **token,
+           int64_t *expires_at)
 {
 	struct store *st = NULL;
 	int fd = -1, r;
@@ -260,6 +261,17 @@ token_common(const struct config *cfg, bool git, char **token,
 	lock_release(fd);
 	store_close(st);
 	return r;
+}
+
+static int
+token_common(const struct config *cfg, bool git, char **token,
+             int64_t *expires_at)
+{
+	/* The cache hit first: no store, no lock, no module (session.h). */
+	int r = session_cached_token(cfg, token, expires_at);
+
+	return r == CLERK_ENOTFOUND ? token_slow(cfg, git, token, expires_at)
+	                            : r;
 }
 
 int

@@ -24,8 +24,16 @@ int session_cached_token(const struct config *cfg, char **token,
                          int64_t *expires_at);
 
 /*
- * A valid access token: from the cache, the store, a refresh, or (when
- * interactive) a sign-in. *@token is freed with secret_free().
+ * A valid access token: from the runtime cache (session_cached_token(),
+ * first, before any store is opened or lock taken, so a cache hit maps
+ * libc and cJSON only), else the store, a refresh, or (when interactive)
+ * a sign-in. *@token is freed with secret_free().
+ *
+ * Example (a command's token):
+ *	if ((r = session_token(cfg, &token, &exp)))
+ *		return r;
+ *	...
+ *	secret_free(token);
  */
 int session_token(const struct config *cfg, char **token, int64_t *expires_at);
 
