@@ -17,6 +17,7 @@
 #include "interrupt.h"
 #include "log.h"
 #include "protocols.h"
+#include "report.h"
 #include "session.h"
 #include "util.h"
 
@@ -77,13 +78,13 @@ cmd_logout(struct config *cfg)
 static int
 cmd_whoami(struct config *cfg)
 {
-	return session_whoami(cfg);
+	return report_whoami(cfg);
 }
 
 static int
 cmd_status(struct config *cfg)
 {
-	return session_status(cfg);
+	return report_status(cfg);
 }
 
 static int
