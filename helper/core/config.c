@@ -22,6 +22,7 @@
 #include "json.h"
 #include "log.h"
 #include "paths.h"
+#include "store.h"
 #include "util.h"
 
 #define CONFIG_MAX_FILE  (4 * 1024 * 1024)
@@ -167,16 +168,8 @@ config_source_name(enum config_source src)
 	}
 }
 
-static const char *const storage_names[] = {"auto", "keyring", "file",
-                                            "memory"};
 static const char *const flow_names[] = {"auto", "browser", "device", "paste"};
 static const char *const authtype_names[] = {"auto", "bearer", "basic"};
-
-const char *
-config_storage_name(enum storage_kind kind)
-{
-	return storage_names[kind];
-}
 
 const char *
 config_flow_name(enum signin_flow flow)
@@ -317,13 +310,13 @@ config_set(struct config *cfg, enum opt_id id, const char *val,
 		return str_set(&cfg->profile, val);
 	case OPT_STORAGE:
 		cfg->src_storage = src;
-		if ((k = NAME_INDEX(storage_names, val)) >= 0) {
+		/* The backends are store.c's table (store.h). */
+		if ((k = store_backend_find(val)) >= 0) {
 			cfg->storage = (enum storage_kind)k;
 			return 0;
 		}
-		log_error("%s: storage must be auto, keyring, file or memory, "
-		          "not '%s'",
-		          where, val);
+		log_error("%s: storage must be %s, not '%s'", where,
+		          store_backend_names(), val);
 		return CLERK_ECONFIG;
 	case OPT_FLOW:
 		cfg->src_flow = src;

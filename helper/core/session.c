@@ -30,7 +30,7 @@ session_cached_token(const struct config *cfg, char **token,
 	int64_t exp = 0;
 	int r;
 
-	if (cfg->storage == STORAGE_MEMORY)
+	if (store_process_only(cfg))
 		return CLERK_ENOTFOUND;
 	r = cache_read(cfg, &t, &exp);
 	if (r == CLERK_EPERM)
@@ -85,7 +85,7 @@ keep(const struct config *cfg, struct store *st, struct tokenset *ts)
 	if ((r = store_save(st, ts)))
 		return r;
 	note_mint(cfg, ts->access_token);
-	if (cfg->storage != STORAGE_MEMORY && ts->access_token &&
+	if (!store_process_only(cfg) && ts->access_token &&
 	    cache_write(cfg, ts->access_token, ts->expires_at))
 		log_warn("could not cache the access token; continuing");
 	return 0;
@@ -212,7 +212,7 @@ token_locked(const struct config *cfg, struct store *st, bool git, char **token,
 		goto out;
 	if (r == 0 && ts.access_token && still_valid(cfg, ts.expires_at)) {
 		log_debug("store: access token still valid");
-		if (cfg->storage != STORAGE_MEMORY)
+		if (!store_process_only(cfg))
 			cache_write(cfg, ts.access_token, ts.expires_at);
 		r = hand_out(&ts, token, expires_at);
 		goto out;
@@ -356,7 +356,7 @@ session_erase(const struct config *cfg, const char *token)
 	r = store_save(st, &ts);
 out:
 	/* Only the current token's rejection counts, never an older one's. */
-	if (r == 0 && current && cfg->storage != STORAGE_MEMORY)
+	if (r == 0 && current && !store_process_only(cfg))
 		note_rejection(cfg, token);
 	lock_release(fd);
 	store_close(st);

@@ -278,13 +278,6 @@ out:
 	return r;
 }
 
-const struct store_ops store_keyring_ops = {
-        .name = "keyring",
-        .load = keyring_load,
-        .save = keyring_save,
-        .clear = keyring_clear,
-};
-
 /* --- listing ----------------------------------------------------------- */
 
 static int
@@ -310,8 +303,9 @@ identity_of(SecretItem *item, struct tokenset *ts)
 	return r;
 }
 
-int
-keyring_list(struct tokenset **out, size_t *n)
+/* Who has a set in the keyring, from each item's attributes (store.h). */
+static int
+keyring_list(struct store *st, struct tokenset **out, size_t *n)
 {
 	SecretService *svc = NULL;
 	GHashTable *attrs = g_hash_table_new(g_str_hash, g_str_equal);
@@ -321,6 +315,7 @@ keyring_list(struct tokenset **out, size_t *n)
 	size_t count = 0;
 	int r;
 
+	(void)st;
 	if ((r = service_open(&svc)))
 		goto out;
 	items = secret_service_search_sync(svc, &keyring_schema, attrs,
@@ -348,6 +343,14 @@ out:
 		g_object_unref(svc);
 	return r;
 }
+
+const struct store_ops store_keyring_ops = {
+        .name = "keyring",
+        .load = keyring_load,
+        .save = keyring_save,
+        .clear = keyring_clear,
+        .list = keyring_list,
+};
 
 /* --- the probe --------------------------------------------------------- */
 
@@ -478,5 +481,4 @@ const struct keyring_api clerk_keyring_api = {
         .version = KEYRING_API_VERSION,
         .ops = &store_keyring_ops,
         .probe = keyring_probe,
-        .list = keyring_list,
 };
