@@ -17,6 +17,7 @@
 #include "interrupt.h"
 #include "log.h"
 #include "protocols.h"
+#include "report.h"
 #include "session.h"
 #include "util.h"
 
@@ -42,10 +43,7 @@ cmd_token_common(struct config *cfg, bool header)
 	int64_t exp;
 	int r;
 
-	r = session_cached_token(cfg, &token, &exp);
-	if (r == CLERK_ENOTFOUND)
-		r = session_token(cfg, &token, &exp);
-	if (r)
+	if ((r = session_token(cfg, &token, &exp)))
 		return r;
 	if (header)
 		printf("Authorization: Bearer %s\n", token);
@@ -82,13 +80,13 @@ cmd_logout(struct config *cfg)
 static int
 cmd_whoami(struct config *cfg)
 {
-	return session_whoami(cfg);
+	return report_whoami(cfg);
 }
 
 static int
 cmd_status(struct config *cfg)
 {
-	return session_status(cfg);
+	return report_status(cfg);
 }
 
 static int

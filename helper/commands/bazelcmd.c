@@ -15,6 +15,7 @@
 #include "error.h"
 #include "json.h"
 #include "log.h"
+#include "session.h"
 #include "util.h"
 
 #include "banned.h"
@@ -83,7 +84,7 @@ bazel_get(struct config *cfg)
 		r = print_empty();
 		goto out;
 	}
-	if ((r = config_require(cfg)) || (r = proto_token(cfg, &token, &exp)))
+	if ((r = config_require(cfg)) || (r = session_token(cfg, &token, &exp)))
 		goto out;
 	r = print_headers(token, exp);
 out:

@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 #include "error.h"
-#include "gitcmd.h"
+#include "fileio.h"
 #include "json.h"
 #include "log.h"
 #include "session.h"
@@ -94,7 +94,7 @@ cargo_get(const struct config *cfg)
 	int64_t exp = 0;
 	int r;
 
-	if ((r = proto_token(cfg, &token, &exp)))
+	if ((r = session_token(cfg, &token, &exp)))
 		return reply_failure(r);
 	if (!(ok = json_new_object()) || json_add_string(ok, "kind", "get") ||
 	    strbuf_addf(&value, "Bearer %s", token) ||
@@ -302,7 +302,8 @@ cargocmd_run(struct config *cfg)
 		return CLERK_ECONFIG;
 	}
 	lr.sb.max = PROTO_MAX_INPUT;
-	if ((r = out_write(CARGO_HELLO, sizeof(CARGO_HELLO) - 1)))
+	if ((r = write_all(STDOUT_FILENO, CARGO_HELLO, sizeof(CARGO_HELLO) - 1,
+	                   "the answer")))
 		return r;
 	while ((r = line_next(&lr, &line, &len)) == 0) {
 		r = cargo_handle(cfg, line, len);

@@ -14,9 +14,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "error.h"
-#include "gitcmd.h"
+#include "fileio.h"
 #include "json.h"
 #include "log.h"
 #include "session.h"
@@ -41,7 +42,7 @@ reply_error(const char *msg, int r)
 	struct strbuf sb = STRBUF_INIT;
 
 	if (strbuf_adds(&sb, msg) == 0 && strbuf_addch(&sb, '\n') == 0)
-		(void)out_write(sb.buf, sb.len);
+		(void)write_all(STDOUT_FILENO, sb.buf, sb.len, "the answer");
 	strbuf_release(&sb);
 	return r;
 }
@@ -112,7 +113,8 @@ docker_get(struct config *cfg)
 		r = reply_error(NOT_FOUND, CLERK_ENOTFOUND);
 		goto out;
 	}
-	if ((r = config_require(cfg)) || (r = proto_token(cfg, &token, &exp))) {
+	if ((r = config_require(cfg)) ||
+	    (r = session_token(cfg, &token, &exp))) {
 		reply_failure(r);
 		goto out;
 	}
@@ -247,7 +249,7 @@ docker_version(struct config *cfg)
 	        DOCKER_NAME " (clerk-credential) " CLERK_VERSION "\n";
 
 	(void)cfg;
-	return out_write(text, sizeof(text) - 1);
+	return write_all(STDOUT_FILENO, text, sizeof(text) - 1, "the answer");
 }
 
 static const struct {

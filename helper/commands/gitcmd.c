@@ -7,12 +7,12 @@
  */
 #include "gitcmd.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "error.h"
+#include "fileio.h"
 #include "gitproto.h"
 #include "log.h"
 #include "protoparse.h"
@@ -20,26 +20,6 @@
 #include "util.h"
 
 #include "banned.h"
-
-int
-out_write(const char *buf, size_t len)
-{
-	ssize_t n;
-
-	while (len > 0) {
-		n = write(STDOUT_FILENO, buf, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			log_error("cannot write the answer: %s",
-			          strerror(errno));
-			return CLERK_EIO;
-		}
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
 
 static int
 read_request(const char *action, struct credential *c)
@@ -149,7 +129,7 @@ emit_answer(const struct config *cfg, const struct credential *c,
 		r = credential_emit(&out, "password_expiry_utc", num);
 	}
 	if (!r)
-		r = out_write(out.buf, out.len);
+		r = write_all(STDOUT_FILENO, out.buf, out.len, "the answer");
 	strbuf_release(&out);
 	return r;
 }
@@ -169,13 +149,10 @@ gitcmd_get(struct config *cfg)
 	if (c.interactive_false)
 		cfg->interactive = false;
 	log_challenges(cfg, &c);
-	r = session_cached_token(cfg, &token, &exp);
-	if (r == CLERK_ENOTFOUND)
-		r = session_git_token(cfg, &token, &exp);
-	if (r) {
+	if ((r = session_git_token(cfg, &token, &exp))) {
 		/* The user said no: tell git not to prompt for a password. */
 		if (r == CLERK_EDENIED)
-			out_write("quit=1\n", 7);
+			write_all(STDOUT_FILENO, "quit=1\n", 7, "the answer");
 		/* On hold: no token, and git moves on (said once). */
 		if (r == CLERK_EHELD)
 			r = 0;

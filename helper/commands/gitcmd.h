@@ -22,7 +22,4 @@ int gitcmd_erase(struct config *cfg);
  */
 bool gitcmd_wants_bearer(const struct config *cfg, const struct credential *c);
 
-/* Write all of @len bytes at @buf to stdout; CLERK_EIO on failure. */
-int out_write(const char *buf, size_t len);
-
 #endif

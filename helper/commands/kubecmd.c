@@ -15,6 +15,7 @@
 #include "error.h"
 #include "json.h"
 #include "log.h"
+#include "session.h"
 #include "util.h"
 
 #include "banned.h"
@@ -138,7 +139,7 @@ kubecmd_run(struct config *cfg)
 	}
 	if (e.server && (r = cluster_check(cfg, e.server)))
 		goto out;
-	if ((r = config_require(cfg)) || (r = proto_token(cfg, &token, &exp)))
+	if ((r = config_require(cfg)) || (r = session_token(cfg, &token, &exp)))
 		goto out;
 	r = print_credential(api, token, exp);
 out:

@@ -7,10 +7,8 @@
 #include "cache.h"
 #include "error.h"
 #include "fileio.h"
-#include "gitcmd.h"
 #include "json.h"
 #include "log.h"
-#include "session.h"
 #include "store.h"
 #include "util.h"
 
@@ -33,16 +31,6 @@ proto_allowed(const struct config *cfg, const struct server_ref *s)
 	}
 	log_debug("host '%s' matches the host list", s->host);
 	return true;
-}
-
-int
-proto_token(const struct config *cfg, char **token, int64_t *expires_at)
-{
-	int r = session_cached_token(cfg, token, expires_at);
-
-	if (r == CLERK_ENOTFOUND)
-		r = session_token(cfg, token, expires_at);
-	return r;
 }
 
 /* The stored token set of this profile; CLERK_ENOTFOUND when none. */
@@ -148,7 +136,7 @@ proto_print_json(const struct json *doc)
 	if ((r = json_print(doc, false, &text)) == 0 &&
 	    (r = strbuf_adds(&sb, text)) == 0 &&
 	    (r = strbuf_addch(&sb, '\n')) == 0)
-		r = out_write(sb.buf, sb.len);
+		r = write_all(STDOUT_FILENO, sb.buf, sb.len, "the answer");
 	secret_free(text);
 	strbuf_release(&sb);
 	return r;

@@ -16,7 +16,7 @@
  *	if (server_ref_parse(url, true, &s) || !proto_allowed(cfg, &s))
  *		return not_found();
  *	if ((r = config_require(cfg)) ||
- *	    (r = proto_token(cfg, &token, &exp)))
+ *	    (r = session_token(cfg, &token, &exp)))
  *		return r;
  */
 #ifndef CLERK_PROTOCOLS_H
@@ -52,12 +52,6 @@ int unconfigure_run(struct config *cfg);
  * stderr how to set a host list when there is none.
  */
 bool proto_allowed(const struct config *cfg, const struct server_ref *s);
-
-/*
- * A valid access token: the runtime cache, else the whole session
- * (refresh, or sign-in when interactive). Free *@token with secret_free.
- */
-int proto_token(const struct config *cfg, char **token, int64_t *expires_at);
 
 /* True when @secret is this profile's access token. Never the network. */
 bool proto_is_ours(const struct config *cfg, const char *secret);

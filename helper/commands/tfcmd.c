@@ -54,7 +54,7 @@ tf_get(struct config *cfg, const struct server_ref *s)
 
 	if (!proto_allowed(cfg, s))
 		return print_token(NULL);
-	if ((r = config_require(cfg)) || (r = proto_token(cfg, &token, &exp)))
+	if ((r = config_require(cfg)) || (r = session_token(cfg, &token, &exp)))
 		return r;
 	r = print_token(token);
 	secret_free(token);

@@ -24,6 +24,7 @@
 #include "json.h"
 #include "log.h"
 #include "paths.h"
+#include "store.h"
 #include "util.h"
 
 #include "banned.h"
@@ -46,8 +47,6 @@ config_source_name(enum config_source src)
 	}
 }
 
-static const char *const storage_names[] = {"auto", "keyring", "file",
-                                            "memory"};
 static const char *const flow_names[] = {"auto", "browser", "device", "paste"};
 static const char *const authtype_names[] = {"auto", "bearer", "basic"};
 
@@ -57,12 +56,6 @@ static const char *const authtype_names[] = {"auto", "bearer", "basic"};
 _Static_assert(sizeof(enum storage_kind) == sizeof(int), "storage");
 _Static_assert(sizeof(enum signin_flow) == sizeof(int), "flow");
 _Static_assert(sizeof(enum authtype_kind) == sizeof(int), "authtype");
-
-const char *
-config_storage_name(enum storage_kind kind)
-{
-	return storage_names[kind];
-}
 
 const char *
 config_flow_name(enum signin_flow flow)
@@ -99,9 +92,8 @@ typedef int opt_set_fn(struct config *cfg, const struct opt_desc *d,
                        const char *val, enum config_source src,
                        const char *where);
 
-static opt_set_fn opt_set_string, opt_set_nonempty, opt_set_choice,
-        opt_set_storage, opt_set_int, opt_set_switch, opt_set_hosts,
-        opt_set_config;
+static opt_set_fn opt_set_string, opt_set_nonempty, opt_set_choice, opt_set_int,
+        opt_set_switch, opt_set_hosts, opt_set_config;
 
 /* No source kept: offset 0 is the issuer, never a source field. */
 #define NO_SRC 0
@@ -111,6 +103,8 @@ _Static_assert(offsetof(struct config, issuer) == NO_SRC, "NO_SRC");
 #define FIELD(f)      .field = offsetof(struct config, f)
 #define SOURCE(f)     .src = offsetof(struct config, f)
 #define CHOICES(list) .names = (list), .nnames = NNAMES(list)
+/* Choices another module owns: name_of(k) is the k-th, NULL past the end. */
+#define CHOICES_OF(fn) .name_of = (fn)
 
 struct opt_desc {
 	const char *name;     /* --name */
@@ -125,8 +119,9 @@ struct opt_desc {
 	const char *what; /* its name in messages: "the timeout" */
 	const char *const *names; /* KIND_CHOICE: the choices */
 	size_t nnames;
-	int64_t min, max; /* KIND_INT: the range */
-	int def;          /* KIND_INT: the default; KIND_CHOICE: its index */
+	const char *(*name_of)(int k); /* or the choices of another module */
+	int64_t min, max;              /* KIND_INT: the range */
+	int def; /* KIND_INT: the default; KIND_CHOICE: its index */
 	const char *def_text; /* KIND_STRING: the default */
 	bool show_def;        /* --help says "(default: ...)" */
 	bool on;              /* KIND_SWITCH: what the option sets */
@@ -160,10 +155,11 @@ static const struct opt_desc opt_table[] = {
 	 FIELD(profile), SOURCE(src_profile),
 	 .def_text = CONFIG_DEFAULT_PROFILE, .show_def = true},
 	{.name = "storage", .arg = "KIND", .env = "CLERK_CREDENTIAL_STORAGE",
-	 .file_key = "storage", .help = "auto, keyring, file or memory",
-	 .kind = KIND_CHOICE, .set = opt_set_storage,
+	 .file_key = "storage", /* help: the choices */
+	 .kind = KIND_CHOICE, .set = opt_set_choice,
 	 FIELD(storage), SOURCE(src_storage),
-	 CHOICES(storage_names), .def = STORAGE_AUTO, .show_def = true},
+	 .what = "storage", CHOICES_OF(store_backend_name),
+	 .def = STORAGE_AUTO, .show_def = true},
 	{.name = "callback-port", .arg = "N", .env = "CLERK_CALLBACK_PORT",
 	 .file_key = "callback_port",
 	 .help = "fixed loopback port for sign-in (0: any)",
@@ -304,20 +300,6 @@ config_release(struct config *cfg)
 	config_init(cfg);
 }
 
-/* The index of @s in @names (@n of them), or -1. */
-static int
-name_index(const char *const *names, size_t n, const char *s)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (strcmp(s, names[i]) == 0)
-			return (int)i;
-	return -1;
-}
-
-#define NAME_INDEX(names, s) name_index(names, NNAMES(names), s)
-
 /* May @pattern join a host list that has @n entries? Says why not. */
 static int
 host_admit(const char *pattern, size_t n, const char *where)
@@ -421,19 +403,29 @@ opt_set_config(struct config *cfg, const struct opt_desc *d, const char *val,
 	return str_set(&cfg->config_path, val);
 }
 
+/* The @k-th choice of @d, or NULL past the last. */
+static const char *
+choice_name(const struct opt_desc *d, int k)
+{
+	if (d->name_of)
+		return d->name_of(k);
+	return k >= 0 && (size_t)k < d->nnames ? d->names[k] : NULL;
+}
+
 /* "a, b or c" of @d's choices into @buf. */
 static void
 choices_text(const struct opt_desc *d, char *buf, size_t size)
 {
-	size_t i, len = 0;
+	size_t len = 0;
+	int i;
 
 	buf[0] = '\0';
-	for (i = 0; i < d->nnames && len < size; i++) {
+	for (i = 0; choice_name(d, i) && len < size; i++) {
 		int n = snprintf(buf + len, size - len, "%s%s",
-		                 i == 0               ? ""
-		                 : i + 1 == d->nnames ? " or "
-		                                      : ", ",
-		                 d->names[i]);
+		                 i == 0                   ? ""
+		                 : !choice_name(d, i + 1) ? " or "
+		                                          : ", ",
+		                 choice_name(d, i));
 
 		if (n < 0)
 			break;
@@ -446,37 +438,18 @@ opt_set_choice(struct config *cfg, const struct opt_desc *d, const char *val,
                enum config_source src, const char *where)
 {
 	char choices[128];
+	const char *name;
 	int k;
 
 	(void)src;
-	if ((k = name_index(d->names, d->nnames, val)) >= 0) {
-		*(int *)opt_field(cfg, d) = k;
-		return 0;
+	for (k = 0; (name = choice_name(d, k)); k++) {
+		if (strcmp(val, name) == 0) {
+			*(int *)opt_field(cfg, d) = k;
+			return 0;
+		}
 	}
 	choices_text(d, choices, sizeof(choices));
 	log_error("%s: %s must be %s, not '%s'", where, d->what, choices, val);
-	return CLERK_ECONFIG;
-}
-
-/*
- * Storage keeps a parser of its own rather than opt_set_choice(): which
- * names are valid is the stores' business (store.c).
- */
-static int
-opt_set_storage(struct config *cfg, const struct opt_desc *d, const char *val,
-                enum config_source src, const char *where)
-{
-	int k;
-
-	(void)d;
-	(void)src;
-	if ((k = NAME_INDEX(storage_names, val)) >= 0) {
-		cfg->storage = (enum storage_kind)k;
-		return 0;
-	}
-	log_error("%s: storage must be auto, keyring, file or memory, "
-	          "not '%s'",
-	          where, val);
 	return CLERK_ECONFIG;
 }
 
@@ -789,6 +762,26 @@ wrong:
 }
 
 /* Add the members of @obj that @v does not have yet. */
+/* The config file's keys, in opt_table's order: "issuer, client_id, ...". */
+static void
+file_keys_text(char *buf, size_t size)
+{
+	size_t i, len = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < NOPTS && len < size; i++) {
+		int n;
+
+		if (!opt_table[i].file_key)
+			continue;
+		n = snprintf(buf + len, size - len, "%s%s", len ? ", " : "",
+		             opt_table[i].file_key);
+		if (n < 0)
+			break;
+		len += (size_t)n;
+	}
+}
+
 static int
 view_collect(struct file_view *v, const struct json *obj, const char *path,
              const char *section, bool top)
@@ -802,16 +795,14 @@ view_collect(struct file_view *v, const struct json *obj, const char *path,
 
 		if (top && strcmp(key, "profiles") == 0)
 			continue;
-		/* Not generated from opt_table: its order is the one users
-		 * know. A new key goes at the end of the list. */
 		if (!d) {
+			char keys[256];
+
+			file_keys_text(keys, sizeof(keys));
 			log_error("%s: unknown key '%s'%s%s (expected one of "
-			          "issuer, client_id, scopes, hosts, storage, "
-			          "callback_port, username, timeout, "
-			          "refresh_margin, interactive, flow, "
-			          "authtype, ca_file%s)",
+			          "%s%s)",
 			          path, key, section ? " in profile " : "",
-			          section ? section : "",
+			          section ? section : "", keys,
 			          top ? ", profiles" : "");
 			return CLERK_ECONFIG;
 		}
@@ -1182,7 +1173,7 @@ opt_print_default(const struct opt_desc *d)
 	if (d->kind == KIND_STRING)
 		printf(" (default: %s)", d->def_text);
 	else if (d->kind == KIND_CHOICE)
-		printf(" (default: %s)", d->names[d->def]);
+		printf(" (default: %s)", choice_name(d, d->def));
 	else
 		printf(" (default: %d)", d->def);
 }
@@ -1198,7 +1189,14 @@ config_print_options_help(void)
 
 		snprintf(left, sizeof(left), "--%s%s%s", d->name,
 		         d->arg ? " " : "", d->arg ? d->arg : "");
-		printf("  %-26s %s", left, d->help);
+		if (d->help) {
+			printf("  %-26s %s", left, d->help);
+		} else {
+			char choices[128];
+
+			choices_text(d, choices, sizeof(choices));
+			printf("  %-26s %s", left, choices);
+		}
 		opt_print_default(d);
 		if (d->env)
 			printf(" [%s]", d->env);

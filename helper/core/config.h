@@ -22,6 +22,7 @@
 struct cfgindex;
 struct json;
 
+/* Rows of store.c's backend table, by name (store.h). */
 enum storage_kind {
 	STORAGE_AUTO,
 	STORAGE_KEYRING,
@@ -125,7 +126,6 @@ int config_require(const struct config *cfg);
 
 /* "option", "environment", "config file", "default". */
 const char *config_source_name(enum config_source src);
-const char *config_storage_name(enum storage_kind kind);
 const char *config_flow_name(enum signin_flow flow);
 const char *config_authtype_name(enum authtype_kind kind);
 

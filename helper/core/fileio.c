@@ -18,8 +18,8 @@
 
 #include "banned.h"
 
-static int
-write_all(int fd, const void *data, size_t len)
+int
+write_all(int fd, const void *data, size_t len, const char *what)
 {
 	const char *p = data;
 	ssize_t n;
@@ -28,8 +28,12 @@ write_all(int fd, const void *data, size_t len)
 		n = write(fd, p, len);
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n <= 0)
-			return -1;
+		if (n <= 0) {
+			if (what)
+				log_error("cannot write %s: %s", what,
+				          strerror(errno));
+			return CLERK_EIO;
+		}
 		p += n;
 		len -= (size_t)n;
 	}
@@ -132,7 +136,7 @@ file_write_atomic(const char *path, const void *data, size_t len, mode_t mode)
 		log_error("cannot write %s: %s", tmp, strerror(errno));
 		return CLERK_EIO;
 	}
-	if (fchmod(fd, mode) || write_all(fd, data, len) || fsync(fd)) {
+	if (fchmod(fd, mode) || write_all(fd, data, len, NULL) || fsync(fd)) {
 		log_error("cannot write %s: %s", tmp, strerror(errno));
 		goto out;
 	}

@@ -16,6 +16,16 @@
 #include <sys/types.h>
 
 /*
+ * Write all @len bytes at @data to @fd, through short writes and EINTR.
+ * 0, or CLERK_EIO (errno says why) with "cannot write @what: why" on
+ * stderr; no message when @what is NULL.
+ *
+ * Example (a protocol's answer):
+ *	r = write_all(STDOUT_FILENO, out.buf, out.len, "the answer");
+ */
+int write_all(int fd, const void *data, size_t len, const char *what);
+
+/*
  * Atomically replace @path with @len bytes at @data, created with @mode.
  * Temporary files of @path left by killed writers (dead pids) are removed
  * first, so they never pile up.

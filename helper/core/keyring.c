@@ -14,8 +14,10 @@ extern const struct keyring_api clerk_keyring_api __attribute__((weak));
 int
 keyring_module_load(const struct keyring_api **out)
 {
-	static struct module m = {KEYRING_MODULE_NAME, KEYRING_API_SYMBOL,
-	                          KEYRING_API_VERSION, "keyring module", NULL};
+	static struct module m = {.file = KEYRING_MODULE_NAME,
+	                          .symbol = KEYRING_API_SYMBOL,
+	                          .version = KEYRING_API_VERSION,
+	                          .what = "keyring module"};
 	int r = module_load(&m, &clerk_keyring_api);
 
 	if (r == 0)

@@ -19,10 +19,7 @@
 #ifndef CLERK_STORE_KEYRING_H
 #define CLERK_STORE_KEYRING_H
 
-#include <stddef.h>
-
 struct store_ops;
-struct tokenset;
 
 #define KEYRING_SCHEMA "com.clerk.credential"
 /* Why there is no keyring without a session bus (store_session_bus()). */
@@ -38,24 +35,19 @@ extern const struct store_ops store_keyring_ops;
  */
 int keyring_probe(int timeout_ms, char **why);
 
-/*
- * Who has a token set in the keyring: one struct tokenset per item of the
- * schema, with issuer, client_id and profile set and no token (no unlock
- * is needed). Release each with tokenset_release(), then free(*@out).
- */
-int keyring_list(struct tokenset **out, size_t *n);
-
 /* The module's table; the core loads it with keyring_module_load(). */
-#define KEYRING_API_VERSION 1
+#define KEYRING_API_VERSION 2
 
 struct keyring_api {
 	unsigned version; /* KEYRING_API_VERSION, first (modload.h) */
-	/* The keyring store (store_keyring_ops). */
+	/*
+	 * The keyring store (store_keyring_ops). Its list gives one set per
+	 * item of the schema, read from the item's attributes: no unlock is
+	 * needed.
+	 */
 	const struct store_ops *ops;
 	/* A Secret Service answers within @timeout_ms? (keyring_probe()) */
 	int (*probe)(int timeout_ms, char **why);
-	/* Who has tokens in the keyring (keyring_list()). */
-	int (*list)(struct tokenset **out, size_t *n);
 };
 
 extern const struct keyring_api clerk_keyring_api;

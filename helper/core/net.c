@@ -14,8 +14,10 @@ extern const struct net_api clerk_net_api __attribute__((weak));
 int
 net_load(const struct net_api **out)
 {
-	static struct module m = {NET_MODULE_NAME, NET_API_SYMBOL,
-	                          NET_API_VERSION, "network module", NULL};
+	static struct module m = {.file = NET_MODULE_NAME,
+	                          .symbol = NET_API_SYMBOL,
+	                          .version = NET_API_VERSION,
+	                          .what = "network module"};
 	int r = module_load(&m, &clerk_net_api);
 
 	if (r == 0)

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "tokenset.h"
 
 /*
  * The cache-hit check alone, without locks, stores or the network: 0 and
@@ -24,8 +25,16 @@ int session_cached_token(const struct config *cfg, char **token,
                          int64_t *expires_at);
 
 /*
- * A valid access token: from the cache, the store, a refresh, or (when
- * interactive) a sign-in. *@token is freed with secret_free().
+ * A valid access token: from the runtime cache (session_cached_token(),
+ * first, before any store is opened or lock taken, so a cache hit maps
+ * libc and cJSON only), else the store, a refresh, or (when interactive)
+ * a sign-in. *@token is freed with secret_free().
+ *
+ * Example (a command's token):
+ *	if ((r = session_token(cfg, &token, &exp)))
+ *		return r;
+ *	...
+ *	secret_free(token);
  */
 int session_token(const struct config *cfg, char **token, int64_t *expires_at);
 
@@ -58,15 +67,12 @@ int session_logout(const struct config *cfg);
 int session_logout_all(const struct config *cfg);
 
 /*
- * Print the signed-in user; fetches userinfo when none is cached. With
- * cfg->json, the userinfo object as one line of JSON.
+ * The stored token set of this profile with its userinfo (the provider's
+ * answer about the user), fetched and stored when none is kept: a valid
+ * access token first (session_token()), then userinfo under the lock.
+ * CLERK_EPROVIDER with a message when the provider gives none. Release
+ * *@out with tokenset_release().
  */
-int session_whoami(const struct config *cfg);
-
-/*
- * Print profile, issuer, client id, storage and expiry: no secret. With
- * cfg->json, one JSON object on one line (keys as the human form's).
- */
-int session_status(const struct config *cfg);
+int session_userinfo(const struct config *cfg, struct tokenset *out);
 
 #endif

@@ -1,13 +1,12 @@
 /* See store.h. */
 #include "store.h"
 
-#include <dirent.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "error.h"
 #include "log.h"
-#include "paths.h"
 #include "keyring.h"
 #include "util.h"
 
@@ -22,42 +21,107 @@ store_session_bus(void)
 }
 
 /*
- * The keyring, when a Secret Service answers within @timeout_ms; else
- * *@why (free() it) says why not. Without a session bus the answer needs
- * no module: storage=auto and the file store's look for tokens to move
- * then map neither libsecret nor GLib.
+ * The keyring, when a Secret Service answers within @timeout_ms; *@why
+ * (free() it) says why or why not. Without a session bus the answer
+ * needs no module: storage=auto and the file store's look for tokens to
+ * move then map neither libsecret nor GLib.
  */
 static int
-keyring_find(int timeout_ms, const struct keyring_api **kr, char **why)
+keyring_find(int timeout_ms, const struct store_ops **ops, char **why)
 {
+	const struct keyring_api *kr;
 	int r;
 
 	if (!store_session_bus())
 		return str_set(why, KEYRING_NO_BUS) ? CLERK_ENOMEM
 		                                    : CLERK_ENOTFOUND;
-	if ((r = keyring_module_load(kr)) == 0)
-		return (*kr)->probe(timeout_ms, why);
+	if ((r = keyring_module_load(&kr)) == 0) {
+		if ((r = kr->probe(timeout_ms, why)))
+			return r;
+		*ops = kr->ops;
+		return str_set(why, "a Secret Service answered on the session "
+		                    "bus");
+	}
 	if (str_set(why, "the keyring module cannot be loaded"))
 		return CLERK_ENOMEM;
 	return r;
 }
 
-static int
-open_keyring(struct store *st)
+/*
+ * A row of the backend table (store.h). A store in the program has
+ * @ops; a store found at run time (a module and a service) has @find,
+ * which gives its table within @timeout_ms or CLERK_ENOTFOUND, *@why
+ * saying why (or, found, why it answered), and @fix, what to do when it
+ * does not answer. auto has neither: the first store found at run time
+ * that answers, else the first store in the program.
+ */
+struct store_backend {
+	const char *name;
+	const struct store_ops *ops;
+	int (*find)(int timeout_ms, const struct store_ops **ops, char **why);
+	const char *fix;
+	bool process_only; /* nothing kept beyond the process */
+};
+
+static const struct store_backend backends[] = {
+        [STORAGE_AUTO] = {.name = "auto"},
+        [STORAGE_KEYRING] = {.name = "keyring",
+                             .find = keyring_find,
+                             .fix = "run a Secret Service such as "
+                                    "gnome-keyring-daemon in this session"},
+        [STORAGE_FILE] = {.name = "file", .ops = &store_file_ops},
+        [STORAGE_MEMORY] = {.name = "memory",
+                            .ops = &store_memory_ops,
+                            .process_only = true},
+};
+
+#define NBACKENDS (sizeof(backends) / sizeof(backends[0]))
+
+const char *
+store_backend_name(int k)
 {
-	const struct keyring_api *kr;
+	return k >= 0 && (size_t)k < NBACKENDS ? backends[k].name : NULL;
+}
+
+static const struct store_backend *
+backend_of(const struct config *cfg)
+{
+	return (size_t)cfg->storage < NBACKENDS ? &backends[cfg->storage]
+	                                        : NULL;
+}
+
+bool
+store_process_only(const struct config *cfg)
+{
+	const struct store_backend *b = backend_of(cfg);
+
+	return b && b->process_only;
+}
+
+/* Where tokens go when no store found at run time answers: the file. */
+static const struct store_backend *
+fallback(void)
+{
+	size_t i;
+
+	for (i = 0; i < NBACKENDS; i++)
+		if (backends[i].ops && !backends[i].process_only)
+			return &backends[i];
+	return NULL;
+}
+
+/* storage=keyring: it answers, or the command fails saying why. */
+static int
+open_found(struct store *st, const struct store_backend *b)
+{
 	char *why = NULL;
-	int r = keyring_find(STORE_PROBE_KEYRING_MS, &kr, &why);
+	int r = b->find(STORE_PROBE_KEYRING_MS, &st->ops, &why);
 
 	if (r == 0) {
-		st->ops = kr->ops;
-		st->other = &store_file_ops;
-		r = str_set(&st->why, "chosen with storage=keyring");
+		st->other = fallback()->ops;
 	} else if (r == CLERK_ENOTFOUND) {
-		log_error("cannot use the keyring: %s (run a Secret Service "
-		          "such as gnome-keyring-daemon in this session, or "
-		          "choose --storage file)",
-		          why);
+		log_error("cannot use the %s: %s (%s, or choose --storage %s)",
+		          b->name, why, b->fix, fallback()->name);
 		r = CLERK_ECONFIG;
 	}
 	free(why);
@@ -68,19 +132,24 @@ static int
 open_auto(struct store *st)
 {
 	struct strbuf sb = STRBUF_INIT;
-	const struct keyring_api *kr;
 	char *why = NULL;
-	int r = keyring_find(STORE_PROBE_AUTO_MS, &kr, &why);
+	size_t i;
+	int r = CLERK_ENOTFOUND;
 
-	if (r == 0) {
-		st->ops = kr->ops;
-		st->other = &store_file_ops;
-		return str_set(&st->why, "auto: a Secret Service answered on "
-		                         "the session bus");
+	for (i = 0; i < NBACKENDS && r; i++) {
+		if (!backends[i].find)
+			continue;
+		free(why);
+		why = NULL;
+		r = backends[i].find(STORE_PROBE_AUTO_MS, &st->ops, &why);
 	}
-	/* No keyring here: the file store, and no keyring to move from. */
-	st->ops = &store_file_ops;
-	st->notice = true;
+	if (r == 0) {
+		st->other = fallback()->ops;
+	} else {
+		/* Nothing found: the file store, and nothing to move from. */
+		st->ops = fallback()->ops;
+		st->notice = true;
+	}
 	if (!(r = strbuf_addf(&sb, "auto: %s", why ? why : "no keyring")))
 		r = strbuf_detach(&sb, &st->why);
 	strbuf_release(&sb);
@@ -88,33 +157,42 @@ open_auto(struct store *st)
 	return r;
 }
 
+static int
+open_backend(struct store *st, const struct store_backend *b)
+{
+	struct strbuf sb = STRBUF_INIT;
+	int r;
+
+	if (b->ops) {
+		st->ops = b->ops;
+		/* Tokens left in the keyring are looked for when needed. */
+		st->other_known = b->process_only;
+	} else if (b->find) {
+		if ((r = open_found(st, b)))
+			return r;
+	} else {
+		return open_auto(st);
+	}
+	if (!(r = strbuf_addf(&sb, "chosen with storage=%s", b->name)))
+		r = strbuf_detach(&sb, &st->why);
+	strbuf_release(&sb);
+	return r;
+}
+
 int
 store_open(const struct config *cfg, struct store **out)
 {
-	struct store *st = calloc(1, sizeof(*st));
+	const struct store_backend *b = backend_of(cfg);
+	struct store *st;
 	int r;
 
-	if (!st)
+	if (!b)
+		return CLERK_EINTERNAL;
+	if (!(st = calloc(1, sizeof(*st))))
 		return CLERK_ENOMEM;
 	st->cfg = cfg;
-	st->other_known = cfg->storage != STORAGE_FILE;
-	switch (cfg->storage) {
-	case STORAGE_MEMORY:
-		st->ops = &store_memory_ops;
-		r = str_set(&st->why, "chosen with storage=memory");
-		break;
-	case STORAGE_FILE:
-		st->ops = &store_file_ops;
-		r = str_set(&st->why, "chosen with storage=file");
-		break;
-	case STORAGE_KEYRING:
-		r = open_keyring(st);
-		break;
-	default:
-		r = open_auto(st);
-		break;
-	}
-	if (r) {
+	st->other_known = true;
+	if ((r = open_backend(st, b))) {
 		store_close(st);
 		return r;
 	}
@@ -131,16 +209,20 @@ store_open(const struct config *cfg, struct store **out)
 static const struct store_ops *
 other_store(struct store *st)
 {
-	const struct keyring_api *kr;
 	char *why = NULL;
+	size_t i;
 
-	if (!st->other_known) {
-		st->other_known = true;
-		if (keyring_find(STORE_PROBE_AUTO_MS, &kr, &why) == 0)
-			st->other = kr->ops;
-		else
-			log_debug("no keyring to look in: %s", why ? why : "");
+	if (st->other_known)
+		return st->other;
+	st->other_known = true;
+	for (i = 0; i < NBACKENDS && !st->other; i++) {
+		if (!backends[i].find)
+			continue;
+		if (backends[i].find(STORE_PROBE_AUTO_MS, &st->other, &why))
+			log_debug("no %s to look in: %s", backends[i].name,
+			          why ? why : "");
 		free(why);
+		why = NULL;
 	}
 	return st->other;
 }
@@ -241,40 +323,12 @@ store_clear(struct store *st)
 	return st->ops->clear(st);
 }
 
-/*
- * Clear @ops's copy of this profile's set. The file is named by profile
- * alone: a set of another issuer or client in it is left alone (its own
- * logout revokes it), a broken one is removed.
- */
-static int
-clear_ours(struct store *st, const struct store_ops *ops)
-{
-	struct tokenset ts = TOKENSET_INIT;
-	int r;
-
-	if (ops != &store_file_ops)
-		return ops->clear(st);
-	r = ops->load(st, &ts);
-	if (r == 0 && (!same(ts.issuer, st->cfg->issuer) ||
-	               !same(ts.client_id, st->cfg->client_id))) {
-		log_debug("the file store holds tokens of another issuer or "
-		          "client; leaving them");
-		r = CLERK_ENOTFOUND;
-	}
-	tokenset_release(&ts);
-	if (r == CLERK_ENOTFOUND)
-		return 0;
-	if (r == CLERK_EPERM)
-		return r;
-	return ops->clear(st);
-}
-
 int
 store_clear_all(struct store *st)
 {
 	const struct store_ops *other = other_store(st);
-	int r = clear_ours(st, st->ops);
-	int r2 = other ? clear_ours(st, other) : 0;
+	int r = st->ops->clear(st);
+	int r2 = other ? other->clear(st) : 0;
 
 	return r ? r : r2;
 }
@@ -319,75 +373,15 @@ ids_add(struct idlist *l, const char *issuer, const char *client_id,
 	return 0;
 }
 
-/* The profile in "tokens-<profile>.json", copied into @buf, or NULL. */
-static char *
-token_file_profile(const char *name, char *buf, size_t size)
-{
-	size_t n = strlen(name);
-
-	if (!str_starts_with(name, "tokens-") || n <= 12 ||
-	    strcmp(name + n - 5, ".json") || n - 12 >= size)
-		return NULL;
-	memcpy(buf, name + 7, n - 12);
-	buf[n - 12] = '\0';
-	return buf;
-}
-
+/* Add every identity that @ops lists to @l. */
 static int
-list_files(const struct config *cfg, struct idlist *l)
+list_in(const struct config *cfg, const struct store_ops *ops, struct idlist *l)
 {
-	struct config one = *cfg;
-	struct store tmp = {.ops = &store_file_ops, .cfg = &one};
-	struct tokenset ts = TOKENSET_INIT;
-	struct dirent *e;
-	char *dir = NULL, prof[80];
-	DIR *d;
-	int r = 0;
-
-	if ((r = paths_state_dir(&dir)))
-		return r;
-	if (!(d = opendir(dir))) {
-		free(dir);
-		return 0;
-	}
-	while (!r && (e = readdir(d))) {
-		one.profile = token_file_profile(e->d_name, prof, sizeof(prof));
-		if (!one.profile)
-			continue;
-		if (store_file_ops.load(&tmp, &ts) == 0)
-			r = ids_add(l, ts.issuer, ts.client_id, one.profile);
-		tokenset_release(&ts);
-	}
-	closedir(d);
-	free(dir);
-	return r;
-}
-
-static int
-list_keyring(const struct config *cfg, struct idlist *l)
-{
-	const struct keyring_api *kr = NULL;
+	struct store tmp = {.ops = ops, .cfg = cfg};
 	struct tokenset *v = NULL;
-	char *why = NULL;
 	size_t n = 0, i;
-	bool keyring = cfg->storage == STORAGE_KEYRING;
-	int r = keyring_find(keyring ? STORE_PROBE_KEYRING_MS
-	                             : STORE_PROBE_AUTO_MS,
-	                     &kr, &why);
+	int r = ops->list(&tmp, &v, &n);
 
-	if (r) {
-		if (keyring)
-			log_error("cannot use the keyring: %s (choose "
-			          "--storage file to sign out of the file "
-			          "store only)",
-			          why ? why : "");
-		else
-			log_debug("no keyring to look in: %s", why ? why : "");
-		free(why);
-		return keyring ? CLERK_ECONFIG : 0;
-	}
-	if ((r = kr->list(&v, &n)))
-		return r;
 	for (i = 0; i < n; i++) {
 		if (!r)
 			r = ids_add(l, v[i].issuer, v[i].client_id,
@@ -398,6 +392,36 @@ list_keyring(const struct config *cfg, struct idlist *l)
 	return r;
 }
 
+/*
+ * The stores found at run time: a chosen one must answer, the others
+ * are skipped when they do not.
+ */
+static int
+list_found(const struct config *cfg, const struct store_backend *b,
+           struct idlist *l)
+{
+	const struct store_ops *ops = NULL;
+	char *why = NULL;
+	bool chosen = b == backend_of(cfg);
+	int r = b->find(chosen ? STORE_PROBE_KEYRING_MS : STORE_PROBE_AUTO_MS,
+	                &ops, &why);
+
+	if (r) {
+		if (chosen)
+			log_error("cannot use the %s: %s (choose --storage %s "
+			          "to sign out of the %s store only)",
+			          b->name, why ? why : "", fallback()->name,
+			          fallback()->name);
+		else
+			log_debug("no %s to look in: %s", b->name,
+			          why ? why : "");
+		free(why);
+		return chosen ? CLERK_ECONFIG : 0;
+	}
+	free(why);
+	return list_in(cfg, ops, l);
+}
+
 int
 store_list(const struct config *cfg, struct tokenset **out, size_t *n)
 {
@@ -405,9 +429,14 @@ store_list(const struct config *cfg, struct tokenset **out, size_t *n)
 	size_t i;
 	int r;
 
-	if (!(r = ids_add(&l, cfg->issuer, cfg->client_id, cfg->profile)) &&
-	    !(r = list_files(cfg, &l)))
-		r = list_keyring(cfg, &l);
+	/* The stores in the program first, then those found at run time. */
+	r = ids_add(&l, cfg->issuer, cfg->client_id, cfg->profile);
+	for (i = 0; !r && i < NBACKENDS; i++)
+		if (backends[i].ops && !backends[i].process_only)
+			r = list_in(cfg, backends[i].ops, &l);
+	for (i = 0; !r && i < NBACKENDS; i++)
+		if (backends[i].find)
+			r = list_found(cfg, &backends[i], &l);
 	if (r) {
 		for (i = 0; i < l.n; i++)
 			tokenset_release(&l.v[i]);

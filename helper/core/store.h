@@ -30,12 +30,28 @@
 
 struct store;
 
+/*
+ * One backend's table. Every function gets the open store: st->cfg names
+ * the issuer, client id and profile.
+ */
 struct store_ops {
 	const char *name;
+	/* This profile's set, or CLERK_ENOTFOUND when there is none. */
 	int (*load)(struct store *st, struct tokenset *out);
 	int (*save)(struct store *st, const struct tokenset *ts);
+	/*
+	 * Remove this profile's set of st->cfg's issuer and client id; a set
+	 * of another issuer or client is left where it is (its own logout
+	 * revokes it), a broken one is removed. Nothing stored is 0.
+	 */
 	int (*clear)(struct store *st);
-	void (*close)(struct store *st);
+	/*
+	 * Who has a set here, any issuer or profile: *@n sets with issuer,
+	 * client_id and profile only, no token (for logout --all). Release
+	 * each, then free(*@out).
+	 */
+	int (*list)(struct store *st, struct tokenset **out, size_t *n);
+	void (*close)(struct store *st); /* may be NULL */
 };
 
 struct store {
@@ -43,12 +59,31 @@ struct store {
 	const struct config *cfg;
 	char *why; /* why this store was chosen, for status */
 	void *priv;
-	/* The file <-> keyring peer for moves (NULL: none or not known). */
+	/* The peer for moves, file <-> keyring (NULL: none or not known). */
 	const struct store_ops *other;
 	bool other_known; /* other has been looked for */
 	bool notice;      /* auto fell back to the file: say so once */
 	const struct store_ops *found; /* who answered the last load */
 };
+
+/*
+ * The backends are the rows of one table in store.c, in the order
+ * messages list their names: a new backend is a file with its struct
+ * store_ops and a row there. cfg->storage is a row's index; STORAGE_*
+ * (config.h) name the rows that code refers to, and a new row needs no
+ * name of its own.
+ *
+ * The name of row @k (--storage's value for it), or NULL past the last
+ * row; --help and the option's error list them in this order.
+ */
+const char *store_backend_name(int k);
+
+/*
+ * True when cfg->storage keeps nothing beyond this process (memory): the
+ * runtime cache, shared between processes, is then neither read nor
+ * written.
+ */
+bool store_process_only(const struct config *cfg);
 
 /* Open the store cfg->storage names (auto: the best one available). */
 int store_open(const struct config *cfg, struct store **out);
@@ -70,7 +105,9 @@ int store_clear(struct store *st);
 /* Clear the chosen store and the other one (file and keyring). */
 int store_clear_all(struct store *st);
 /*
- * Who has a token set in the file store or the keyring, any issuer: an
+ * Who has a token set in a store that keeps sets beyond the process (the
+ * file store, then the keyring when one answers; the keyring must answer
+ * when cfg->storage chose it), any issuer, cfg's own identity first: an
  * array of *@n sets with issuer, client_id and profile only, no token.
  * Release each set, then free(*@out).
  */

@@ -1,6 +1,7 @@
 /*
  * The memory store: tokens live as long as the process, nothing is
- * written to disk (for tests and one-shot use).
+ * written to disk (for tests and one-shot use). It holds one set, the
+ * process's own, so clearing it needs no owner check.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -45,9 +46,41 @@ memory_clear(struct store *st)
 	return 0;
 }
 
+/* The one set held, when it names its issuer, client and profile. */
+static int
+memory_list(struct store *st, struct tokenset **out, size_t *n)
+{
+	struct tokenset ts = TOKENSET_INIT, *v = NULL;
+	int r = memory_load(st, &ts);
+
+	*out = NULL;
+	*n = 0;
+	if (r == CLERK_ENOTFOUND)
+		return 0;
+	if (r)
+		return r;
+	if (ts.issuer && ts.client_id && ts.profile) {
+		if (!(v = calloc(1, sizeof(*v)))) {
+			tokenset_release(&ts);
+			return CLERK_ENOMEM;
+		}
+		/* The identity only: no token leaves through a list. */
+		tokenset_init(v);
+		v->issuer = ts.issuer;
+		v->client_id = ts.client_id;
+		v->profile = ts.profile;
+		ts.issuer = ts.client_id = ts.profile = NULL;
+		*out = v;
+		*n = 1;
+	}
+	tokenset_release(&ts);
+	return 0;
+}
+
 const struct store_ops store_memory_ops = {
         .name = "memory",
         .load = memory_load,
         .save = memory_save,
         .clear = memory_clear,
+        .list = memory_list,
 };

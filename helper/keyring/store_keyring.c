@@ -280,13 +280,6 @@ out:
 	return r;
 }
 
-const struct store_ops store_keyring_ops = {
-        .name = "keyring",
-        .load = keyring_load,
-        .save = keyring_save,
-        .clear = keyring_clear,
-};
-
 /* --- listing ----------------------------------------------------------- */
 
 static int
@@ -312,8 +305,9 @@ identity_of(SecretItem *item, struct tokenset *ts)
 	return r;
 }
 
-int
-keyring_list(struct tokenset **out, size_t *n)
+/* Who has a set in the keyring, from each item's attributes (store.h). */
+static int
+keyring_list(struct store *st, struct tokenset **out, size_t *n)
 {
 	SecretService *svc = NULL;
 	GHashTable *attrs = g_hash_table_new(g_str_hash, g_str_equal);
@@ -323,6 +317,7 @@ keyring_list(struct tokenset **out, size_t *n)
 	size_t count = 0;
 	int r;
 
+	(void)st;
 	if ((r = service_open(&svc)))
 		goto out;
 	items = secret_service_search_sync(svc, &keyring_schema, attrs,
@@ -350,6 +345,14 @@ out:
 		g_object_unref(svc);
 	return r;
 }
+
+const struct store_ops store_keyring_ops = {
+        .name = "keyring",
+        .load = keyring_load,
+        .save = keyring_save,
+        .clear = keyring_clear,
+        .list = keyring_list,
+};
 
 /* --- the probe --------------------------------------------------------- */
 
@@ -480,5 +483,4 @@ const struct keyring_api clerk_keyring_api = {
         .version = KEYRING_API_VERSION,
         .ops = &store_keyring_ops,
         .probe = keyring_probe,
-        .list = keyring_list,
 };

@@ -1,4 +1,4 @@
-/* Unit tests: cache.c (runtime access-token cache) and lock.c. */
+/* Unit tests: cache.c (runtime access-token cache); lock.c has its own. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,13 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cache.h"
 #include "config.h"
 #include "error.h"
-#include "lock.h"
 #include "tmptree.h"
 #include "util.h"
 
@@ -107,29 +105,6 @@ test_lax_permissions(void **state)
 	secret_free(tok);
 }
 
-static void
-test_lock(void **state)
-{
-	int fd = -1, fd2 = -1, status;
-	pid_t pid;
-
-	(void)state;
-	assert_int_equal(lock_acquire(&cfg, 1, &fd), 0);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		/* Held elsewhere: a second taker times out cleanly. */
-		int r = lock_acquire(&cfg, 1, &fd2);
-
-		_exit(r == CLERK_ETIMEOUT ? 0 : 1);
-	}
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-	lock_release(fd);
-	assert_int_equal(lock_acquire(&cfg, 1, &fd2), 0);
-	lock_release(fd2);
-}
-
 int
 main(void)
 {
@@ -137,7 +112,6 @@ main(void)
 	        cmocka_unit_test(test_roundtrip),
 	        cmocka_unit_test(test_drop_only_if),
 	        cmocka_unit_test(test_lax_permissions),
-	        cmocka_unit_test(test_lock),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -10,8 +10,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "capture.h"
 #include "cfgindex.h"
 #include "config.h"
+#include "store.h"
 #include "error.h"
 #include "tmptree.h"
 
@@ -275,7 +277,7 @@ value_text(struct config *cfg, const struct source_case *c)
 	case V_BOOL:
 		return *(const bool *)p ? "true" : "false";
 	case V_STORAGE:
-		return config_storage_name(cfg->storage);
+		return store_backend_name(cfg->storage);
 	case V_FLOW:
 		return config_flow_name(cfg->flow);
 	case V_AUTHTYPE:
@@ -427,7 +429,7 @@ test_help_defaults(void **state)
 	snprintf(want[4], sizeof(want[4]),
 	         "  --storage KIND             auto, keyring, file or memory "
 	         "(default: %s) [CLERK_CREDENTIAL_STORAGE]\n",
-	         config_storage_name(STORAGE_AUTO));
+	         store_backend_name(STORAGE_AUTO));
 	for (i = 0; i < 5; i++) {
 		print_message("want: %s", want[i]);
 		assert_non_null(strstr(help, want[i]));
@@ -494,6 +496,43 @@ test_file_errors(void **state)
 		write_config(bad[i]);
 		assert_int_equal(load(&cfg, NULL), CLERK_ECONFIG);
 		config_release(&cfg);
+	}
+}
+
+static void
+load_quietly(void *arg)
+{
+	struct config *cfg = arg;
+
+	assert_int_equal(load(cfg, NULL), CLERK_ECONFIG);
+	config_release(cfg);
+}
+
+/* An unknown key's message lists every key the file may hold. */
+static void
+test_unknown_key_lists_keys(void **state)
+{
+	static const char *const keys[] = {
+	        "issuer",         "client_id",     "scopes",   "hosts",
+	        "storage",        "callback_port", "username", "timeout",
+	        "refresh_margin", "flow",          "authtype", "ca_file",
+	        "interactive",
+	};
+	struct config cfg;
+	const char *err;
+	size_t i;
+
+	(void)state;
+	write_config("{\"isuer\": \"https://typo.example\"}");
+	err = capture_stderr(load_quietly, &cfg);
+	assert_non_null(strstr(err, "unknown key 'isuer' (expected one of "
+	                            "issuer, client_id, "));
+	assert_non_null(strstr(err, ", profiles)"));
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		char want[64];
+
+		snprintf(want, sizeof(want), " %s,", keys[i]);
+		assert_non_null(strstr(err, want));
 	}
 }
 
@@ -758,6 +797,7 @@ main(void)
 	        cmocka_unit_test(test_help_defaults),
 	        cmocka_unit_test(test_env_interactive),
 	        cmocka_unit_test(test_file_errors),
+	        cmocka_unit_test(test_unknown_key_lists_keys),
 	        cmocka_unit_test(test_option_errors),
 	        cmocka_unit_test(test_host_allowed),
 	        cmocka_unit_test(test_key),

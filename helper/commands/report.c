@@ -1,0 +1,311 @@
+/*
+ * See report.h.
+ *
+ * MUST NOT: print a token, a refresh token or anything else secret: only
+ * who (sub, name, email), where tokens are and until when they hold.
+ */
+#include "report.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "cache.h"
+#include "error.h"
+#include "json.h"
+#include "log.h"
+#include "session.h"
+#include "store.h"
+#include "tokenset.h"
+#include "util.h"
+
+#include "banned.h"
+
+static void
+print_user(const char *userinfo)
+{
+	struct json *ui = json_parse(userinfo, strlen(userinfo));
+	const char *name = json_get_string(ui, "name");
+	const char *email = json_get_string(ui, "email");
+	const char *sub = json_get_string(ui, "sub");
+
+	if (name && email)
+		printf("%s <%s>", name, email);
+	else if (email || name)
+		printf("%s", email ? email : name);
+	if (sub)
+		printf("%s(%s)", name || email ? " " : "", sub);
+	printf("\n");
+	json_free(ui);
+}
+
+/* whoami --json: the cached userinfo, re-serialised so it is valid. */
+static int
+print_user_json(const char *userinfo)
+{
+	struct json *ui = json_parse(userinfo, strlen(userinfo));
+	char *text = NULL;
+	int r;
+
+	if (!json_is_object(ui)) {
+		log_error("the cached user information is not a JSON object "
+		          "(run `clerk-credential login` to fetch it again)");
+		r = CLERK_EPROTO;
+	} else if ((r = json_print(ui, false, &text)) == 0) {
+		printf("%s\n", text);
+	}
+	secret_free(text);
+	json_free(ui);
+	return r;
+}
+
+int
+report_whoami(const struct config *cfg)
+{
+	struct tokenset ts = TOKENSET_INIT;
+	int r = session_userinfo(cfg, &ts);
+
+	if (r == 0 && cfg->json)
+		r = print_user_json(ts.userinfo);
+	else if (r == 0)
+		print_user(ts.userinfo);
+	tokenset_release(&ts);
+	return r;
+}
+
+static void
+print_hosts(const struct config *cfg)
+{
+	size_t i;
+
+	if (cfg->nhosts == 0) {
+		printf("none: no host gets a token (set --host or "
+		       "CLERK_CREDENTIAL_HOSTS)\n");
+		return;
+	}
+	for (i = 0; i < cfg->nhosts && i < 20; i++)
+		printf("%s%s", i ? ", " : "", config_host(cfg, i));
+	if (cfg->nhosts > 20)
+		printf(", … (%zu in all)", cfg->nhosts);
+	printf(" (%s)\n", config_source_name(cfg->src_hosts));
+}
+
+static void
+print_expiry(const char *what, int64_t exp)
+{
+	char when[21];
+	int64_t left = exp - time_now();
+
+	if (exp == 0) {
+		printf("%-15s unknown expiry\n", what);
+		return;
+	}
+	time_format_rfc3339(exp, when);
+	if (left > 0)
+		printf("%-15s valid for %lld s (until %s)\n", what,
+		       (long long)left, when);
+	else
+		printf("%-15s expired at %s\n", what, when);
+}
+
+static int
+json_add_maybe(struct json *obj, const char *key, const char *value)
+{
+	return value ? json_add_string(obj, key, value) : 0;
+}
+
+/* {"stored":true,"expires_at":N,"expires":"RFC 3339","valid":B} */
+static int
+expiry_json(struct json *obj, const char *key, bool stored, int64_t exp)
+{
+	struct json *o = json_new_object();
+	char when[21];
+
+	if (!o || json_add_bool(o, "stored", stored))
+		goto nomem;
+	if (stored && exp > 0) {
+		time_format_rfc3339(exp, when);
+		if (json_add_int64(o, "expires_at", exp) ||
+		    json_add_string(o, "expires", when) ||
+		    json_add_bool(o, "valid", exp > time_now()))
+			goto nomem;
+	}
+	return json_add_node(obj, key, o);
+nomem:
+	json_free(o);
+	return CLERK_ENOMEM;
+}
+
+/* Who, from the cached userinfo: only sub, name and email. */
+static int
+user_json(struct json *obj, const char *userinfo)
+{
+	struct json *ui, *o;
+	int r = 0;
+
+	if (!userinfo)
+		return 0;
+	ui = json_parse(userinfo, strlen(userinfo));
+	if (!(o = json_new_object()) ||
+	    json_add_maybe(o, "sub", json_get_string(ui, "sub")) ||
+	    json_add_maybe(o, "name", json_get_string(ui, "name")) ||
+	    json_add_maybe(o, "email", json_get_string(ui, "email"))) {
+		json_free(o);
+		r = CLERK_ENOMEM;
+	} else {
+		r = json_add_node(obj, "user", o);
+	}
+	json_free(ui);
+	return r;
+}
+
+static int
+status_json_config(const struct config *cfg, struct json *obj)
+{
+	struct json *hosts = json_new_array();
+	size_t i;
+
+	for (i = 0; hosts && i < cfg->nhosts; i++)
+		if (json_array_add_string(hosts, config_host(cfg, i))) {
+			json_free(hosts);
+			hosts = NULL;
+		}
+	if (!hosts || json_add_node(obj, "hosts", hosts) ||
+	    json_add_string(obj, "hosts_source",
+	                    config_source_name(cfg->src_hosts)) ||
+	    json_add_maybe(obj, "profile", cfg->profile) ||
+	    json_add_string(obj, "profile_source",
+	                    config_source_name(cfg->src_profile)) ||
+	    json_add_maybe(obj, "issuer", cfg->issuer) ||
+	    json_add_string(obj, "issuer_source",
+	                    config_source_name(cfg->src_issuer)) ||
+	    json_add_maybe(obj, "client_id", cfg->client_id) ||
+	    json_add_string(obj, "client_id_source",
+	                    config_source_name(cfg->src_client_id)) ||
+	    json_add_maybe(obj, "scopes", cfg->scopes) ||
+	    json_add_maybe(obj, "config_file", cfg->config_path))
+		return CLERK_ENOMEM;
+	return 0;
+}
+
+/* What is stored, never a secret: whether, who, and until when. */
+static int
+status_json_tokens(const struct config *cfg, struct store *st, struct json *obj)
+{
+	struct tokenset ts = TOKENSET_INIT;
+	char *cached = NULL;
+	int64_t exp = 0;
+	bool hit;
+	int r = store_load(st, &ts);
+
+	if (r == CLERK_ENOTFOUND)
+		return json_add_bool(obj, "signed_in", false);
+	if (r)
+		return r;
+	if (json_add_bool(obj, "signed_in", true) ||
+	    (st->found && st->found != st->ops &&
+	     json_add_string(obj, "tokens_in_store", st->found->name)))
+		r = CLERK_ENOMEM;
+	if (!r)
+		r = user_json(obj, ts.userinfo);
+	if (!r)
+		r = expiry_json(obj, "access_token", ts.access_token != NULL,
+		                ts.expires_at);
+	if (!r)
+		r = expiry_json(obj, "refresh_token", ts.refresh_token != NULL,
+		                0);
+	hit = cache_read(cfg, &cached, &exp) == 0;
+	secret_free(cached);
+	if (!r)
+		r = expiry_json(obj, "runtime_cache", hit, exp);
+	tokenset_release(&ts);
+	return r;
+}
+
+/* status --json: one object on one line, for scripts. */
+static int
+status_json(const struct config *cfg)
+{
+	struct json *obj = json_new_object();
+	struct store *st = NULL;
+	char *text = NULL;
+	int r;
+
+	if (!obj)
+		return CLERK_ENOMEM;
+	if ((r = status_json_config(cfg, obj)) || (r = store_open(cfg, &st)))
+		goto out;
+	if (json_add_string(obj, "storage", st->ops->name) ||
+	    json_add_maybe(obj, "storage_reason", st->why)) {
+		r = CLERK_ENOMEM;
+		goto out;
+	}
+	if ((r = status_json_tokens(cfg, st, obj)) ||
+	    (r = json_print(obj, false, &text)))
+		goto out;
+	printf("%s\n", text);
+out:
+	secret_free(text);
+	store_close(st);
+	json_free(obj);
+	return r;
+}
+
+int
+report_status(const struct config *cfg)
+{
+	struct tokenset ts = TOKENSET_INIT;
+	struct store *st = NULL;
+	char *cached = NULL;
+	int64_t exp = 0;
+	int r;
+
+	if (cfg->json)
+		return status_json(cfg);
+	printf("%-15s %s (%s)\n", "profile:", cfg->profile,
+	       config_source_name(cfg->src_profile));
+	printf("%-15s %s (%s)\n", "issuer:", cfg->issuer,
+	       config_source_name(cfg->src_issuer));
+	printf("%-15s %s (%s)\n", "client id:", cfg->client_id,
+	       config_source_name(cfg->src_client_id));
+	printf("%-15s %s\n", "scopes:", cfg->scopes);
+	printf("%-15s ", "hosts:");
+	print_hosts(cfg);
+	printf("%-15s %s\n", "config file:", cfg->config_path);
+	if ((r = store_open(cfg, &st)))
+		return r;
+	printf("%-15s %s (%s)\n", "storage:", st->ops->name, st->why);
+	r = store_load(st, &ts);
+	if (r == CLERK_ENOTFOUND) {
+		printf("%-15s no (run `clerk-credential login`)\n",
+		       "signed in:");
+		r = 0;
+		goto out;
+	}
+	if (r)
+		goto out;
+	printf("%-15s yes", "signed in:");
+	if (ts.userinfo) {
+		printf(", as ");
+		fflush(stdout);
+		print_user(ts.userinfo);
+	} else {
+		printf("\n");
+	}
+	if (st->found && st->found != st->ops)
+		printf("%-15s in the %s store; they move to the %s store on "
+		       "next use\n",
+		       "tokens:", st->found->name, st->ops->name);
+	if (ts.access_token)
+		print_expiry("access token:", ts.expires_at);
+	else
+		printf("%-15s none stored\n", "access token:");
+	printf("%-15s %s\n",
+	       "refresh token:", ts.refresh_token ? "stored" : "none");
+	if (cache_read(cfg, &cached, &exp) == 0)
+		print_expiry("runtime cache:", exp);
+	secret_free(cached);
+out:
+	store_close(st);
+	tokenset_release(&ts);
+	return r;
+}
