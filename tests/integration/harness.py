@@ -51,15 +51,33 @@ DEFAULT_ACCESS_TTL = 24 * 3600
 CHROMIUM = "/usr/bin/chromium"
 
 
+def fnv1a64(text):
+    """FNV-1a 64 of @text (hash_fnv1a64() in util.c)."""
+    h = 0xcbf29ce484222325
+    for b in text.encode():
+        h ^= b
+        h = (h * 0x100000001b3) & 0xFFFFFFFFFFFFFFFF
+    return h
+
+
 def config_key(issuer, client_id, profile="default"):
     """The helper's key for (issuer, client id, profile): the name of its
     runtime cache, lock and discovery files (config_key() in config.c:
     FNV-1a 64 of "issuer\nclient_id")."""
-    h = 0xcbf29ce484222325
-    for b in ("%s\n%s" % (issuer, client_id)).encode():
-        h ^= b
-        h = (h * 0x100000001b3) & 0xFFFFFFFFFFFFFFFF
-    return "%s-%016x" % (profile, h)
+    return "%s-%016x" % (profile, fnv1a64("%s\n%s" % (issuer, client_id)))
+
+
+def seed_cache(run_dir, issuer, client_id, token, expires, profile="default"):
+    """Write the runtime cache entry the helper answers a cache hit from,
+    in its documented format (helper/core/cache.h), under run_dir (the
+    user's XDG_RUNTIME_DIR); returns its path."""
+    d = Path(run_dir) / "clerk-credential"
+    d.mkdir(mode=0o700, exist_ok=True)
+    path = d / (config_key(issuer, client_id, profile) + ".token")
+    path.write_text("clerk-credential-cache 1\n%s\n%s\n%s\n%d\n%s\n" %
+                    (issuer, client_id, profile, expires, token))
+    path.chmod(0o600)
+    return path
 
 
 class HarnessError(Exception):
@@ -638,24 +656,82 @@ def git_version():
     return (int(m.group(1)), int(m.group(2))) if m else (0, 0)
 
 
-class ProviderCase(unittest.TestCase):
-    """One real provider per class; one sandboxed user (fresh HOME) per test.
+class OfflineCase(unittest.TestCase):
+    """A fresh user per test with no provider at all, for what the helper
+    answers from its cache, its store or its arguments.
 
-    Subclasses set provider_options (Provider keyword arguments).
+    setUp() makes a temporary directory (self.tmp, self.root: the user's
+    HOME) with a runtime directory (self.run_dir, 0700) and a minimal
+    environment (self.env: PATH, HOME, XDG dirs, the class's issuer,
+    client_id and allowed_hosts, the file store, then extra_env; a None
+    value there drops the variable). With fake_browser, $BROWSER is a
+    script that only creates self.marker: a test can tell that nothing
+    tried to sign in.
     """
 
-    provider_options = {}
+    workdir_prefix = "clerk-offline-"
+    issuer = None
+    client_id = None
+    allowed_hosts = ()
+    fake_browser = True
+    extra_env = {}
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory(prefix=self.workdir_prefix)
+        self.addCleanup(self.tmp.cleanup)
+        root = self.root = Path(self.tmp.name)
+        self.run_dir = root / "run"
+        self.run_dir.mkdir(mode=0o700)
+        self.marker = root / "browser-started"
+        env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "HOME": str(root),
+            "XDG_RUNTIME_DIR": str(self.run_dir),
+            "XDG_STATE_HOME": str(root / "state"),
+            "XDG_CONFIG_HOME": str(root / "config"),
+            "CLERK_ISSUER": self.issuer,
+            "CLERK_OAUTH_CLIENT_ID": self.client_id,
+            "CLERK_CREDENTIAL_HOSTS": ",".join(self.allowed_hosts),
+            "CLERK_CREDENTIAL_STORAGE": "file",
+        }
+        for k, v in self.extra_env.items():
+            if v is None:
+                env.pop(k, None)
+            else:
+                env[k] = str(v)
+        if self.fake_browser:
+            browser = root / "browser.sh"
+            # A fake browser that only leaves a mark.
+            browser.write_text("#!/bin/sh\ntouch '%s'\n" % self.marker)
+            browser.chmod(0o755)
+            env["BROWSER"] = str(browser)
+        self.env = env
+
+    def seed(self, token, expires, profile="default"):
+        """A runtime cache entry of the class's issuer and client."""
+        return seed_cache(self.run_dir, self.issuer, self.client_id, token,
+                          expires, profile)
+
+
+class WorkdirCase(unittest.TestCase):
+    """A temporary directory per class (workdir), removed with the class.
+
+    setUpClass() checks the prerequisites (check_class()), makes workdir
+    (named workdir_prefix...) and calls set_up_class(), where subclasses
+    start what the class shares: a context entered on cls._stack closes
+    with the class, also when set-up fails half way.
+    """
+
+    workdir_prefix = "clerk-it-"
 
     @classmethod
     def setUpClass(cls):
-        check_prerequisites()
-        helper_paths()
+        cls.check_class()
         cls._stack = contextlib.ExitStack()
         try:
             cls.workdir = Path(cls._stack.enter_context(
-                tempfile.TemporaryDirectory(prefix="clerk-it-")))
-            cls.provider = cls._stack.enter_context(
-                Provider(cls.workdir, **cls.provider_options))
+                tempfile.TemporaryDirectory(prefix=cls.workdir_prefix)))
+            cls.set_up_class()
         except BaseException:
             cls._stack.close()
             raise
@@ -664,8 +740,39 @@ class ProviderCase(unittest.TestCase):
     def tearDownClass(cls):
         cls._stack.close()
 
-    def sandbox(self, **kwargs):
-        sb = Sandbox(self.workdir, self.provider.issuer, **kwargs)
+    @classmethod
+    def check_class(cls):
+        """Raise HarnessError when the class cannot run: the helper is built."""
+        helper_paths()
+
+    @classmethod
+    def set_up_class(cls):
+        """The class's peers, on cls._stack; nothing here."""
+
+
+class ProviderCase(WorkdirCase):
+    """One real provider per class; one sandboxed user (fresh HOME) per test.
+
+    Subclasses set provider_options (Provider keyword arguments; None: no
+    provider, the class starts its own in set_up_class()).
+    """
+
+    provider_options = {}
+
+    @classmethod
+    def check_class(cls):
+        check_prerequisites()
+        helper_paths()
+
+    @classmethod
+    def set_up_class(cls):
+        if cls.provider_options is not None:
+            cls.provider = cls._stack.enter_context(
+                Provider(cls.workdir, **cls.provider_options))
+
+    def sandbox(self, issuer=None, **kwargs):
+        """A fresh user of issuer (default: the class's provider)."""
+        sb = Sandbox(self.workdir, issuer or self.provider.issuer, **kwargs)
 
         def finish():
             # Let the headless browser close before the next test starts.

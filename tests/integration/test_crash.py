@@ -17,10 +17,10 @@ import random
 import signal
 import stat
 import subprocess
-import tempfile
 import time
 import unittest
-from pathlib import Path
+
+import harness as h
 
 ISSUER = "https://clerk.example.test"
 CLIENT = "client_crash"
@@ -44,33 +44,26 @@ def expected_set(n):
 SETS = [expected_set(0), expected_set(1)]
 
 
-class CrashSafety(unittest.TestCase):
+class CrashSafety(h.OfflineCase):
+    workdir_prefix = "clerk-crash-"
+    issuer = ISSUER
+    client_id = CLIENT
+    fake_browser = False
+    # The writer decides no host: the variable is not set at all.
+    extra_env = {"CLERK_CREDENTIAL_HOSTS": None}
+
     def setUp(self):
         writer = os.environ.get("CLERK_CRASH_WRITER")
         if not writer or not os.access(writer, os.X_OK):
             self.fail("set CLERK_CRASH_WRITER to the built tests/crash-writer "
                       "(meson test sets it)")
         self.writer = writer
-        self.tmp = tempfile.TemporaryDirectory(prefix="clerk-crash-")
-        root = Path(self.tmp.name)
-        self.state = root / "state" / "clerk-credential"
+        super().setUp()
+        self.state = self.root / "state" / "clerk-credential"
         self.token_file = self.state / "tokens-default.json"
-        self.env = {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "HOME": str(root),
-            "XDG_STATE_HOME": str(root / "state"),
-            "XDG_RUNTIME_DIR": str(root / "run"),
-            "XDG_CONFIG_HOME": str(root / "config"),
-            "CLERK_ISSUER": ISSUER,
-            "CLERK_OAUTH_CLIENT_ID": CLIENT,
-            "CLERK_CREDENTIAL_STORAGE": "file",
-        }
         for k in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"):
             if k in os.environ:
                 self.env[k] = os.environ[k]
-
-    def tearDown(self):
-        self.tmp.cleanup()
 
     def start(self):
         return subprocess.Popen([self.writer], stdin=subprocess.DEVNULL,

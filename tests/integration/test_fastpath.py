@@ -9,70 +9,27 @@ status, and which shared libraries a cache hit maps.
 import os
 import pwd
 import subprocess
-import tempfile
 import time
 import unittest
 from pathlib import Path
 
+import harness as h
 from harness import config_key as cache_key
+from harness import fnv1a64
 
 ISSUER = "https://clerk.example.test"
 CLIENT = "client_fastpath"
 
 
-def helper_paths():
-    exe = os.environ.get("CLERK_CREDENTIAL")
-    if not exe:
-        raise RuntimeError("set CLERK_CREDENTIAL to the built clerk-credential")
-    exe = Path(exe).resolve()
-    return exe, exe.parent / "git-credential-clerk"
+class FastPath(h.OfflineCase):
+    workdir_prefix = "clerk-fast-"
+    issuer = ISSUER
+    client_id = CLIENT
+    allowed_hosts = ("git.example.test", "*.corp.example.test")
 
-
-def fnv1a64(text):
-    """FNV-1a 64 of @text (hash_fnv1a64() in util.c): names the index."""
-    h = 0xcbf29ce484222325
-    for b in text.encode():
-        h ^= b
-        h = (h * 0x100000001b3) & 0xFFFFFFFFFFFFFFFF
-    return h
-
-
-class FastPath(unittest.TestCase):
     def setUp(self):
-        self.tmp = tempfile.TemporaryDirectory(prefix="clerk-fast-")
-        root = Path(self.tmp.name)
-        self.run_dir = root / "run"
-        self.run_dir.mkdir(mode=0o700)
-        self.marker = root / "browser-started"
-        browser = root / "browser.sh"
-        # A fake browser that only leaves a mark: no test here may start one.
-        browser.write_text("#!/bin/sh\ntouch '%s'\n" % self.marker)
-        browser.chmod(0o755)
-        self.env = {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "HOME": str(root),
-            "XDG_RUNTIME_DIR": str(self.run_dir),
-            "XDG_STATE_HOME": str(root / "state"),
-            "XDG_CONFIG_HOME": str(root / "config"),
-            "CLERK_ISSUER": ISSUER,
-            "CLERK_OAUTH_CLIENT_ID": CLIENT,
-            "CLERK_CREDENTIAL_HOSTS": "git.example.test,*.corp.example.test",
-            "CLERK_CREDENTIAL_STORAGE": "file",
-            "BROWSER": str(browser),
-        }
-        self.exe, self.git_alias = helper_paths()
-
-    def tearDown(self):
-        self.tmp.cleanup()
-
-    def seed(self, token, expires, profile="default"):
-        d = self.run_dir / "clerk-credential"
-        d.mkdir(mode=0o700, exist_ok=True)
-        path = d / (cache_key(ISSUER, CLIENT, profile) + ".token")
-        path.write_text("clerk-credential-cache 1\n%s\n%s\n%s\n%d\n%s\n" %
-                        (ISSUER, CLIENT, profile, expires, token))
-        path.chmod(0o600)
-        return path
+        super().setUp()
+        self.exe, self.git_alias = h.helper_paths()
 
     def helper(self, action, request, *options, env=None, alias=True,
                timeout=20):

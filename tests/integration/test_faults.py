@@ -18,7 +18,6 @@ built helper.
 import contextlib
 import json
 import sys
-import tempfile
 import time
 import unittest
 from pathlib import Path
@@ -35,20 +34,11 @@ REQUEST = {"protocol": "https", "host": HOST}
 RUN_TIMEOUT = 60
 
 
-class FaultCase(unittest.TestCase):
+class FaultCase(h.WorkdirCase):
     """A fresh fake provider and a fresh sandboxed user for each test."""
 
+    workdir_prefix = "clerk-faults-"
     access_ttl = 3600
-
-    @classmethod
-    def setUpClass(cls):
-        h.helper_paths()
-        cls._tmp = tempfile.TemporaryDirectory(prefix="clerk-faults-")
-        cls.workdir = Path(cls._tmp.name)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls._tmp.cleanup()
 
     def setUp(self):
         self.fake = FakeProvider(client_id=CLIENT_ID, access_ttl=self.access_ttl)

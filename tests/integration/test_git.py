@@ -509,16 +509,12 @@ class TestGitClone(ProviderCase):
     """SPEC 13: a real git clone over smart HTTP with the helper."""
 
     @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        try:
-            root = cls.workdir / "repos"
-            h.make_bare_repo(root)
-            cls.server = cls._stack.enter_context(
-                h.GitServer(cls.workdir, root, cls.provider.issuer))
-        except BaseException:
-            cls._stack.close()
-            raise
+    def set_up_class(cls):
+        super().set_up_class()
+        root = cls.workdir / "repos"
+        h.make_bare_repo(root)
+        cls.server = cls._stack.enter_context(
+            h.GitServer(cls.workdir, root, cls.provider.issuer))
 
     def test_clone_with_helper(self):
         """(i) git clone signs in once; a second clone uses the cache."""

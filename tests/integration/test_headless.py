@@ -26,7 +26,6 @@ Run: CLERK_CREDENTIAL=/path/to/build/clerk-credential python3 tests/integration/
 (after `npm ci --prefix tests`). Exit status is non-zero on any failure.
 """
 
-import contextlib
 import fcntl
 import http.cookiejar
 import json
@@ -37,7 +36,6 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import termios
 import threading
 import time
@@ -288,39 +286,10 @@ def port_is_closed(port):
     return False
 
 
-class PeerCase(unittest.TestCase):
+class PeerCase(h.ProviderCase):
     """One real provider per class; one sandboxed user per test."""
 
-    provider_options = {}
-
-    @classmethod
-    def setUpClass(cls):
-        h.check_prerequisites()
-        h.helper_paths()
-        cls._stack = contextlib.ExitStack()
-        try:
-            cls.workdir = Path(cls._stack.enter_context(
-                tempfile.TemporaryDirectory(prefix="clerk-headless-")))
-            if cls.provider_options is not None:
-                cls.provider = cls._stack.enter_context(
-                    h.Provider(cls.workdir, **cls.provider_options))
-        except BaseException:
-            cls._stack.close()
-            raise
-
-    @classmethod
-    def tearDownClass(cls):
-        cls._stack.close()
-
-    def sandbox(self, issuer=None, **env):
-        sb = h.Sandbox(self.workdir, issuer or self.provider.issuer, **env)
-
-        def finish():
-            with contextlib.suppress(AssertionError):
-                sb.wait_browsers_done(timeout=15)
-            sb.cleanup()
-        self.addCleanup(finish)
-        return sb
+    workdir_prefix = "clerk-headless-"
 
     def start(self, sb, args, stdin_text="", env=None, alias=False, **kw):
         """The helper (or its git alias) with args, in the background."""

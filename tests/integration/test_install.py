@@ -20,7 +20,7 @@ import time
 import unittest
 from pathlib import Path
 
-from harness import config_key as cache_key
+from harness import seed_cache
 
 ISSUER = "https://clerk.example.test"
 CLIENT = "client_install"
@@ -134,12 +134,7 @@ class Install(unittest.TestCase):
             root = Path(t)
             env = self.env(root)
             exp = int(time.time()) + 3600
-            d = root / "run" / "clerk-credential"
-            d.mkdir(mode=0o700)
-            p = d / (cache_key(ISSUER, CLIENT, "default") + ".token")
-            p.write_text("clerk-credential-cache 1\n%s\n%s\n%s\n%d\n%s\n" %
-                         (ISSUER, CLIENT, "default", exp, "tok-installed"))
-            p.chmod(0o600)
+            seed_cache(root / "run", ISSUER, CLIENT, "tok-installed", exp)
             r = self.fill(env)
             self.assertEqual(r.returncode, 0, r.stderr)
             # git 2.41+ also passes password_expiry_utc on; 2.39 drops it.

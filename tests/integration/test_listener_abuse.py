@@ -23,7 +23,6 @@ import select
 import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import unittest
@@ -155,34 +154,9 @@ class Abuse(threading.Thread):
         self.idle = []
 
 
-class ListenerAbuse(unittest.TestCase):
+class ListenerAbuse(h.ProviderCase):
 
-    @classmethod
-    def setUpClass(cls):
-        h.check_prerequisites()
-        h.helper_paths()
-        cls._stack = contextlib.ExitStack()
-        try:
-            cls.workdir = Path(cls._stack.enter_context(
-                tempfile.TemporaryDirectory(prefix="clerk-abuse-")))
-            cls.provider = cls._stack.enter_context(h.Provider(cls.workdir))
-        except BaseException:
-            cls._stack.close()
-            raise
-
-    @classmethod
-    def tearDownClass(cls):
-        cls._stack.close()
-
-    def sandbox(self, **kwargs):
-        sb = h.Sandbox(self.workdir, self.provider.issuer, **kwargs)
-
-        def finish():
-            with contextlib.suppress(AssertionError):
-                sb.wait_browsers_done(timeout=15)
-            sb.cleanup()
-        self.addCleanup(finish)
-        return sb
+    workdir_prefix = "clerk-abuse-"
 
     def start_helper(self, sb, options):
         request = sb.dir / "request"

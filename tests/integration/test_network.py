@@ -24,14 +24,11 @@ request that did not go through the proxy cannot reach it.
 Run: CLERK_CREDENTIAL=build/clerk-credential python3 tests/integration/test_network.py
 """
 
-import contextlib
 import json
 import shutil
 import ssl
 import subprocess
 import sys
-import tempfile
-import unittest
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -56,22 +53,16 @@ NETWORK_VARS = ("CURL_CA_BUNDLE", "SSL_CERT_FILE", "SSL_CERT_DIR",
                 "all_proxy", "ALL_PROXY", "no_proxy", "NO_PROXY")
 
 
-class NetworkCase(unittest.TestCase):
+class NetworkCase(h.WorkdirCase):
     """One CA per class; a fresh provider and sandboxed user per test."""
 
+    workdir_prefix = "clerk-network-"
+
     @classmethod
-    def setUpClass(cls):
-        h.helper_paths()
-        cls._stack = contextlib.ExitStack()
-        cls.workdir = Path(cls._stack.enter_context(
-            tempfile.TemporaryDirectory(prefix="clerk-network-")))
+    def set_up_class(cls):
         cls.ca = cls._stack.enter_context(TlsCA())
         cls.loopback_cert = cls.ca.issue("127.0.0.1", ["IP:127.0.0.1"])
         cls.idp_cert = cls.ca.issue("idp.test", ["DNS:idp.test"])
-
-    @classmethod
-    def tearDownClass(cls):
-        cls._stack.close()
 
     def provider(self, cert=None, host="127.0.0.1", max_version=None):
         """A fake provider, over https when @cert is a (cert, key) pair."""

@@ -15,13 +15,11 @@ Run: CLERK_CREDENTIAL=/path/to/build/clerk-credential \
     python3 tests/integration/test_protocols.py
 """
 
-import contextlib
 import json
 import os
 import re
 import subprocess
 import sys
-import tempfile
 import time
 import unittest
 from pathlib import Path
@@ -58,33 +56,17 @@ def version():
     return out.split()[-1]
 
 
-class Transcript(unittest.TestCase):
+class Transcript(h.OfflineCase):
     """A user with a seeded runtime cache and no provider at all."""
 
+    workdir_prefix = "clerk-proto-"
+    issuer = ISSUER
+    client_id = CLIENT
+    allowed_hosts = tuple(HOSTS.split(","))
+    extra_env = {"CLERK_CREDENTIAL_INTERACTIVE": "0"}
+
     def setUp(self):
-        self.tmp = tempfile.TemporaryDirectory(prefix="clerk-proto-")
-        root = Path(self.tmp.name)
-        self.root = root
-        self.run_dir = root / "run"
-        self.run_dir.mkdir(mode=0o700)
-        self.marker = root / "browser-started"
-        browser = root / "browser.sh"
-        # A fake browser that only leaves a mark: no transcript signs in.
-        browser.write_text("#!/bin/sh\ntouch '%s'\n" % self.marker)
-        browser.chmod(0o755)
-        self.env = {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "HOME": str(root),
-            "XDG_RUNTIME_DIR": str(self.run_dir),
-            "XDG_STATE_HOME": str(root / "state"),
-            "XDG_CONFIG_HOME": str(root / "config"),
-            "CLERK_ISSUER": ISSUER,
-            "CLERK_OAUTH_CLIENT_ID": CLIENT,
-            "CLERK_CREDENTIAL_HOSTS": HOSTS,
-            "CLERK_CREDENTIAL_STORAGE": "file",
-            "CLERK_CREDENTIAL_INTERACTIVE": "0",
-            "BROWSER": str(browser),
-        }
+        super().setUp()
         exe = Path(os.environ["CLERK_CREDENTIAL"]).resolve()
         self.exe = str(exe)
         self.docker = str(exe.parent / "docker-credential-clerk")
@@ -92,18 +74,12 @@ class Transcript(unittest.TestCase):
         self.exp = int(time.time()) + 3600
 
     def tearDown(self):
+        # No transcript signs in.
         self.assertFalse(self.marker.exists(), "a transcript started a browser")
-        self.tmp.cleanup()
 
     def seed(self, token=TOKEN, expires=None, profile="default"):
-        d = self.run_dir / "clerk-credential"
-        d.mkdir(mode=0o700, exist_ok=True)
-        path = d / (h.config_key(ISSUER, CLIENT, profile) + ".token")
-        path.write_text("clerk-credential-cache 1\n%s\n%s\n%s\n%d\n%s\n" %
-                        (ISSUER, CLIENT, profile,
-                         self.exp if expires is None else expires, token))
-        path.chmod(0o600)
-        return path
+        return super().seed(token, self.exp if expires is None else expires,
+                            profile)
 
     def run_argv(self, argv, stdin="", env=None, unset=()):
         full = {**self.env, **(env or {})}
@@ -818,32 +794,22 @@ class TestConfigure(Transcript):
         self.assertFalse(self.hosts_file.exists())
 
 
-class TestOneSignIn(unittest.TestCase):
+class TestOneSignIn(h.ProviderCase):
     """Every protocol from one real sign-in (oidc-provider, headless Chromium)."""
 
-    @classmethod
-    def setUpClass(cls):
-        h.check_prerequisites()
-        cls._stack = contextlib.ExitStack()
-        try:
-            cls.workdir = Path(cls._stack.enter_context(
-                tempfile.TemporaryDirectory(prefix="clerk-proto-it-")))
-            cls.provider = cls._stack.enter_context(h.Provider(cls.workdir))
-            cls.sb = h.Sandbox(cls.workdir, cls.provider.issuer,
-                               hosts=("registry.example.test", "127.0.0.1:5000",
-                                      "*.corp.example.test"))
-            cls._stack.callback(cls.sb.cleanup)
-            exe = Path(cls.sb.main)
-            cls.exe = str(exe)
-            cls.docker = str(exe.parent / "docker-credential-clerk")
-            cls.terraform = str(exe.parent / "terraform-credentials-clerk")
-        except BaseException:
-            cls._stack.close()
-            raise
+    workdir_prefix = "clerk-proto-it-"
 
     @classmethod
-    def tearDownClass(cls):
-        cls._stack.close()
+    def set_up_class(cls):
+        super().set_up_class()
+        cls.sb = h.Sandbox(cls.workdir, cls.provider.issuer,
+                           hosts=("registry.example.test", "127.0.0.1:5000",
+                                  "*.corp.example.test"))
+        cls._stack.callback(cls.sb.cleanup)
+        exe = Path(cls.sb.main)
+        cls.exe = str(exe)
+        cls.docker = str(exe.parent / "docker-credential-clerk")
+        cls.terraform = str(exe.parent / "terraform-credentials-clerk")
 
     def run_argv(self, argv, stdin="", env=None):
         return self.sb.run(argv, stdin, env=({**self.sb.env, **env} if env else None))

@@ -31,7 +31,6 @@ Run: CLERK_CREDENTIAL=build/clerk-credential python3 tests/integration/test_secu
 """
 
 import base64
-import contextlib
 import fcntl
 import hashlib
 import json
@@ -117,27 +116,17 @@ class Sampler(threading.Thread):
             time.sleep(0.02)
 
 
-class Security(unittest.TestCase):
+class Security(h.ProviderCase):
     """One provider and one signed-in user (through recording wrappers)."""
 
-    @classmethod
-    def setUpClass(cls):
-        h.check_prerequisites()
-        h.helper_paths()
-        cls._stack = contextlib.ExitStack()
-        try:
-            cls.workdir = Path(cls._stack.enter_context(
-                tempfile.TemporaryDirectory(prefix="clerk-sec-")))
-            # An hour: --refresh-margin=7200 below makes the token due.
-            cls.provider = cls._stack.enter_context(h.Provider(cls.workdir, access_ttl=3600))
-            cls.sign_in()
-        except BaseException:
-            cls._stack.close()
-            raise
+    workdir_prefix = "clerk-sec-"
+    # An hour: --refresh-margin=7200 below makes the token due.
+    provider_options = {"access_ttl": 3600}
 
     @classmethod
-    def tearDownClass(cls):
-        cls._stack.close()
+    def set_up_class(cls):
+        super().set_up_class()
+        cls.sign_in()
 
     @classmethod
     def sign_in(cls):

@@ -61,18 +61,14 @@ class ServerCase(h.ProviderCase):
     scheme = None
 
     @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        try:
-            root = cls.workdir / ("repos-" + cls.scheme)
-            h.make_bare_repo(root)
-            cls.bare = root / "repo.git"
-            cls.server = cls._stack.enter_context(h.GitServer(
-                cls.workdir, root, cls.provider.issuer, scheme=cls.scheme,
-                name="git-server-" + cls.scheme))
-        except BaseException:
-            cls._stack.close()
-            raise
+    def set_up_class(cls):
+        super().set_up_class()
+        root = cls.workdir / ("repos-" + cls.scheme)
+        h.make_bare_repo(root)
+        cls.bare = root / "repo.git"
+        cls.server = cls._stack.enter_context(h.GitServer(
+            cls.workdir, root, cls.provider.issuer, scheme=cls.scheme,
+            name="git-server-" + cls.scheme))
 
     def skip_unless(self, what, *needs):
         """Skip, printing why, unless every (name, have, need) has

@@ -8,39 +8,24 @@ shows, and never a secret (no token of the store appears anywhere).
 import json
 import os
 import subprocess
-import tempfile
 import time
 import unittest
-from pathlib import Path
 
-from test_fastpath import CLIENT, ISSUER, cache_key
+import harness as h
+from test_fastpath import CLIENT, ISSUER
 
 EXE = os.environ["CLERK_CREDENTIAL"]
 SECRETS = ["acc-SECRET-1", "ref-SECRET-2", "id-SECRET-3", "cached-SECRET-4"]
 
 
-class StatusJson(unittest.TestCase):
-    def setUp(self):
-        self.tmp = tempfile.TemporaryDirectory(prefix="clerk-status-")
-        root = Path(self.tmp.name)
-        self.root = root
-        (root / "run").mkdir(mode=0o700)
-        self.env = {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "HOME": str(root),
-            "XDG_RUNTIME_DIR": str(root / "run"),
-            "XDG_STATE_HOME": str(root / "state"),
-            "XDG_CONFIG_HOME": str(root / "config"),
-            "CLERK_ISSUER": ISSUER,
-            "CLERK_OAUTH_CLIENT_ID": CLIENT,
-            "CLERK_CREDENTIAL_HOSTS": "git.example.test,*.corp.example.test",
-            "CLERK_CREDENTIAL_STORAGE": "file",
-            "CLERK_CREDENTIAL_INTERACTIVE": "0",
-            "DBUS_SESSION_BUS_ADDRESS": "",
-        }
-
-    def tearDown(self):
-        self.tmp.cleanup()
+class StatusJson(h.OfflineCase):
+    workdir_prefix = "clerk-status-"
+    issuer = ISSUER
+    client_id = CLIENT
+    allowed_hosts = ("git.example.test", "*.corp.example.test")
+    fake_browser = False
+    extra_env = {"CLERK_CREDENTIAL_INTERACTIVE": "0",
+                 "DBUS_SESSION_BUS_ADDRESS": ""}
 
     def seed(self):
         self.exp = int(time.time()) + 3600
@@ -55,12 +40,7 @@ class StatusJson(unittest.TestCase):
             "userinfo": {"sub": "user_1", "name": "Alice Example",
                          "email": "alice@example.test", "extra": "x"}}))
         f.chmod(0o600)
-        d = self.root / "run" / "clerk-credential"
-        d.mkdir(mode=0o700)
-        c = d / (cache_key(ISSUER, CLIENT, "default") + ".token")
-        c.write_text("clerk-credential-cache 1\n%s\n%s\ndefault\n%d\n%s\n" %
-                     (ISSUER, CLIENT, self.exp, SECRETS[3]))
-        c.chmod(0o600)
+        super().seed(SECRETS[3], self.exp)
 
     def run_helper(self, *args):
         r = subprocess.run([EXE, *args], capture_output=True, text=True,

@@ -1,5 +1,6 @@
 // What the token-gated test servers share (git-server.js, registry-front.js,
-// kube-api.js, cargo-registry.js): the command line, the token check, a
+// kube-api.js, cargo-registry.js): the command line, the token check, the
+// Authorization schemes a server offers, reading a JSON request body, a
 // JSON log, the "ready URL" line and a clean stop.
 //
 // Each server takes at least
@@ -227,6 +228,55 @@ export function basicPassword(header) {
 export function authScheme(header) {
   const m = /^([A-Za-z][A-Za-z0-9._~+/-]*)(\s|$)/.exec(header || '');
   return m ? m[1].toLowerCase() : 'none';
+}
+
+// { scheme, user, auth, why, sub } for a request's Authorization header on
+// a server that offers the schemes in offers ('basic', 'bearer'): with
+// Basic the token is the password and user the user name; with Bearer
+// user is the token's subject (a JWT's sub), else 'oauth2'. A scheme not
+// offered is refused like a bad token.
+export async function authenticate(opts, offers, header) {
+  const scheme = authScheme(header);
+  let token = null;
+  let user = null;
+  if (scheme === 'basic' && offers.includes('basic')) {
+    const creds = basicCredentials(header);
+    if (creds) ({ user, password: token } = creds);
+  } else if (scheme === 'bearer' && offers.includes('bearer')) {
+    token = bearerToken(header);
+  } else if (scheme !== 'none') {
+    return { scheme, user, auth: 'inactive', why: 'scheme not offered' };
+  }
+  const verdict = await checkToken(opts, token);
+  return {
+    scheme, user: user || verdict.sub || 'oauth2', auth: verdict.auth, why: verdict.why,
+  };
+}
+
+// A request's body parsed as JSON; rejects past limit bytes (and drops the
+// connection) or when it is not JSON.
+export function readJson(req, limit) {
+  return new Promise((resolve, reject) => {
+    let size = 0;
+    const chunks = [];
+    req.on('data', (c) => {
+      size += c.length;
+      if (size > limit) {
+        req.destroy();
+        reject(new Error('request body too large'));
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => {
+      try {
+        resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+      } catch (err) {
+        reject(err);
+      }
+    });
+    req.on('error', reject);
+  });
 }
 
 // Run handle(req, res, url) -> { status, auth, ... } for every request; the

@@ -50,7 +50,7 @@ import {
 import { join } from 'node:path';
 
 import {
-  authScheme, basicCredentials, bearerToken, checkToken, fail, parseCli, serve,
+  authenticate, fail, parseCli, readJson, serve,
 } from './gate.js';
 
 const NAME = 'git-server.js';
@@ -77,25 +77,6 @@ function options() {
   opts.lfsDir = opts['lfs-dir'] || join(opts.root, '.lfs-objects');
   mkdirSync(opts.lfsDir, { recursive: true });
   return opts;
-}
-
-// { scheme, user, auth, why } for a request's Authorization header.
-async function authenticate(opts, header) {
-  const scheme = authScheme(header);
-  let token = null;
-  let user = null;
-  if (scheme === 'basic' && opts.offers.includes('basic')) {
-    const creds = basicCredentials(header);
-    if (creds) ({ user, password: token } = creds);
-  } else if (scheme === 'bearer' && opts.offers.includes('bearer')) {
-    token = bearerToken(header);
-  } else if (scheme !== 'none') {
-    return { scheme, user, auth: 'inactive', why: 'scheme not offered' };
-  }
-  const verdict = await checkToken(opts, token);
-  return {
-    scheme, user: user || verdict.sub || 'oauth2', auth: verdict.auth, why: verdict.why,
-  };
 }
 
 function challenges(opts, who) {
@@ -200,30 +181,6 @@ function lfsSend(res, status, body) {
   res.writeHead(status, { 'Content-Type': LFS_TYPE });
   res.end(`${JSON.stringify(body)}\n`);
   return status;
-}
-
-function readJson(req, limit) {
-  return new Promise((resolve, reject) => {
-    let size = 0;
-    const chunks = [];
-    req.on('data', (c) => {
-      size += c.length;
-      if (size > limit) {
-        req.destroy();
-        reject(new Error('request body too large'));
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on('end', () => {
-      try {
-        resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
-      } catch (err) {
-        reject(err);
-      }
-    });
-    req.on('error', reject);
-  });
 }
 
 function objectPath(opts, oid) {
@@ -389,7 +346,7 @@ async function main() {
   const opts = options();
   await serve(NAME, opts, async (req, res, url) => {
     const m = LFS_PATH.exec(url.pathname);
-    const who = await authenticate(opts, req.headers.authorization);
+    const who = await authenticate(opts, opts.offers, req.headers.authorization);
     const entry = {
       service: url.searchParams.get('service') || undefined,
       lfs: lfsKind(m, req.method),
