@@ -128,7 +128,7 @@ static const struct command commands[] = {
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
 /*
- * The installed aliases (SPEC 2), each standing for one command whose
+ * The installed aliases (contract §2), each standing for one command whose
  * action comes first in argv; the git alias's action is a command itself.
  */
 static const struct {

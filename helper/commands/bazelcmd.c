@@ -1,5 +1,5 @@
 /*
- * The Bazel credential-helper protocol (SPEC 6; EngFlow's
+ * The Bazel credential-helper protocol (contract §7; EngFlow's
  * credential-helper-spec): `get` reads {"uri": "..."} on stdin and prints
  * {"headers": {"Authorization": ["Bearer ..."]}, "expires": "..."}.
  *

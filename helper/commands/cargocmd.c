@@ -1,5 +1,5 @@
 /*
- * Cargo's credential-provider protocol, version 1 (SPEC 6): the hello
+ * Cargo's credential-provider protocol, version 1 (contract §7): the hello
  * {"v":[1]}, then one JSON line per request on stdin and one answer line
  * per request on stdout, {"Ok":{...}} or {"Err":{"kind":...}}, until EOF.
  *

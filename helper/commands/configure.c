@@ -1,6 +1,6 @@
 /*
  * `configure git URL`, `configure docker REGISTRY` and their `unconfigure`
- * (SPEC 2): the caller's tool config and our host list, edited safely.
+ * (contract §2): the caller's tool config and our host list, edited safely.
  *
  * MUST: keep every key of a file we edit; refuse (and leave untouched) a
  * file that is not a JSON object; keep the previous file as FILE.bak;

@@ -1,5 +1,5 @@
 /*
- * The docker credential-helper protocol (SPEC 5), as
+ * The docker credential-helper protocol (contract §6), as
  * github.com/docker/docker-credential-helpers defines it: the action in
  * argv, the request on stdin, the answer or an error text on stdout, and
  * exit status 1 for every error.

@@ -2,7 +2,7 @@
  * See gitcmd.h.
  *
  * MUST: write nothing but protocol lines to stdout; answer only hosts
- * that the host list allows (SPEC 3); print nothing and succeed for any
+ * that the host list allows (contract §4); print nothing and succeed for any
  * other host so git moves on to its next helper.
  */
 #include "gitcmd.h"

@@ -1,4 +1,4 @@
-/* The git credential-helper actions (SPEC 4) on stdin and stdout. */
+/* The git credential-helper actions (contract §5) on stdin and stdout. */
 #ifndef CLERK_GITCMD_H
 #define CLERK_GITCMD_H
 

@@ -1,5 +1,5 @@
 /*
- * git's credential-helper protocol (gitcredentials(7), SPEC 4).
+ * git's credential-helper protocol (gitcredentials(7), contract §5).
  *
  * Input: "key=value" lines up to a blank line or EOF, split on the first
  * '='; a trailing CR is dropped; unknown keys are ignored; "url=" stands

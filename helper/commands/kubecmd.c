@@ -1,5 +1,5 @@
 /*
- * kubectl's exec credential plugin (SPEC 6): an ExecCredential on stdout
+ * kubectl's exec credential plugin (contract §7): an ExecCredential on stdout
  * in the apiVersion KUBERNETES_EXEC_INFO asks for (v1 when it is absent).
  *
  * MUST: honour spec.interactive=false (never start a sign-in then); when

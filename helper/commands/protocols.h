@@ -1,12 +1,12 @@
 /*
- * The other tools' protocols (SPEC 5, 6) and `configure` (SPEC 2): one
- * entry point per command of main(), and what they share.
+ * The other tools' protocols (contract §6, §7) and `configure` (contract §2):
+ * one entry point per command of main(), and what they share.
  *
  * Each entry point reads cfg->args from the action on: main() drops the
  * command name, so `clerk-credential docker get` and the alias
  * `docker-credential-clerk get` both arrive with args[0] == "get".
  *
- * MUST (every protocol): answer only for hosts of the host list (SPEC 3)
+ * MUST (every protocol): answer only for hosts of the host list (contract §4)
  * and otherwise give the protocol's own "not found" answer; look at the
  * runtime cache before anything else, so a cache hit never loads the
  * network module; write nothing on stdout but the protocol's answer.

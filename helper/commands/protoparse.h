@@ -1,6 +1,6 @@
 /*
  * Parsers for what docker, kubectl, Bazel, Terraform and Cargo send
- * (SPEC 5, 6). Pure functions: no I/O, no logging, so the unit tests and
+ * (contract §6, §7). Pure functions: no I/O, no logging, so the unit tests and
  * the fuzz targets drive them directly; the commands (protocols.h) turn
  * their CLERK_EPROTO into each protocol's answer.
  *

@@ -1,5 +1,5 @@
 /*
- * The Terraform/OpenTofu credentials-helper protocol (SPEC 6):
+ * The Terraform/OpenTofu credentials-helper protocol (contract §7):
  *	get HOST	prints {"token": "..."}, or {} when there is none
  *	store HOST	reads a JSON object on stdin to EOF
  *	forget HOST	signs out

@@ -1,5 +1,5 @@
 /*
- * The runtime access-token cache (SPEC 9): one small 0600 file per
+ * The runtime access-token cache (contract §10): one small 0600 file per
  * (issuer, client id, profile) in the runtime dir, so that a cache hit
  * reads one file and touches no keyring, no network and no TLS.
  *

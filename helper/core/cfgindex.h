@@ -1,7 +1,7 @@
 /*
  * A compiled config file: what the JSON config file says for one profile,
  * kept in the runtime dir in a form a cache hit maps instead of parsing
- * the JSON (SPEC 12: a cache hit stays flat with 10 000 hosts). It holds
+ * the JSON (contract §15: a cache hit stays flat with 10 000 hosts). It holds
  * the profile's effective key/value pairs (the section over the top
  * level) and its host list with a hash table, so that a host is looked
  * up in a few probes.

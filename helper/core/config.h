@@ -1,6 +1,6 @@
 /*
  * Configuration: command-line options, environment, then the JSON config
- * file, highest first (SPEC 3). Each value remembers where it came from so
+ * file, highest first (contract §3). Each value remembers where it came from so
  * --verbose can say so.
  *
  * Example:
@@ -30,7 +30,7 @@ enum storage_kind {
 	STORAGE_MEMORY,
 };
 
-/* How a sign-in reaches the user (SPEC 7; see flow.h). */
+/* How a sign-in reaches the user (contract §8; see flow.h). */
 enum signin_flow {
 	FLOW_AUTO, /* browser when one is here, else device, else paste */
 	FLOW_BROWSER,
@@ -79,7 +79,7 @@ struct config {
 	bool verbose;
 	bool quiet;
 	bool all;          /* --all: logout signs out of every profile */
-	bool cargo_plugin; /* --cargo-plugin: run by cargo (SPEC 6) */
+	bool cargo_plugin; /* --cargo-plugin: run by cargo (contract §7) */
 	bool json;         /* --json: status and whoami print JSON */
 	char *config_path; /* file in use (may not exist) */
 	char *ca_file;     /* CA certificates to trust, or NULL (http.h) */
@@ -131,7 +131,7 @@ const char *config_authtype_name(enum authtype_kind kind);
 
 /*
  * True when the host list allows @host (which may carry ":port") for
- * @protocol ("https"; "http" only for loopback hosts). See SPEC 3.
+ * @protocol ("https"; "http" only for loopback hosts). See contract §4.
  */
 bool config_host_allowed(const struct config *cfg, const char *protocol,
                          const char *host);

@@ -1,5 +1,5 @@
 /*
- * Cancelling a sign-in with Ctrl-C (SIGINT), SIGTERM or SIGHUP (SPEC 7).
+ * Cancelling a sign-in with Ctrl-C (SIGINT), SIGTERM or SIGHUP (contract §8).
  *
  * Between interrupt_catch() and interrupt_release() these signals only
  * set a flag. The waits of the sign-in flows (the loopback listener,

@@ -1,5 +1,5 @@
 /*
- * The keyring store (SPEC 9): token sets in the Secret Service (GNOME
+ * The keyring store (contract §10): token sets in the Secret Service (GNOME
  * Keyring, KeePassXC, KWallet's bridge) through libsecret, the only module
  * that includes libsecret. It is a module of its own,
  * clerk-credential-keyring.so (modload.h), so that the program maps

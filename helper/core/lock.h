@@ -1,6 +1,6 @@
 /*
  * The per-(issuer, client id, profile) lock that serialises refresh and
- * sign-in across processes (SPEC 9): N concurrent gets at expiry make one
+ * sign-in across processes (contract §11): N concurrent gets at expiry make one
  * refresh, N concurrent misses open one browser. An flock(2) on
  * <state>/<key>.lock: the kernel drops it when a holder dies.
  */

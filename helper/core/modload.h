@@ -1,7 +1,7 @@
 /*
  * Loading the program's modules: shared objects that hold the heavy
  * libraries, opened with dlopen() only when a command needs them, so that
- * a cache hit maps none of them (SPEC 12). There are two:
+ * a cache hit maps none of them (contract §15). There are two:
  *   clerk-credential-net.so      the provider: libcurl, GnuTLS (net.h)
  *   clerk-credential-keyring.so  the keyring: libsecret, GLib
  *                                (keyring.h)

@@ -2,7 +2,7 @@
  * The network side of clerk-credential, built as a module
  * (clerk-credential-net.so) that links libcurl and GnuTLS (modload.h).
  * The program loads it with dlopen() only when it must talk to the
- * provider, so a cache hit maps none of them (SPEC 12). The keyring has a
+ * provider, so a cache hit maps none of them (contract §15). The keyring has a
  * module of its own (keyring.h), so that a refresh maps neither
  * libsecret nor GLib. Test programs link it in directly; net_load() then
  * finds the built-in table.

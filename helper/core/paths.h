@@ -1,5 +1,5 @@
 /*
- * Where clerk-credential keeps its files (SPEC 3):
+ * Where clerk-credential keeps its files (contract §3):
  *   config   $XDG_CONFIG_HOME/clerk-credential/config.json
  *            (default ~/.config/clerk-credential/config.json)
  *   state    $XDG_STATE_HOME/clerk-credential (default ~/.local/state/…)

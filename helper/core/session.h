@@ -1,6 +1,6 @@
 /*
  * The token life cycle across processes: runtime cache, lock, store,
- * refresh and sign-in (SPEC 8, 9).
+ * refresh and sign-in (contract §9, §10).
  *
  * MUST: store a rotated refresh token before the new access token is used
  * or cached; hold the lock for every refresh and sign-in; re-read cache

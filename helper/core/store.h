@@ -1,5 +1,5 @@
 /*
- * Where token sets live (SPEC 9), behind one interface:
+ * Where token sets live (contract §10), behind one interface:
  *   file    $XDG_STATE_HOME/clerk-credential/tokens-<profile>.json, 0600 in
  *           a 0700 dir, written atomically;
  *   memory  this process only (tests);

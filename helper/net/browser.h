@@ -1,5 +1,5 @@
 /*
- * Starting the user's browser on a URL (SPEC 7): $BROWSER when set (a
+ * Starting the user's browser on a URL (contract §8): $BROWSER when set (a
  * colon-separated list of commands, tried in order, as xdg-open reads
  * it; each split into words on blanks, no shell; "%s" in a word replaced
  * by the URL, "%%" by '%', and the URL appended when no word had "%s"),

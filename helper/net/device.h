@@ -1,5 +1,5 @@
 /*
- * The OAuth 2.0 Device Authorization Grant (RFC 8628, SPEC 7), for a
+ * The OAuth 2.0 Device Authorization Grant (RFC 8628, contract §8), for a
  * session with no browser when the provider advertises
  * device_authorization_endpoint. The user opens the verification URL on
  * any device (a phone: the QR code) and confirms the code shown here;

@@ -1,7 +1,7 @@
 /*
  * OpenID Provider metadata (OpenID Discovery / RFC 8414), with a day's
  * cache in the state dir and Clerk's fixed paths as the fallback when the
- * document cannot be fetched (SPEC 7, 11).
+ * document cannot be fetched (contract §8, §14).
  */
 #ifndef CLERK_DISCOVERY_H
 #define CLERK_DISCOVERY_H
@@ -35,7 +35,7 @@ int discovery_parse(const char *issuer, const char *json, size_t len,
                     struct oidc_provider *out);
 
 /*
- * Clerk's fixed paths under @issuer (SPEC 11; one trailing slash of the
+ * Clerk's fixed paths under @issuer (contract §14; one trailing slash of the
  * issuer is not doubled); no device endpoint. CLERK_ECONFIG when the
  * issuer fails http_url_allowed() or has a query or fragment.
  */
@@ -51,7 +51,7 @@ int discovery_fallback(const char *issuer, struct oidc_provider *out);
  * to a host this program cannot trust.
  * A mismatching issuer is never cached and never falls back.
  * With @any_age a cached document of any age is used: a refresh needs
- * only the token endpoint, and must not cost a discovery fetch (SPEC 12).
+ * only the token endpoint, and must not cost a discovery fetch (contract §15).
  */
 int discovery_load(const struct config *cfg, bool any_age,
                    struct oidc_provider *out);

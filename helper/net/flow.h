@@ -1,5 +1,5 @@
 /*
- * How a sign-in reaches the user (SPEC 7), chosen per run:
+ * How a sign-in reaches the user (contract §8), chosen per run:
  *
  * - browser: the authorization code flow through the browser here;
  * - device: the device authorization grant (device.h), when there is no

@@ -1,5 +1,5 @@
 /*
- * ID token verification (SPEC 8): the JWS signature against the
+ * ID token verification (contract §9): the JWS signature against the
  * provider's JWKS (RS256 or ES256 only), then the claims
  * (jwt_check_claims(): iss, aud/azp, exp, iat, nbf, nonce). The one
  * place that splits a compact JWS (jwt_split()).

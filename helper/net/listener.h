@@ -1,6 +1,6 @@
 /*
  * The one-shot loopback listener of the authorization code flow
- * (RFC 8252 section 7.3, SPEC 7).
+ * (RFC 8252 section 7.3, contract §8).
  *
  * It listens on 127.0.0.1 only and serves many connections at once with
  * poll(): browsers pre-connect, keep connections alive and ask for

@@ -78,8 +78,8 @@ int oauth_revoke(const struct config *cfg, const struct oidc_provider *op,
 
 /*
  * Sign @ts out at the provider: revoke its refresh token, then its access
- * token when that is opaque (a JWT access token cannot be revoked, SPEC
- * 11). 0 when every revocation was accepted, else the first failure's
+ * token when that is opaque (a JWT access token cannot be revoked, contract
+ * §14). 0 when every revocation was accepted, else the first failure's
  * code (after one warning each; an unreachable provider is tried once).
  */
 int oauth_revoke_tokens(const struct config *cfg,

@@ -1,5 +1,5 @@
 /*
- * Paste mode (SPEC 7): the authorization code flow when no browser runs
+ * Paste mode (contract §8): the authorization code flow when no browser runs
  * here (an SSH session, a machine without a display) and the provider
  * offers no device authorization endpoint.
  *

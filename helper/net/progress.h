@@ -1,5 +1,5 @@
 /*
- * The one status line shown while a sign-in waits (SPEC 7): the time
+ * The one status line shown while a sign-in waits (contract §8): the time
  * left, redrawn in place about once a second when stderr is a terminal,
  * else a plain line every PROGRESS_PLAIN_EVERY seconds. While the line
  * is on the terminal, any log message takes it off first (log.h,

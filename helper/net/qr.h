@@ -1,6 +1,6 @@
 /*
  * A QR code in the terminal, for the device flow's verification URL
- * (SPEC 7): encoded by libqrencode (the meson feature "qrencode"; a
+ * (contract §8): encoded by libqrencode (the meson feature "qrencode"; a
  * build without it prints no code), drawn here with Unicode half blocks,
  * two rows of modules per line, as `qrencode -t UTF8` draws it: light
  * modules are drawn (in the terminal's foreground colour), dark ones are

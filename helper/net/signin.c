@@ -77,7 +77,7 @@ signin_authorize_url(const struct config *cfg, const struct oidc_provider *op,
 static int
 random_value(struct strbuf *sb)
 {
-	/* 256 bits: well above the 128 that SPEC 7 asks of state. */
+	/* 256 bits: well above the 128 that contract §8 asks of state. */
 	return crypto_random_base64url(32, sb);
 }
 

@@ -1,5 +1,5 @@
 /*
- * The authorization code sign-in (SPEC 7): PKCE S256, state, nonce, the
+ * The authorization code sign-in (contract §8): PKCE S256, state, nonce, the
  * loopback listener, the browser (or paste mode, paste.h), the code
  * exchange and the ID token's claims. flow.h chooses between this and
  * the device flow.

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The benchmark of SPEC 12: clerk-credential against the helpers in use today.
+"""The benchmark of contract §15: clerk-credential against the helpers in use today.
 
 Run it with `meson test -C build --benchmark --verbose` (add
 `--test-args=--quick` for a smoke run), or directly:
@@ -456,7 +456,7 @@ def bench_refresh(ctx, timer):
 
 
 def children_of_refresh(ctx):
-    """Processes one refresh starts (SPEC 12: no git subprocess); None untested."""
+    """Processes one refresh starts (contract §15: no git subprocess); None untested."""
     if not shutil.which("strace"):
         return None
     trace = Path(ctx["workdir"]) / "refresh.strace"
@@ -781,7 +781,7 @@ class Report:
 
     def text(self):
         lines = self.lines + [
-            "## Targets (SPEC 12, and the growth rule: flat within 1.3×)", "",
+            "## Targets (contract §15, and the growth rule: flat within 1.3×)", "",
             "| target | measured | limit | met |", "| --- | ---: | ---: | --- |"]
         lines += ["| %s | %s | %s | %s |" % (n, m, lim, "yes" if ok else "**no**")
                   for n, m, lim, ok in self.targets]

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The real clients: skopeo, kubectl and cargo against token-checking servers.
 
-SPEC 5, 6 and 13. One real sign-in per class (oidc-provider, headless
+Contract §6, §7 and §16. One real sign-in per class (oidc-provider, headless
 Chromium), then the real tools call the helper the way their users
 configure it:
 

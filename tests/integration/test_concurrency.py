@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Proven concurrency (SPEC 9, 12) against the real peers.
+"""Proven concurrency (contract §11, §15) against the real peers.
 
 The provider (tests/peers/provider.js) rotates refresh tokens and revokes
 the whole grant when a rotated one is used again, so two processes that
@@ -97,7 +97,7 @@ class ConcurrencyCase(h.ProviderCase):
 class TestConcurrency(ConcurrencyCase):
 
     def test_64_gets_at_expiry_refresh_once(self):
-        """SPEC 9, 12: 64 gets at expiry, one refresh, 64 successes."""
+        """Contract §11, §15: 64 gets at expiry, one refresh, 64 successes."""
         n = 64
         sb = self.sandbox()
         first = self.sign_in(sb)
@@ -151,7 +151,7 @@ class TestConcurrency(ConcurrencyCase):
         self.assertTrue(self.provider.is_active(newer))
 
     def test_16_misses_open_one_browser(self):
-        """SPEC 9: 16 gets on an empty cache open exactly one browser.
+        """Contract §11: 16 gets on an empty cache open exactly one browser.
 
         Then a get that waits for the lock less than --timeout goes on
         when it is free.
@@ -208,7 +208,7 @@ class TestConcurrency(ConcurrencyCase):
         self.assertEqual(self.provider.requests(mark), [])
 
     def test_lock_wait_beyond_timeout_fails_clearly(self):
-        """SPEC 9: waiting on the lock past --timeout fails with a clear line."""
+        """Contract §11: waiting on the lock past --timeout fails with a clear line."""
         sb = self.sandbox()
         mark = self.provider.mark()
         with hold_lock(sb):

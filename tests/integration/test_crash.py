@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Crash safety of the file store (SPEC 9): kill -9 at any point of a write.
+"""Crash safety of the file store (contract §10): kill -9 at any point of a write.
 
 tests/integration/crash_writer.c saves two token sets in turn through the
 real file store (store_save -> file_write_atomic) as fast as it can. This

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Faults a real provider will not produce on demand (SPEC 7, 8, 10, 13).
+"""Faults a real provider will not produce on demand (contract §8, §9, §13, §16).
 
 The real helper (its git alias and `clerk-credential login`) runs against
 tests/peers/fake_provider.py, a FAKE provider that injects faults, with
@@ -105,7 +105,7 @@ class FaultCase(h.WorkdirCase):
         self.assert_no_secret(result)
 
     def assert_no_secret(self, result, sb=None):
-        """No stored token anywhere in the helper's output (SPEC 10)."""
+        """No stored token anywhere in the helper's output (contract §13)."""
         for key, value in self.stored_tokens(sb).items():
             if key.endswith("_token") and isinstance(value, str) and value:
                 self.assertNotIn(value, result.stderr, "%s in stderr" % key)
@@ -123,7 +123,7 @@ class FaultCase(h.WorkdirCase):
 
 
 class TestIdTokenAtSignIn(FaultCase):
-    """SPEC 8: the ID token of a sign-in is verified, or nothing is kept."""
+    """Contract §9: the ID token of a sign-in is verified, or nothing is kept."""
 
     def test_good_rs256_sign_in(self):
         """Baseline: the fake and the helper agree; one key set fetch."""
@@ -221,7 +221,7 @@ class TestIdTokenAtSignIn(FaultCase):
 
 
 class TestProviderAtSignIn(FaultCase):
-    """SPEC 7: issuer and URL policy, the callback's iss, discovery faults."""
+    """Contract §8: issuer and URL policy, the callback's iss, discovery faults."""
 
     def test_discovery_names_another_issuer(self):
         self.fake.set_fault("discovery", "override",
@@ -312,7 +312,7 @@ class TestProviderAtSignIn(FaultCase):
 
 
 class TestRefreshFaults(FaultCase):
-    """SPEC 8: faults during a refresh keep the stored tokens."""
+    """Contract §9: faults during a refresh keep the stored tokens."""
 
     # Shorter than the 30 s refresh margin: every get refreshes.
     access_ttl = 10

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """git-protocol integration tests of clerk-credential against real peers.
 
-SPEC 2, 3, 4, 7, 8 and 9: git credential fill/approve/reject and the git
+Contract §2, §4, §5, §8, §9 and §10: git credential fill/approve/reject and the git
 alias called directly, a real OpenID Provider (oidc-provider), a real
 headless chromium as the user, and a real git clone over smart HTTP from a
 server that asks the provider whether a token is active.
@@ -54,7 +54,7 @@ class ProviderCase(h.ProviderCase):
 
 
 class TestSignIn(ProviderCase):
-    """SPEC 4 and 7: the first get signs in through the browser."""
+    """Contract §5 and §8: the first get signs in through the browser."""
 
     def test_fill_signs_in_once(self):
         """(a) git credential fill: one browser sign-in, an active token."""
@@ -103,7 +103,7 @@ class TestSignIn(ProviderCase):
         self.assertEqual(out["ephemeral"], "1")
         self.assertNotIn("password", keys, "password= next to credential=")
         order = [keys.index(k) for k in ("capability[]", "authtype", "credential", "ephemeral")]
-        self.assertEqual(order, sorted(order), "lines not in SPEC 4's order: %s" % keys)
+        self.assertEqual(order, sorted(order), "lines not in contract §5's order: %s" % keys)
         self.assertTrue(self.provider.is_active(out["credential"]))
         self.assert_expiry(out, h.DEFAULT_ACCESS_TTL)
         self.assertEqual(len(sb.browser_launches()), 1)
@@ -238,7 +238,7 @@ class TestSignInWithIss(ProviderCase):
 
 
 class TestCache(ProviderCase):
-    """SPEC 4, 8, 9: cache hits, erase (reject) and store (approve)."""
+    """Contract §5, §9, §10: cache hits, erase (reject) and store (approve)."""
 
     def test_second_fill_from_cache(self):
         """(b) a second fill: no browser, no request at the provider."""
@@ -253,7 +253,7 @@ class TestCache(ProviderCase):
         self.assertEqual(self.provider.count_grants(mark), {},
                          "a token request for a cache hit")
         self.assertEqual(self.provider.requests(mark), [],
-                         "a cache hit went to the provider (SPEC 9: no network)")
+                         "a cache hit went to the provider (contract §10: no network)")
 
     def test_reject_then_fill_refreshes_silently(self):
         """(d) reject drops the access token; the next fill refreshes it."""
@@ -275,7 +275,7 @@ class TestCache(ProviderCase):
         self.assertEqual(len(sb.browser_launches()), 1, "a browser for a refresh")
 
     def test_reject_of_older_token_keeps_newer(self):
-        """SPEC 4: an erase for an older token must not drop a newer one."""
+        """Contract §5: an erase for an older token must not drop a newer one."""
         sb = self.sandbox()
         first, _ = self.sign_in_fill(sb)
         sb.wait_browsers_done()
@@ -294,7 +294,7 @@ class TestCache(ProviderCase):
         self.assertEqual(self.provider.count_grants(mark), {})
 
     def test_approve_of_foreign_password_is_not_stored(self):
-        """SPEC 4: store never keeps a foreign credential."""
+        """Contract §5: store never keeps a foreign credential."""
         sb = self.sandbox()
         first, _ = self.sign_in_fill(sb)
         sb.wait_browsers_done()
@@ -377,7 +377,7 @@ class TestRejection(ProviderCase):
 
 
 class TestHostRule(ProviderCase):
-    """SPEC 3: a token goes only to hosts the user named."""
+    """Contract §4: a token goes only to hosts the user named."""
 
     def test_unlisted_host_gets_nothing(self):
         """(e) a host not in the list: no output, exit 0, even when signed in."""
@@ -404,7 +404,7 @@ class TestHostRule(ProviderCase):
         self.assertEqual(len(sb.browser_launches()), 1)
 
     def test_wildcard_host_pattern(self):
-        """SPEC 3: *.example.test matches subdomains only."""
+        """Contract §4: *.example.test matches subdomains only."""
         sb = self.sandbox(hosts=("*.example.test",))
         out, _ = self.sign_in_get(sb)
         sb.wait_browsers_done()
@@ -416,7 +416,7 @@ class TestHostRule(ProviderCase):
             self.assertEqual((r.returncode, r.stdout), (0, ""), "%s\n%s" % (host, h.describe(r)))
 
     def test_no_host_list_says_how_to_set_one(self):
-        """SPEC 3: with no host list, nothing on stdout and one hint on stderr."""
+        """Contract §4: with no host list, nothing on stdout and one hint on stderr."""
         sb = self.sandbox(hosts=())
         r = sb.helper("get", REQUEST)
         self.assertEqual((r.returncode, r.stdout), (0, ""), self.context(sb, r))
@@ -425,7 +425,7 @@ class TestHostRule(ProviderCase):
 
 
 class TestConcurrency(ProviderCase):
-    """SPEC 9: N concurrent cache misses open exactly one browser."""
+    """Contract §11: N concurrent cache misses open exactly one browser."""
 
     def test_concurrent_gets_open_one_browser(self):
         """(h) 16 gets at once on an empty cache."""
@@ -448,7 +448,7 @@ class TestConcurrency(ProviderCase):
 
 
 class TestRefresh(ProviderCase):
-    """SPEC 8: refresh before expiry, without a browser (40 s tokens)."""
+    """Contract §9: refresh before expiry, without a browser (40 s tokens)."""
 
     provider_options = {"access_ttl": 40}
 
@@ -477,7 +477,7 @@ class TestRefresh(ProviderCase):
         self.assertEqual(self.provider.count_grants(mark), {"refresh_token": 1})
 
     def test_concurrent_gets_at_expiry_refresh_once(self):
-        """SPEC 9: 16 gets at expiry make exactly one refresh request."""
+        """Contract §11: 16 gets at expiry make exactly one refresh request."""
         sb = self.sandbox()
         first, _ = self.sign_in_get(sb)
         sb.wait_browsers_done()
@@ -506,7 +506,7 @@ class TestRefresh(ProviderCase):
 
 
 class TestGitClone(ProviderCase):
-    """SPEC 13: a real git clone over smart HTTP with the helper."""
+    """Contract §16: a real git clone over smart HTTP with the helper."""
 
     @classmethod
     def set_up_class(cls):

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Sign-in without a local browser, and without anyone to ask (SPEC 7).
+"""Sign-in without a local browser, and without anyone to ask (contract §8).
 
 - Device flow (RFC 8628) against the real provider (oidc-provider's device
   endpoint): the helper runs with no display and no $BROWSER, the test reads

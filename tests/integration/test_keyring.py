@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Keyring storage and logout of clerk-credential against real peers.
 
-SPEC 8 and 9: a real gnome-keyring-daemon on a private session bus started
+Contract §9 and §10: a real gnome-keyring-daemon on a private session bus started
 by dbus-run-session (no service activation, so nothing else answers on it),
 its login keyring created and unlocked with a test password; secret-tool to
 look at the items; a real OpenID Provider (oidc-provider) and a headless
@@ -314,7 +314,7 @@ class KeyringCase(unittest.TestCase):
 
 
 class TestKeyringStore(KeyringCase):
-    """SPEC 9: one item per (issuer, client id, profile) in a real keyring.
+    """Contract §10: one item per (issuer, client id, profile) in a real keyring.
 
     A sign-in takes seconds (a real browser), so each test walks through
     several steps on one signed-in user.
@@ -339,7 +339,7 @@ class TestKeyringStore(KeyringCase):
         self.assertTrue(self.provider.is_active(stored["refresh_token"]))
         self.assertFalse(self.token_file(sb).exists(), "a token file next to the keyring")
 
-        # A cache hit maps neither libsecret nor GLib (SPEC 9, 12).
+        # A cache hit maps neither libsecret nor GLib (contract §10, §15).
         r, out = self.get(sb, env={"LD_DEBUG": "libs"})
         self.assertEqual(out.get("password"), stored["access_token"], h.describe(r))
         names = sorted({os.path.basename(line.split("calling init:")[1].strip())
@@ -428,7 +428,7 @@ class TestKeyringStore(KeyringCase):
 
 
 class TestNoKeyring(KeyringCase):
-    """SPEC 9: auto falls back fast; keyring fails clearly; nothing hangs."""
+    """Contract §10: auto falls back fast; keyring fails clearly; nothing hangs."""
 
     def check_fallback(self, sb, why):
         started = time.monotonic()
@@ -477,7 +477,7 @@ class TestNoKeyring(KeyringCase):
 
 
 class TestMigration(KeyringCase):
-    """SPEC 9: switching --storage moves the tokens, no new sign-in."""
+    """Contract §10: switching --storage moves the tokens, no new sign-in."""
 
     def test_file_to_keyring_and_back(self):
         sb = self.sandbox(storage="file")
@@ -550,7 +550,7 @@ def initialised(stderr):
 
 
 class TestModules(KeyringCase):
-    """SPEC 12: a refresh maps the network module only, not the keyring's.
+    """Contract §15: a refresh maps the network module only, not the keyring's.
 
     A Secret Service answers on this bus all along: what keeps libsecret
     and GLib out is that the file store holds the set, not a missing bus.
@@ -586,7 +586,7 @@ class TestModules(KeyringCase):
 
 
 class TestLogout(KeyringCase):
-    """SPEC 8: logout revokes at the provider and clears everything."""
+    """Contract §9: logout revokes at the provider and clears everything."""
 
     def test_logout_file_without_bus(self):
         sb = self.sandbox(keyring=None, storage="auto")

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The loopback listener under abuse while a real sign-in happens (SPEC 7).
+"""The loopback listener under abuse while a real sign-in happens (contract §8).
 
 The helper signs in with --callback-port set to a free port chosen here;
 while it waits, this test attacks that port: garbage bytes, a POST, a

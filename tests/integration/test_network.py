@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""TLS, CA certificates and proxies on the way to the provider (SPEC 7).
+"""TLS, CA certificates and proxies on the way to the provider (contract §8).
 
 The real helper signs in against tests/peers/fake_provider.py, a FAKE
 provider, served over https with certificates that tests/peers/tls_ca.py

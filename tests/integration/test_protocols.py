@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Protocol transcripts: docker, kubectl, Bazel, Terraform and Cargo.
 
-SPEC 2, 3, 5 and 6. The real binary and its aliases, every action of every
+Contract §2, §4, §6 and §7. The real binary and its aliases, every action of every
 protocol and every error path, with stdout, stderr and the exit status
 asserted exactly, and the host rule per protocol.
 
@@ -101,7 +101,7 @@ class Transcript(h.OfflineCase):
 
 
 class TestDocker(Transcript):
-    """SPEC 5: docker-credential-clerk and `clerk-credential docker`."""
+    """Contract §6: docker-credential-clerk and `clerk-credential docker`."""
 
     def docker_run(self, action, stdin="", env=None, unset=(), via_main=False):
         argv = [self.exe, "docker"] if via_main else [self.docker]
@@ -247,7 +247,7 @@ class TestDocker(Transcript):
 
 
 class TestTerraform(Transcript):
-    """SPEC 6: terraform-credentials-clerk and `clerk-credential terraform`."""
+    """Contract §7: terraform-credentials-clerk and `clerk-credential terraform`."""
 
     def tf(self, args, stdin="", env=None, unset=(), via_main=False):
         argv = [self.exe, "terraform"] if via_main else [self.terraform]
@@ -317,7 +317,7 @@ class TestTerraform(Transcript):
 
 
 class TestBazel(Transcript):
-    """SPEC 6: `clerk-credential bazel get`."""
+    """Contract §7: `clerk-credential bazel get`."""
 
     def bazel(self, stdin, args=("get",), env=None, unset=()):
         return self.run_argv([self.exe, "bazel", *args], stdin, env, unset)
@@ -366,7 +366,7 @@ class TestBazel(Transcript):
 
 
 class TestKubectl(Transcript):
-    """SPEC 6: `clerk-credential kubectl` and KUBERNETES_EXEC_INFO."""
+    """Contract §7: `clerk-credential kubectl` and KUBERNETES_EXEC_INFO."""
 
     def kube(self, info=None, args=(), env=None, unset=()):
         env = dict(env or {})
@@ -463,7 +463,7 @@ class TestKubectl(Transcript):
 
 
 class TestCargo(Transcript):
-    """SPEC 6: Cargo's credential-provider protocol v1."""
+    """Contract §7: Cargo's credential-provider protocol v1."""
 
     HELLO = '{"v":[1]}\n'
     INDEX = "sparse+https://registry.example.test/index/"
@@ -594,7 +594,7 @@ class TestCargo(Transcript):
 
 
 class TestCacheHit(Transcript):
-    """SPEC 12: a cache hit of any protocol maps no network library."""
+    """Contract §15: a cache hit of any protocol maps no network library."""
 
     HEAVY = ("curl", "gnutls", "secret", "glib", "nettle", "clerk-credential-net")
 
@@ -621,7 +621,7 @@ class TestCacheHit(Transcript):
 
 
 class TestConfigure(Transcript):
-    """SPEC 2: configure/unconfigure git URL and docker REGISTRY."""
+    """Contract §2: configure/unconfigure git URL and docker REGISTRY."""
 
     DOCKER_CONFIG = {
         "auths": {"r.example.test": {"auth": "dXNlcjpwYXNz"}},

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The security rules of SPEC 10, end to end, each with a test that fails
+"""The security rules of contract §13, end to end, each with a test that fails
 when the rule is broken.
 
 - No secret (access, refresh and ID tokens, the authorization code, the
@@ -212,7 +212,7 @@ class Security(h.ProviderCase):
     # --- the tests -----------------------------------------------------------
 
     def test_no_secret_in_children_argv_env_or_verbose_output(self):
-        """SPEC 10: children's argv/environment, the helper's, and --verbose."""
+        """Contract §13: children's argv/environment, the helper's, and --verbose."""
         sb = self.sb
         challenge = self.challenge()
         secrets = {
@@ -265,7 +265,7 @@ class Security(h.ProviderCase):
               % (len(places), len(secrets), self.sampler.samples))
 
     def test_token_file_and_state_dir_permissions(self):
-        """SPEC 9, 10: a lax token file or state dir is refused end to end."""
+        """Contract §10, §13: a lax token file or state dir is refused end to end."""
         sb = self.sb
         state = self.token_file.parent
         self.assertEqual(stat.S_IMODE(self.token_file.stat().st_mode), 0o600)
@@ -311,7 +311,7 @@ class Security(h.ProviderCase):
         self.assertEqual(self.provider.requests(mark), [])
 
     def test_core_dumps_off(self):
-        """SPEC 10: a waiting helper is not dumpable and has no core limit."""
+        """Contract §13: a waiting helper is not dumpable and has no core limit."""
         probe_uid = os.geteuid()
         # /tmp: a directory nobody may traverse when run as root.
         tmp = Path(tempfile.mkdtemp(prefix="clerk-dump-",

@@ -3,7 +3,7 @@
 
 This is not a real identity provider. The real one in the integration
 tests is tests/peers/provider.js (npm oidc-provider). This fake exists for
-the faults a real provider will not produce on demand (SPEC 13): 5xx and
+the faults a real provider will not produce on demand (contract §16): 5xx and
 429 answers, malformed, truncated, oversized, slow or stalled answers,
 redirects, invalid_grant, a discovery document naming another issuer, a
 callback with a wrong iss, and ID tokens with a bad signature, an unknown

@@ -1,5 +1,5 @@
 /*
- * Unit tests: secrets are wiped before their memory is freed (SPEC 10).
+ * Unit tests: secrets are wiped before their memory is freed (contract §13).
  *
  * Linked with -Wl,--wrap=free,--wrap=realloc: every free() and realloc()
  * from the helper's code (and from cJSON, which frees through the json

@@ -21,7 +21,7 @@ struct ref_case {
 };
 
 static const struct ref_case ref_cases[] = {
-        /* The four forms docker sends (SPEC 5). */
+        /* The four forms docker sends (contract §6). */
         {"registry.example.com", false, 0, "https", "registry.example.com"},
         {"registry.example.com:5000", false, 0, "https",
          "registry.example.com:5000"},
