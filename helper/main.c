@@ -34,6 +34,7 @@ struct command {
 	int (*run)(struct config *cfg);
 	bool needs_provider; /* issuer and client id must be set */
 	const char *help;
+	const char *args; /* after its name in its usage line, or NULL */
 };
 
 static int
@@ -98,31 +99,70 @@ cmd_version(struct config *cfg)
 }
 
 static const struct command commands[] = {
-        {"get", gitcmd_get, false, "git protocol: answer a request"},
-        {"store", gitcmd_store, false, "git protocol: accept a credential"},
-        {"erase", gitcmd_erase, false, "git protocol: forget a token"},
-        {"login", cmd_login, true,
-         "sign in now (browser, device code or paste: --flow)"},
-        {"logout", cmd_logout, true,
-         "revoke and forget this profile's tokens (--all: every profile)"},
-        {"token", cmd_token, true, "print a valid access token"},
-        {"header", cmd_header, true, "print an Authorization: Bearer header"},
-        {"whoami", cmd_whoami, true, "print the signed-in user"},
-        {"status", cmd_status, true,
-         "print profile, issuer, storage and expiry"},
-        {"version", cmd_version, false, "print the version"},
-        {"docker", dockercmd_run, false,
-         "docker protocol: get|store|erase|list|version"},
-        {"kubectl", kubecmd_run, false, "print a kubectl ExecCredential"},
-        {"bazel", bazelcmd_run, false, "Bazel credential helper: get"},
-        {"terraform", tfcmd_run, false,
-         "Terraform/OpenTofu helper: get|store|forget HOST"},
-        {"cargo", cargocmd_run, false,
-         "Cargo credential provider (with --cargo-plugin)"},
-        {"configure", configure_run, false,
-         "set up git URL or docker REGISTRY to use this helper"},
-        {"unconfigure", unconfigure_run, false,
-         "undo configure git URL or docker REGISTRY"},
+        {.name = "get",
+         .run = gitcmd_get,
+         .help = "git protocol: answer a request"},
+        {.name = "store",
+         .run = gitcmd_store,
+         .help = "git protocol: accept a credential"},
+        {.name = "erase",
+         .run = gitcmd_erase,
+         .help = "git protocol: forget a token"},
+        {.name = "login",
+         .run = cmd_login,
+         .needs_provider = true,
+         .help = "sign in now (browser, device code or paste: --flow)"},
+        {.name = "logout",
+         .run = cmd_logout,
+         .needs_provider = true,
+         .help = "revoke and forget this profile's tokens (--all: every profile)",
+         .args = "[--all]"},
+        {.name = "token",
+         .run = cmd_token,
+         .needs_provider = true,
+         .help = "print a valid access token"},
+        {.name = "header",
+         .run = cmd_header,
+         .needs_provider = true,
+         .help = "print an Authorization: Bearer header"},
+        {.name = "whoami",
+         .run = cmd_whoami,
+         .needs_provider = true,
+         .help = "print the signed-in user",
+         .args = "[--json]"},
+        {.name = "status",
+         .run = cmd_status,
+         .needs_provider = true,
+         .help = "print profile, issuer, storage and expiry",
+         .args = "[--json]"},
+        {.name = "version", .run = cmd_version, .help = "print the version"},
+        {.name = "docker",
+         .run = dockercmd_run,
+         .help = "docker protocol: get|store|erase|list|version",
+         .args = "get|store|erase|list|version"},
+        {.name = "kubectl",
+         .run = kubecmd_run,
+         .help = "print a kubectl ExecCredential"},
+        {.name = "bazel",
+         .run = bazelcmd_run,
+         .help = "Bazel credential helper: get",
+         .args = "get"},
+        {.name = "terraform",
+         .run = tfcmd_run,
+         .help = "Terraform/OpenTofu helper: get|store|forget HOST",
+         .args = "get|store|forget HOST"},
+        {.name = "cargo",
+         .run = cargocmd_run,
+         .help = "Cargo credential provider (with --cargo-plugin)",
+         .args = "--cargo-plugin"},
+        {.name = "configure",
+         .run = configure_run,
+         .help = "set up git URL or docker REGISTRY to use this helper",
+         .args = "git URL | docker REGISTRY"},
+        {.name = "unconfigure",
+         .run = unconfigure_run,
+         .help = "undo configure git URL or docker REGISTRY",
+         .args = "git URL | docker REGISTRY"},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -189,7 +229,7 @@ command_find(const char *name)
 static void
 command_usage(const struct command *cmd)
 {
-	const char *args = help_command_args(cmd->name);
+	const char *args = cmd->args ? cmd->args : "";
 
 	printf("usage: clerk-credential [options] %s%s%s\n\n%s\n\nOptions:\n",
 	       cmd->name, *args ? " " : "", args, cmd->help);

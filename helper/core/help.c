@@ -60,29 +60,3 @@ help_closest(const char *word, const char *const *names, size_t n)
 		return NULL;
 	return found;
 }
-
-static const struct {
-	const char *command;
-	const char *args;
-} command_args[] = {
-        {"docker", "get|store|erase|list|version"},
-        {"terraform", "get|store|forget HOST"},
-        {"bazel", "get"},
-        {"cargo", "--cargo-plugin"},
-        {"configure", "git URL | docker REGISTRY"},
-        {"unconfigure", "git URL | docker REGISTRY"},
-        {"logout", "[--all]"},
-        {"status", "[--json]"},
-        {"whoami", "[--json]"},
-};
-
-const char *
-help_command_args(const char *command)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(command_args) / sizeof(command_args[0]); i++)
-		if (strcmp(command_args[i].command, command) == 0)
-			return command_args[i].args;
-	return "";
-}

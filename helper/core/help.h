@@ -1,6 +1,7 @@
 /*
- * What --help and usage errors share: each command's argument synopsis,
- * and the closest valid name to a mistyped one ("did you mean ...?").
+ * What usage errors need: the closest valid name to a mistyped one
+ * ("did you mean ...?"). Each command's own usage line is its row in
+ * main.c's table of commands.
  *
  * Example:
  *	const char *names[] = { "get", "login", "logout" };
@@ -25,11 +26,5 @@ size_t help_distance(const char *a, const char *b);
  * word's length plus one). The first of equally close names wins.
  */
 const char *help_closest(const char *word, const char *const *names, size_t n);
-
-/*
- * The arguments a command takes after its name, for its usage line
- * ("get|store|erase|list|version"), or "" when it takes none.
- */
-const char *help_command_args(const char *command);
 
 #endif

@@ -88,16 +88,6 @@ test_closest(void **state)
 	assert_null(help_closest("logni", commands, 0));
 }
 
-static void
-test_command_args(void **state)
-{
-	(void)state;
-	assert_string_equal(help_command_args("docker"),
-	                    "get|store|erase|list|version");
-	assert_string_equal(help_command_args("login"), "");
-	assert_string_equal(help_command_args("status"), "[--json]");
-}
-
 int
 main(void)
 {
@@ -105,7 +95,6 @@ main(void)
 	        cmocka_unit_test(test_distance),
 	        cmocka_unit_test(test_distance_long),
 	        cmocka_unit_test(test_closest),
-	        cmocka_unit_test(test_command_args),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
