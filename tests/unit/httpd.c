@@ -210,3 +210,15 @@ httpd_closed_port(void)
 	close(fd);
 	return port;
 }
+
+void
+httpd_unset_proxies(void)
+{
+	static const char *const vars[] = {"http_proxy",  "HTTP_PROXY",
+	                                   "https_proxy", "HTTPS_PROXY",
+	                                   "all_proxy",   "ALL_PROXY"};
+	size_t i;
+
+	for (i = 0; i < sizeof(vars) / sizeof(*vars); i++)
+		unsetenv(vars[i]);
+}

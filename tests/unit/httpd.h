@@ -28,4 +28,11 @@ int httpd_requests(void);
 /* A 127.0.0.1 port on which nothing listens (bound, then closed). */
 int httpd_closed_port(void);
 
+/*
+ * Unset the proxy variables libcurl reads (http_proxy, https_proxy and
+ * all_proxy, either case): a proxy of the environment must not see the
+ * requests to this server. For a setup, before the first request.
+ */
+void httpd_unset_proxies(void);
+
 #endif

@@ -6,7 +6,6 @@
 #include <cmocka.h>
 
 #include <stdio.h>
-#include <stdlib.h>
 
 #include "oauth_setup.h"
 #include "util.h"
@@ -14,9 +13,7 @@
 int
 oauth_setup_start(const struct httpd_route *routes, int *port)
 {
-	unsetenv("http_proxy");
-	unsetenv("all_proxy");
-	unsetenv("ALL_PROXY");
+	httpd_unset_proxies();
 	return httpd_start(routes, port);
 }
 

@@ -279,9 +279,7 @@ setup_load(void **state)
 	char iss[128];
 
 	(void)state;
-	unsetenv("http_proxy");
-	unsetenv("all_proxy");
-	unsetenv("ALL_PROXY");
+	httpd_unset_proxies();
 	if (!mkdtemp(state_dir) || setenv("XDG_STATE_HOME", state_dir, 1))
 		return -1;
 	if (httpd_start(routes, &port))

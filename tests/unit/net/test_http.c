@@ -139,13 +139,7 @@ setup(void **state)
 {
 	(void)state;
 	memset(kib, 'x', 1024);
-	/* Proxies from the environment must not see loopback tests. */
-	unsetenv("http_proxy");
-	unsetenv("HTTP_PROXY");
-	unsetenv("https_proxy");
-	unsetenv("HTTPS_PROXY");
-	unsetenv("all_proxy");
-	unsetenv("ALL_PROXY");
+	httpd_unset_proxies();
 	return httpd_start(routes, &port);
 }
 

@@ -350,9 +350,7 @@ static int
 setup_load(void **state)
 {
 	(void)state;
-	unsetenv("http_proxy");
-	unsetenv("all_proxy");
-	unsetenv("ALL_PROXY");
+	httpd_unset_proxies();
 	log_set_quiet(true);
 	good_set = set_of(rsa_jwk("\"kid\":\"rsa-1\"", 256, 0x80, "AQAB"),
 	                  ec_jwk("\"kid\":\"ec-1\"", "P-256", 32));

@@ -781,9 +781,7 @@ static int
 setup_flow(void **state)
 {
 	setup_keys(state);
-	unsetenv("http_proxy");
-	unsetenv("all_proxy");
-	unsetenv("ALL_PROXY");
+	httpd_unset_proxies();
 	set_a = set_of(&rsa1, NULL);
 	set_ab = set_of(&rsa1, &rsa2);
 	set_ec = set_of(&ec1, &rsa1);
