@@ -1,7 +1,8 @@
 /*
  * Test support: the set-up the store, cache, lock and secret tests share, a
  * temporary directory that XDG_RUNTIME_DIR and XDG_STATE_HOME point at and
- * a config naming one issuer, client id and profile.
+ * a config naming one issuer, client id and profile; and the checks the
+ * page, listener, crypto and PKCE tests share on what they produce.
  *
  *	static char tmpdir[] = "/tmp/clerk-test-NAME-XXXXXX";
  *	static struct config cfg;
@@ -12,6 +13,7 @@
 #ifndef CLERK_TEST_FIXTURE_H
 #define CLERK_TEST_FIXTURE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "config.h"
@@ -44,5 +46,17 @@ int fixture_teardown(const char *dir, struct config *cfg);
  */
 void fixture_file(const char *dir, const struct config *cfg, const char *ext,
                   char *path, size_t size);
+
+/* The body of the HTTP answer @resp (after the blank line), or NULL. */
+const char *fixture_body(const char *resp);
+
+/*
+ * Fail the test, naming @name, unless @resp has a head and a body, every
+ * header page.c puts on an answer, and a Content-Length that is right.
+ */
+void fixture_assert_head(const char *name, const char *resp);
+
+/* Whether @s holds base64url characters only (no padding). */
+bool fixture_b64url(const char *s);
 
 #endif
