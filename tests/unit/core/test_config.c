@@ -339,7 +339,20 @@ test_switches(void **state)
 	static const char *const args[] = {"--quiet", "--all", "--cargo-plugin",
 	                                   "--json", NULL};
 	static const char *const verbose[] = {"--verbose", NULL};
+	/* Set CLERK_CREDENTIAL_DEBUG to debug (NULL: leave it, unset at
+	 * first), load with args: --verbose is then on or off. */
+	static const struct {
+		const char *debug;
+		const char *const *args;
+		bool verbose;
+	} t[] = {
+	        {NULL, verbose, true},
+	        {"off", NULL, false},
+	        {"off", verbose, true},
+	        {"1", NULL, true},
+	};
 	struct config cfg;
+	size_t i;
 
 	(void)state;
 	unlink(cfgpath);
@@ -351,20 +364,13 @@ test_switches(void **state)
 	assert_true(cfg.quiet && cfg.all && cfg.cargo_plugin && cfg.json);
 	assert_false(cfg.verbose);
 	config_release(&cfg);
-	assert_int_equal(load(&cfg, verbose), 0);
-	assert_true(cfg.verbose);
-	config_release(&cfg);
-	setenv("CLERK_CREDENTIAL_DEBUG", "off", 1);
-	assert_int_equal(load(&cfg, NULL), 0);
-	assert_false(cfg.verbose);
-	config_release(&cfg);
-	assert_int_equal(load(&cfg, verbose), 0);
-	assert_true(cfg.verbose);
-	config_release(&cfg);
-	setenv("CLERK_CREDENTIAL_DEBUG", "1", 1);
-	assert_int_equal(load(&cfg, NULL), 0);
-	assert_true(cfg.verbose);
-	config_release(&cfg);
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		if (t[i].debug)
+			setenv("CLERK_CREDENTIAL_DEBUG", t[i].debug, 1);
+		assert_int_equal(load(&cfg, t[i].args), 0);
+		assert_int_equal(cfg.verbose, t[i].verbose);
+		config_release(&cfg);
+	}
 	unsetenv("CLERK_CREDENTIAL_DEBUG");
 	/* "yes" is not "no": the variable leaves interactive alone. */
 	setenv("CLERK_CREDENTIAL_INTERACTIVE", "yes", 1);
