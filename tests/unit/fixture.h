@@ -25,8 +25,8 @@
 
 /*
  * Make the directory @tmpl names (a mkdtemp() template, completed in place)
- * and point XDG_RUNTIME_DIR and XDG_STATE_HOME at it. 0, or -1 with nothing
- * set.
+ * and point XDG_RUNTIME_DIR and XDG_STATE_HOME at it. 0, or -1 with the
+ * directory not made or removed again.
  */
 int fixture_dir(char *tmpl);
 
