@@ -37,13 +37,13 @@
 #include "discovery.h"
 #include "error.h"
 #include "fileio.h"
+#include "fixture.h"
 #include "httpd.h"
 #include "json.h"
 #include "listener.h"
 #include "log.h"
 #include "oauth.h"
 #include "store.h"
-#include "tmptree.h"
 #include "tokenset.h"
 #include "util.h"
 
@@ -103,14 +103,9 @@ setup(void **state)
 {
 	(void)state;
 	log_set_silent(true);
-	if (!mkdtemp(tmpdir))
+	if (fixture_setup(tmpdir, &cfg))
 		return -1;
-	setenv("XDG_RUNTIME_DIR", tmpdir, 1);
-	setenv("XDG_STATE_HOME", tmpdir, 1);
-	config_init(&cfg);
 	str_set(&cfg.issuer, "http://127.0.0.1:1");
-	str_set(&cfg.client_id, "client-1");
-	str_set(&cfg.profile, "default");
 	str_set(&cfg.scopes, "openid offline_access");
 	cfg.storage = STORAGE_FILE;
 	cfg.timeout = 5;
@@ -121,8 +116,7 @@ static int
 teardown(void **state)
 {
 	(void)state;
-	config_release(&cfg);
-	return tmptree_remove(tmpdir);
+	return fixture_teardown(tmpdir, &cfg);
 }
 
 static int

@@ -13,7 +13,7 @@
 #include "cache.h"
 #include "config.h"
 #include "error.h"
-#include "tmptree.h"
+#include "fixture.h"
 #include "util.h"
 
 static char tmpdir[] = "/tmp/clerk-test-cache-XXXXXX";
@@ -23,23 +23,14 @@ static int
 setup(void **state)
 {
 	(void)state;
-	if (!mkdtemp(tmpdir))
-		return -1;
-	setenv("XDG_RUNTIME_DIR", tmpdir, 1);
-	setenv("XDG_STATE_HOME", tmpdir, 1);
-	config_init(&cfg);
-	str_set(&cfg.issuer, "https://clerk.example.com");
-	str_set(&cfg.client_id, "client-1");
-	str_set(&cfg.profile, "default");
-	return 0;
+	return fixture_setup(tmpdir, &cfg);
 }
 
 static int
 teardown(void **state)
 {
 	(void)state;
-	config_release(&cfg);
-	return tmptree_remove(tmpdir);
+	return fixture_teardown(tmpdir, &cfg);
 }
 
 static void
@@ -89,15 +80,12 @@ test_drop_only_if(void **state)
 static void
 test_lax_permissions(void **state)
 {
-	char path[512], *key = NULL, *tok = NULL;
+	char path[512], *tok = NULL;
 	int64_t exp;
 
 	(void)state;
 	assert_int_equal(cache_write(&cfg, "token-2", 1900000000), 0);
-	assert_int_equal(config_key(&cfg, &key), 0);
-	snprintf(path, sizeof(path), "%s/clerk-credential/%s.token", tmpdir,
-	         key);
-	free(key);
+	fixture_file(tmpdir, &cfg, "token", path, sizeof(path));
 	assert_int_equal(chmod(path, 0640), 0);
 	assert_int_equal(cache_read(&cfg, &tok, &exp), CLERK_EPERM);
 	assert_int_equal(chmod(path, 0600), 0);

@@ -339,7 +339,20 @@ test_switches(void **state)
 	static const char *const args[] = {"--quiet", "--all", "--cargo-plugin",
 	                                   "--json", NULL};
 	static const char *const verbose[] = {"--verbose", NULL};
+	/* Set CLERK_CREDENTIAL_DEBUG to debug (NULL: leave it, unset at
+	 * first), load with args: --verbose is then on or off. */
+	static const struct {
+		const char *debug;
+		const char *const *args;
+		bool verbose;
+	} t[] = {
+	        {NULL, verbose, true},
+	        {"off", NULL, false},
+	        {"off", verbose, true},
+	        {"1", NULL, true},
+	};
 	struct config cfg;
+	size_t i;
 
 	(void)state;
 	unlink(cfgpath);
@@ -351,20 +364,13 @@ test_switches(void **state)
 	assert_true(cfg.quiet && cfg.all && cfg.cargo_plugin && cfg.json);
 	assert_false(cfg.verbose);
 	config_release(&cfg);
-	assert_int_equal(load(&cfg, verbose), 0);
-	assert_true(cfg.verbose);
-	config_release(&cfg);
-	setenv("CLERK_CREDENTIAL_DEBUG", "off", 1);
-	assert_int_equal(load(&cfg, NULL), 0);
-	assert_false(cfg.verbose);
-	config_release(&cfg);
-	assert_int_equal(load(&cfg, verbose), 0);
-	assert_true(cfg.verbose);
-	config_release(&cfg);
-	setenv("CLERK_CREDENTIAL_DEBUG", "1", 1);
-	assert_int_equal(load(&cfg, NULL), 0);
-	assert_true(cfg.verbose);
-	config_release(&cfg);
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		if (t[i].debug)
+			setenv("CLERK_CREDENTIAL_DEBUG", t[i].debug, 1);
+		assert_int_equal(load(&cfg, t[i].args), 0);
+		assert_int_equal(cfg.verbose, t[i].verbose);
+		config_release(&cfg);
+	}
 	unsetenv("CLERK_CREDENTIAL_DEBUG");
 	/* "yes" is not "no": the variable leaves interactive alone. */
 	setenv("CLERK_CREDENTIAL_INTERACTIVE", "yes", 1);
@@ -405,34 +411,36 @@ options_help(void)
 static void
 test_help_defaults(void **state)
 {
-	char want[5][160];
+	char timeout[16], margin[16], want[160];
 	const char *help = options_help();
+	/* Each line: its text, the default, what follows the default. */
+	const struct {
+		const char *head, *value, *tail;
+	} line[] = {
+	        {"  --timeout SECONDS          how long a sign-in may wait ",
+	         timeout, ""},
+	        {"  --refresh-margin SECONDS   "
+	         "refresh this long before expiry ",
+	         margin, ""},
+	        {"  --scopes \"S1 S2\"           scopes ",
+	         CONFIG_DEFAULT_SCOPES, " [CLERK_SCOPES]"},
+	        {"  --username NAME            "
+	         "username handed to git and docker ",
+	         CONFIG_DEFAULT_USERNAME, ""},
+	        {"  --storage KIND             auto, keyring, file or memory ",
+	         store_backend_name(STORAGE_AUTO),
+	         " [CLERK_CREDENTIAL_STORAGE]"},
+	};
 	size_t i;
 
 	(void)state;
-	snprintf(want[0], sizeof(want[0]),
-	         "  --timeout SECONDS          how long a sign-in may wait "
-	         "(default: %d)\n",
-	         CONFIG_DEFAULT_TIMEOUT);
-	snprintf(want[1], sizeof(want[1]),
-	         "  --refresh-margin SECONDS   refresh this long before expiry "
-	         "(default: %d)\n",
-	         CONFIG_DEFAULT_REFRESH_MARGIN);
-	snprintf(want[2], sizeof(want[2]),
-	         "  --scopes \"S1 S2\"           scopes (default: %s) "
-	         "[CLERK_SCOPES]\n",
-	         CONFIG_DEFAULT_SCOPES);
-	snprintf(want[3], sizeof(want[3]),
-	         "  --username NAME            username handed to git and "
-	         "docker (default: %s)\n",
-	         CONFIG_DEFAULT_USERNAME);
-	snprintf(want[4], sizeof(want[4]),
-	         "  --storage KIND             auto, keyring, file or memory "
-	         "(default: %s) [CLERK_CREDENTIAL_STORAGE]\n",
-	         store_backend_name(STORAGE_AUTO));
-	for (i = 0; i < 5; i++) {
-		print_message("want: %s", want[i]);
-		assert_non_null(strstr(help, want[i]));
+	snprintf(timeout, sizeof(timeout), "%d", CONFIG_DEFAULT_TIMEOUT);
+	snprintf(margin, sizeof(margin), "%d", CONFIG_DEFAULT_REFRESH_MARGIN);
+	for (i = 0; i < sizeof(line) / sizeof(line[0]); i++) {
+		snprintf(want, sizeof(want), "%s(default: %s)%s\n",
+		         line[i].head, line[i].value, line[i].tail);
+		print_message("want: %s", want);
+		assert_non_null(strstr(help, want));
 	}
 	/* A default that is not a fixed value is not printed as one. */
 	assert_non_null(strstr(help, "(0: any) [CLERK_CALLBACK_PORT]\n"));

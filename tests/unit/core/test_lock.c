@@ -21,7 +21,7 @@
 #include "config.h"
 #include "error.h"
 #include "lock.h"
-#include "tmptree.h"
+#include "fixture.h"
 #include "util.h"
 
 static char tmpdir[] = "/tmp/clerk-test-lock-XXXXXX";
@@ -31,34 +31,14 @@ static int
 setup(void **state)
 {
 	(void)state;
-	if (!mkdtemp(tmpdir))
-		return -1;
-	setenv("XDG_RUNTIME_DIR", tmpdir, 1);
-	setenv("XDG_STATE_HOME", tmpdir, 1);
-	config_init(&cfg);
-	str_set(&cfg.issuer, "https://clerk.example.com");
-	str_set(&cfg.client_id, "client-1");
-	str_set(&cfg.profile, "default");
-	return 0;
+	return fixture_setup(tmpdir, &cfg);
 }
 
 static int
 teardown(void **state)
 {
 	(void)state;
-	config_release(&cfg);
-	return tmptree_remove(tmpdir);
-}
-
-/* The lock file of @c: <state>/clerk-credential/<key>.lock. */
-static void
-lock_file(const struct config *c, char *path, size_t size)
-{
-	char *key = NULL;
-
-	assert_int_equal(config_key(c, &key), 0);
-	snprintf(path, size, "%s/clerk-credential/%s.lock", tmpdir, key);
-	free(key);
+	return fixture_teardown(tmpdir, &cfg);
 }
 
 /* Fork a child that runs @fn and exits with its result (0: as expected). */
@@ -162,7 +142,7 @@ test_file_private(void **state)
 	(void)state;
 	assert_int_equal(lock_acquire(&cfg, 1, &fd), 0);
 	lock_release(fd);
-	lock_file(&cfg, path, sizeof(path));
+	fixture_file(tmpdir, &cfg, "lock", path, sizeof(path));
 	assert_int_equal(lstat(path, &st), 0);
 	assert_true(S_ISREG(st.st_mode));
 	assert_int_equal(st.st_mode & 0777, 0600);
@@ -180,7 +160,7 @@ test_refuses_link_and_fifo(void **state)
 
 	(void)state;
 	c.profile = "linked";
-	lock_file(&c, path, sizeof(path));
+	fixture_file(tmpdir, &c, "lock", path, sizeof(path));
 	snprintf(target, sizeof(target), "%s/elsewhere", tmpdir);
 	/* The state dir exists once any lock was taken; make sure. */
 	assert_int_equal(lock_acquire(&cfg, 1, &fd), 0);

@@ -13,8 +13,8 @@
 
 #include "config.h"
 #include "error.h"
+#include "fixture.h"
 #include "reject.h"
-#include "tmptree.h"
 
 #define W REJECT_WINDOW
 
@@ -140,25 +140,6 @@ test_fingerprint(void **state)
 static char tmpdir[] = "/tmp/clerk-test-reject-XXXXXX";
 
 static void
-cfg_init(struct config *cfg)
-{
-	config_init(cfg);
-	cfg->issuer = strdup("https://issuer.example");
-	cfg->client_id = strdup("client");
-	cfg->profile = strdup("default");
-}
-
-static void
-state_path(const struct config *cfg, char *buf, size_t size)
-{
-	char *key = NULL;
-
-	assert_int_equal(config_key(cfg, &key), 0);
-	snprintf(buf, size, "%s/clerk-credential/%s.reject", tmpdir, key);
-	free(key);
-}
-
-static void
 write_file(const char *path, const char *text, mode_t mode)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, mode);
@@ -178,10 +159,8 @@ test_file(void **state)
 	struct stat st;
 
 	(void)state;
-	assert_non_null(mkdtemp(tmpdir));
-	setenv("XDG_RUNTIME_DIR", tmpdir, 1);
-	cfg_init(&cfg);
-	state_path(&cfg, path, sizeof(path));
+	assert_int_equal(fixture_setup(tmpdir, &cfg), 0);
+	fixture_file(tmpdir, &cfg, "reject", path, sizeof(path));
 
 	/* No file: no state. */
 	assert_int_equal(reject_load(&cfg, &back), 0);
@@ -241,8 +220,7 @@ test_file(void **state)
 	assert_int_equal(reject_clear(&cfg), 0);
 	assert_int_equal(stat(path, &st), -1);
 	assert_int_equal(reject_clear(&cfg), 0);
-	config_release(&cfg);
-	assert_int_equal(tmptree_remove(tmpdir), 0);
+	assert_int_equal(fixture_teardown(tmpdir, &cfg), 0);
 }
 
 int

@@ -19,6 +19,7 @@
 #include "cache.h"
 #include "config.h"
 #include "error.h"
+#include "fixture.h"
 #include "net.h"
 #include "session.h"
 #include "store.h"
@@ -135,10 +136,7 @@ setup(void **state)
 	struct store *st = NULL;
 
 	(void)state;
-	config_init(&cfg);
-	str_set(&cfg.issuer, "https://clerk.example.com");
-	str_set(&cfg.client_id, "client-1");
-	str_set(&cfg.profile, "default");
+	fixture_config(&cfg);
 	cfg.storage = STORAGE_MEMORY;
 	cfg.interactive = true;
 	cfg.timeout = 5;

@@ -20,6 +20,7 @@
 
 #include "config.h"
 #include "error.h"
+#include "fixture.h"
 #include "keyring.h"
 #include "store.h"
 #include "tmptree.h"
@@ -69,11 +70,7 @@ static int
 setup_group(void **state)
 {
 	(void)state;
-	if (!mkdtemp(tmpdir))
-		return -1;
-	setenv("XDG_RUNTIME_DIR", tmpdir, 1);
-	setenv("XDG_STATE_HOME", tmpdir, 1);
-	return 0;
+	return fixture_dir(tmpdir);
 }
 
 static int
@@ -92,10 +89,7 @@ setup(void **state)
 	(void)state;
 	snprintf(dir, sizeof(dir), "%s/clerk-credential", tmpdir);
 	(void)tmptree_remove(dir);
-	config_init(&cfg);
-	str_set(&cfg.issuer, "https://clerk.example.com");
-	str_set(&cfg.client_id, "client-1");
-	str_set(&cfg.profile, "default");
+	fixture_config(&cfg);
 	cfg.storage = STORAGE_FILE;
 	unsetenv("DBUS_SESSION_BUS_ADDRESS");
 	memset(&fake, 0, sizeof(fake));

@@ -15,6 +15,7 @@
 
 #include "config.h"
 #include "error.h"
+#include "fixture.h"
 #include "store.h"
 #include "tokenset.h"
 #include "util.h"
@@ -96,13 +97,8 @@ test_file_store(void **state)
 	struct stat sb;
 
 	(void)state;
-	assert_non_null(mkdtemp(tmpdir));
-	setenv("XDG_STATE_HOME", tmpdir, 1);
-	config_init(&cfg);
+	assert_int_equal(fixture_setup(tmpdir, &cfg), 0);
 	cfg.storage = STORAGE_FILE;
-	str_set(&cfg.issuer, "https://clerk.example.com");
-	str_set(&cfg.client_id, "client-1");
-	str_set(&cfg.profile, "default");
 	assert_int_equal(store_open(&cfg, &st), 0);
 	assert_int_equal(store_load(st, &b), CLERK_ENOTFOUND);
 	fill(&a);
@@ -144,10 +140,7 @@ test_file_store(void **state)
 
 	store_close(st);
 	tokenset_release(&a);
-	config_release(&cfg);
-	snprintf(path, sizeof(path), "%s/clerk-credential", tmpdir);
-	rmdir(path);
-	rmdir(tmpdir);
+	assert_int_equal(fixture_teardown(tmpdir, &cfg), 0);
 }
 
 /* Only a named session bus can lead to a keyring (store.h). */

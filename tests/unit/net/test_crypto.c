@@ -22,6 +22,7 @@
 
 #include "crypto.h"
 #include "error.h"
+#include "fixture.h"
 #include "log.h"
 #include "util.h"
 
@@ -68,16 +69,6 @@ unhex(const char *hex, size_t *len)
 	}
 	*len = n;
 	return out;
-}
-
-static bool
-b64url_alphabet(const char *s)
-{
-	for (; *s; s++)
-		if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') ||
-		      (*s >= '0' && *s <= '9') || *s == '-' || *s == '_'))
-			return false;
-	return true;
 }
 
 /* --- SHA-256 ----------------------------------------------------------- */
@@ -161,7 +152,7 @@ test_random_base64url(void **state)
 		} else {
 			assert_int_equal(r, 0);
 			assert_int_equal(a.len, 1 + random_cases[i].chars);
-			assert_true(b64url_alphabet(a.buf));
+			assert_true(fixture_b64url(a.buf));
 			r = crypto_random_base64url(random_cases[i].nbytes, &b);
 			assert_int_equal(r, 0);
 			assert_string_not_equal(a.buf + 1, b.buf);

@@ -30,6 +30,7 @@
 
 #include "capture.h"
 #include "error.h"
+#include "fixture.h"
 #include "httpreq.h"
 #include "listener.h"
 
@@ -344,52 +345,12 @@ browser_release(struct browser *b)
 		free(b->resp[i]);
 }
 
-/* The body of a response, or NULL when it has no head end. */
-static const char *
-resp_body(const char *resp)
-{
-	const char *p = strstr(resp, "\r\n\r\n");
-
-	return p ? p + 4 : NULL;
-}
-
 static int
 resp_status(const char *resp)
 {
 	if (strncmp(resp, "HTTP/1.1 ", 9) != 0 || strlen(resp) < 12)
 		return -1;
 	return (resp[9] - '0') * 100 + (resp[10] - '0') * 10 + (resp[11] - '0');
-}
-
-/* Every answer carries these, and a Content-Length that is right. */
-static void
-assert_headers(const char *name, const char *resp)
-{
-	static const char *const want[] = {
-	        "\r\nContent-Type: text/html; charset=utf-8\r\n",
-	        "\r\nConnection: close\r\n",
-	        "\r\nCache-Control: no-store\r\n",
-	        "\r\nReferrer-Policy: no-referrer\r\n",
-	        "\r\nX-Content-Type-Options: nosniff\r\n",
-	        "\r\nContent-Security-Policy: default-src 'none'; "
-	        "style-src 'unsafe-inline'; img-src data:; base-uri 'none'; "
-	        "form-action 'none'; frame-ancestors 'none'\r\n",
-	};
-	const char *body = resp_body(resp), *cl;
-	char expect[64];
-	size_t i;
-
-	if (!body)
-		fail_msg("%s: no end of head in the answer", name);
-	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++)
-		if (!strstr(resp, want[i]))
-			fail_msg("%s: answer lacks %s", name, want[i] + 2);
-	snprintf(expect, sizeof(expect), "\r\nContent-Length: %zu\r\n",
-	         strlen(body));
-	cl = strstr(resp, expect);
-	if (!cl || cl > body)
-		fail_msg("%s: wrong Content-Length (body %zu bytes)", name,
-		         strlen(body));
 }
 
 static void
@@ -400,7 +361,7 @@ assert_step(const struct step *s, const char *resp)
 	if (resp_status(resp) != s->want_status)
 		fail_msg("%s: status %d, want %d", s->name, resp_status(resp),
 		         s->want_status);
-	assert_headers(s->name, resp);
+	fixture_assert_head(s->name, resp);
 	if (s->want_text && !strstr(resp, s->want_text))
 		fail_msg("%s: answer lacks \"%s\"", s->name, s->want_text);
 	if (s->not_text && strstr(resp, s->not_text))
@@ -532,7 +493,7 @@ test_serves_many_then_callback(void **state)
 	assert_non_null(strstr(last, "<meta name=\"viewport\""));
 	assert_non_null(strstr(last, "prefers-color-scheme:dark"));
 	/* The favicon answer has no page. */
-	assert_string_equal(resp_body(b.resp[0]), "");
+	assert_string_equal(fixture_body(b.resp[0]), "");
 	callback_params_release(&run.out);
 	browser_release(&b);
 }
@@ -711,7 +672,7 @@ test_answers_in_pieces(void **state)
 	assert_true(throttle_calls > 100);
 	assert_int_equal(run.rc, CLERK_EDENIED);
 	assert_step(&s, b.resp[0]);
-	assert_true(strlen(resp_body(b.resp[0])) > 7000 * 6);
+	assert_true(strlen(fixture_body(b.resp[0])) > 7000 * 6);
 	callback_params_release(&run.out);
 	browser_release(&b);
 }

@@ -15,28 +15,9 @@
 #include <string.h>
 
 #include "error.h"
+#include "fixture.h"
 #include "page.h"
 #include "util.h"
-
-/* The body of the answer @resp (after the blank line). */
-static const char *
-body_of(const char *resp)
-{
-	const char *b = strstr(resp, "\r\n\r\n");
-
-	assert_non_null(b);
-	return b + 4;
-}
-
-/* The Content-Length of the answer @resp. */
-static size_t
-length_of(const char *resp)
-{
-	const char *h = strstr(resp, "\r\nContent-Length: ");
-
-	assert_non_null(h);
-	return (size_t)strtoul(h + 18, NULL, 10);
-}
 
 static const struct {
 	int status;
@@ -74,8 +55,8 @@ test_fixed_pages(void **state)
 		                 0);
 		if (!str_starts_with(sb.buf, fixed_cases[i].line))
 			fail_msg("case %zu: %.60s", i, sb.buf);
-		body = body_of(sb.buf);
-		assert_int_equal(length_of(sb.buf), strlen(body));
+		fixture_assert_head(fixed_cases[i].words, sb.buf);
+		body = fixture_body(sb.buf);
 		assert_true(str_starts_with(body, "<!DOCTYPE html>\n"));
 		assert_non_null(strstr(body, page_body(fixed_cases[i].page)));
 		assert_non_null(strstr(body, fixed_cases[i].words));
@@ -91,27 +72,15 @@ test_fixed_pages(void **state)
 	}
 }
 
+/* The head every answer has (the listener's tests check it on the wire). */
 static void
 test_head(void **state)
 {
-	static const char *const lines[] = {
-	        "\r\nContent-Type: text/html; charset=utf-8\r\n",
-	        "\r\nConnection: close\r\n",
-	        "\r\nCache-Control: no-store\r\n",
-	        "\r\nReferrer-Policy: no-referrer\r\n",
-	        "\r\nX-Content-Type-Options: nosniff\r\n",
-	        "\r\nContent-Security-Policy: default-src 'none'; "
-	        "style-src 'unsafe-inline'; img-src data:; base-uri 'none'; "
-	        "form-action 'none'; frame-ancestors 'none'\r\n",
-	};
 	struct strbuf sb = STRBUF_INIT;
-	size_t i;
 
 	(void)state;
 	assert_int_equal(page_response(&sb, 200, page_body(PAGE_SUCCESS)), 0);
-	for (i = 0; i < sizeof(lines) / sizeof(*lines); i++)
-		if (!strstr(sb.buf, lines[i]))
-			fail_msg("missing: %s", lines[i] + 2);
+	fixture_assert_head("success page", sb.buf);
 	strbuf_release(&sb);
 }
 
@@ -124,8 +93,8 @@ test_empty_body(void **state)
 	(void)state;
 	assert_int_equal(page_response(&sb, 404, NULL), 0);
 	assert_true(str_starts_with(sb.buf, "HTTP/1.1 404 Not Found\r\n"));
-	assert_int_equal(length_of(sb.buf), 0);
-	assert_string_equal(body_of(sb.buf), "");
+	fixture_assert_head("empty body", sb.buf);
+	assert_string_equal(fixture_body(sb.buf), "");
 	strbuf_release(&sb);
 }
 

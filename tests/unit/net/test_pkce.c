@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "fixture.h"
 #include "pkce.h"
 #include "util.h"
 
@@ -63,16 +64,6 @@ test_challenge_max_length(void **state)
 	assert_int_equal(pkce_challenge(v, ch), CLERK_EINTERNAL);
 }
 
-static bool
-b64url_alphabet(const char *s)
-{
-	for (; *s; s++)
-		if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') ||
-		      (*s >= '0' && *s <= '9') || *s == '-' || *s == '_'))
-			return false;
-	return true;
-}
-
 static void
 test_new_verifier(void **state)
 {
@@ -84,11 +75,11 @@ test_new_verifier(void **state)
 	assert_int_equal(pkce_new_verifier(b), 0);
 	assert_int_equal(strlen(a), 43);
 	assert_int_equal(strlen(b), 43);
-	assert_true(b64url_alphabet(a));
-	assert_true(b64url_alphabet(b));
+	assert_true(fixture_b64url(a));
+	assert_true(fixture_b64url(b));
 	assert_string_not_equal(a, b);
 	assert_int_equal(pkce_challenge(a, ch), 0);
-	assert_true(b64url_alphabet(ch));
+	assert_true(fixture_b64url(ch));
 }
 
 int
