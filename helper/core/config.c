@@ -24,7 +24,6 @@
 #include "json.h"
 #include "log.h"
 #include "paths.h"
-#include "store.h"
 #include "util.h"
 
 #include "banned.h"

@@ -19,16 +19,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "backends.h"
+
 struct cfgindex;
 struct json;
-
-/* Rows of store.c's backend table, by name (store.h). */
-enum storage_kind {
-	STORAGE_AUTO,
-	STORAGE_KEYRING,
-	STORAGE_FILE,
-	STORAGE_MEMORY,
-};
 
 /* How a sign-in reaches the user (contract §8; see flow.h). */
 enum signin_flow {

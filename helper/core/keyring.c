@@ -4,7 +4,11 @@
  */
 #include "keyring.h"
 
+#include <stdlib.h>
+
+#include "error.h"
 #include "modload.h"
+#include "util.h"
 
 #include "banned.h"
 
@@ -23,4 +27,12 @@ keyring_module_load(const struct keyring_api **out)
 	if (r == 0)
 		*out = m.table;
 	return r;
+}
+
+bool
+store_session_bus(void)
+{
+	const char *a = getenv("DBUS_SESSION_BUS_ADDRESS");
+
+	return a && *a && !str_starts_with(a, "autolaunch:");
 }

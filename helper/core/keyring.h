@@ -5,7 +5,7 @@
  * clerk-credential-keyring.so (modload.h), so that the program maps
  * libsecret and GLib only when it must read, write or look in the
  * keyring: never on a cache hit, and not on a refresh of tokens kept in
- * a file. The core reaches it through struct keyring_api (store.c).
+ * a file. The core reaches it through struct keyring_api (keyring.c).
  *
  * One item per (issuer, client id, profile): schema com.clerk.credential,
  * attributes "issuer", "client_id" and "profile", the label
@@ -19,6 +19,8 @@
 #ifndef CLERK_STORE_KEYRING_H
 #define CLERK_STORE_KEYRING_H
 
+#include <stdbool.h>
+
 struct store_ops;
 
 #define KEYRING_SCHEMA "com.clerk.credential"
@@ -26,6 +28,13 @@ struct store_ops;
 #define KEYRING_NO_BUS "no session bus: DBUS_SESSION_BUS_ADDRESS is not set"
 
 extern const struct store_ops store_keyring_ops;
+
+/*
+ * True when DBUS_SESSION_BUS_ADDRESS names a session bus. Without one
+ * there is no keyring, and nothing may start a bus (GDBus would try to
+ * autolaunch one): the keyring is then not looked for.
+ */
+bool store_session_bus(void);
 
 /*
  * 0 when a Secret Service answers on the session bus within @timeout_ms;

@@ -5,89 +5,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backends.h"
 #include "error.h"
 #include "log.h"
-#include "keyring.h"
 #include "util.h"
 
 #include "banned.h"
 
-bool
-store_session_bus(void)
-{
-	const char *a = getenv("DBUS_SESSION_BUS_ADDRESS");
-
-	return a && *a && !str_starts_with(a, "autolaunch:");
-}
-
-/*
- * The keyring, when a Secret Service answers within @timeout_ms; *@why
- * (free() it) says why or why not. Without a session bus the answer
- * needs no module: storage=auto and the file store's look for tokens to
- * move then map neither libsecret nor GLib.
- */
-static int
-keyring_find(int timeout_ms, const struct store_ops **ops, char **why)
-{
-	const struct keyring_api *kr;
-	int r;
-
-	if (!store_session_bus())
-		return str_set(why, KEYRING_NO_BUS) ? CLERK_ENOMEM
-		                                    : CLERK_ENOTFOUND;
-	if ((r = keyring_module_load(&kr)) == 0) {
-		if ((r = kr->probe(timeout_ms, why)))
-			return r;
-		*ops = kr->ops;
-		return str_set(why, "a Secret Service answered on the session "
-		                    "bus");
-	}
-	if (str_set(why, "the keyring module cannot be loaded"))
-		return CLERK_ENOMEM;
-	return r;
-}
-
-/*
- * A row of the backend table (store.h). A store in the program has
- * @ops; a store found at run time (a module and a service) has @find,
- * which gives its table within @timeout_ms or CLERK_ENOTFOUND, *@why
- * saying why (or, found, why it answered), and @fix, what to do when it
- * does not answer. auto has neither: the first store found at run time
- * that answers, else the first store in the program.
- */
-struct store_backend {
-	const char *name;
-	const struct store_ops *ops;
-	int (*find)(int timeout_ms, const struct store_ops **ops, char **why);
-	const char *fix;
-	bool process_only; /* nothing kept beyond the process */
-};
-
-static const struct store_backend backends[] = {
-        [STORAGE_AUTO] = {.name = "auto"},
-        [STORAGE_KEYRING] = {.name = "keyring",
-                             .find = keyring_find,
-                             .fix = "run a Secret Service such as "
-                                    "gnome-keyring-daemon in this session"},
-        [STORAGE_FILE] = {.name = "file", .ops = &store_file_ops},
-        [STORAGE_MEMORY] = {.name = "memory",
-                            .ops = &store_memory_ops,
-                            .process_only = true},
-};
-
-#define NBACKENDS (sizeof(backends) / sizeof(backends[0]))
-
-const char *
-store_backend_name(int k)
-{
-	return k >= 0 && (size_t)k < NBACKENDS ? backends[k].name : NULL;
-}
-
 static const struct store_backend *
 backend_of(const struct config *cfg)
 {
-	return (size_t)cfg->storage < NBACKENDS ? &backends[cfg->storage]
-	                                        : NULL;
+	return (size_t)cfg->storage < store_nbackends
+	               ? &store_backends[cfg->storage]
+	               : NULL;
 }
 
 bool
@@ -104,9 +34,9 @@ fallback(void)
 {
 	size_t i;
 
-	for (i = 0; i < NBACKENDS; i++)
-		if (backends[i].ops && !backends[i].process_only)
-			return &backends[i];
+	for (i = 0; i < store_nbackends; i++)
+		if (store_backends[i].ops && !store_backends[i].process_only)
+			return &store_backends[i];
 	return NULL;
 }
 
@@ -136,12 +66,12 @@ open_auto(struct store *st)
 	size_t i;
 	int r = CLERK_ENOTFOUND;
 
-	for (i = 0; i < NBACKENDS && r; i++) {
-		if (!backends[i].find)
+	for (i = 0; i < store_nbackends && r; i++) {
+		if (!store_backends[i].find)
 			continue;
 		free(why);
 		why = NULL;
-		r = backends[i].find(STORE_PROBE_AUTO_MS, &st->ops, &why);
+		r = store_backends[i].find(STORE_PROBE_AUTO_MS, &st->ops, &why);
 	}
 	if (r == 0) {
 		st->other = fallback()->ops;
@@ -215,12 +145,13 @@ other_store(struct store *st)
 	if (st->other_known)
 		return st->other;
 	st->other_known = true;
-	for (i = 0; i < NBACKENDS && !st->other; i++) {
-		if (!backends[i].find)
+	for (i = 0; i < store_nbackends && !st->other; i++) {
+		if (!store_backends[i].find)
 			continue;
-		if (backends[i].find(STORE_PROBE_AUTO_MS, &st->other, &why))
-			log_debug("no %s to look in: %s", backends[i].name,
-			          why ? why : "");
+		if (store_backends[i].find(STORE_PROBE_AUTO_MS, &st->other,
+		                           &why))
+			log_debug("no %s to look in: %s",
+			          store_backends[i].name, why ? why : "");
 		free(why);
 		why = NULL;
 	}
@@ -431,12 +362,12 @@ store_list(const struct config *cfg, struct tokenset **out, size_t *n)
 
 	/* The stores in the program first, then those found at run time. */
 	r = ids_add(&l, cfg->issuer, cfg->client_id, cfg->profile);
-	for (i = 0; !r && i < NBACKENDS; i++)
-		if (backends[i].ops && !backends[i].process_only)
-			r = list_in(cfg, backends[i].ops, &l);
-	for (i = 0; !r && i < NBACKENDS; i++)
-		if (backends[i].find)
-			r = list_found(cfg, &backends[i], &l);
+	for (i = 0; !r && i < store_nbackends; i++)
+		if (store_backends[i].ops && !store_backends[i].process_only)
+			r = list_in(cfg, store_backends[i].ops, &l);
+	for (i = 0; !r && i < store_nbackends; i++)
+		if (store_backends[i].find)
+			r = list_found(cfg, &store_backends[i], &l);
 	if (r) {
 		for (i = 0; i < l.n; i++)
 			tokenset_release(&l.v[i]);

@@ -66,17 +66,7 @@ struct store {
 	const struct store_ops *found; /* who answered the last load */
 };
 
-/*
- * The backends are the rows of one table in store.c, in the order
- * messages list their names: a new backend is a file with its struct
- * store_ops and a row there. cfg->storage is a row's index; STORAGE_*
- * (config.h) name the rows that code refers to, and a new row needs no
- * name of its own.
- *
- * The name of row @k (--storage's value for it), or NULL past the last
- * row; --help and the option's error list them in this order.
- */
-const char *store_backend_name(int k);
+/* The backends, one row each: backends.h. */
 
 /*
  * True when cfg->storage keeps nothing beyond this process (memory): the
@@ -113,15 +103,5 @@ int store_clear_all(struct store *st);
  */
 int store_list(const struct config *cfg, struct tokenset **out, size_t *n);
 void store_close(struct store *st);
-
-/*
- * True when DBUS_SESSION_BUS_ADDRESS names a session bus. Without one
- * there is no keyring, and nothing may start a bus (GDBus would try to
- * autolaunch one): the keyring is then not looked for.
- */
-bool store_session_bus(void);
-
-extern const struct store_ops store_file_ops;
-extern const struct store_ops store_memory_ops;
 
 #endif

@@ -13,7 +13,6 @@
 #include "capture.h"
 #include "cfgindex.h"
 #include "config.h"
-#include "store.h"
 #include "error.h"
 #include "tmptree.h"
 

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "keyring.h"
 #include "error.h"
 #include "fixture.h"
 #include "store.h"
