@@ -15,6 +15,9 @@
   weak references are how the core finds the modules' tables when all is
   linked statically (unit tests, fuzz targets), and are allowed.
 - Every .c file under helper/ includes "banned.h" last (core/banned.h).
+- No import loop: taking a file and its header as one module (config.c
+  and config.h are "config"), no module reaches itself through the
+  headers its files include (config -> store -> config was one).
 
 Environment (set by tests/meson.build): CLERK_SOURCE_ROOT, and for the
 symbol check CLERK_NM and CLERK_LIB_<FOLDER> (the static libraries).
@@ -177,6 +180,36 @@ class Includes(unittest.TestCase):
                 bad.append('%s: #include "banned.h" must be its last '
                            "include (helper/core/banned.h)" % rel)
         refuse(self, bad)
+
+    def test_no_import_loop(self):
+        # module -> the modules whose headers its .c and .h include
+        graph = {}
+        for path in sources():
+            mod = path.stem
+            for _, kind, name in includes(path):
+                dep = Path(name).stem
+                if kind == '"' and dep not in (mod, "banned", "error"):
+                    graph.setdefault(mod, set()).add(dep)
+        # Depth first; an edge back to a module on the current path
+        # closes a loop, named by that path.
+        loops, state, path = [], {}, []
+
+        def visit(mod):
+            state[mod] = "open"
+            path.append(mod)
+            for dep in sorted(graph.get(mod, ())):
+                if state.get(dep) == "open":
+                    loop = path[path.index(dep):] + [dep]
+                    loops.append(" -> ".join(loop))
+                elif dep not in state:
+                    visit(dep)
+            path.pop()
+            state[mod] = "done"
+
+        for mod in sorted(graph):
+            if mod not in state:
+                visit(mod)
+        refuse(self, ["import loop: %s" % loop for loop in loops])
 
 
 def nm_symbols(nm, lib):
