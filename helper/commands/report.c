@@ -266,7 +266,7 @@ print_ci_origin(const struct config *cfg)
 	if (origin)
 		printf("%-15s from %s%s (handed out first: never stored, "
 		       "cached or refreshed)\n",
-		       "token:", origin == cfg->token_file ? "file " : "",
+		       "token:", origin == cfg->token_file ? "token file " : "",
 		       origin);
 }
 

@@ -277,6 +277,17 @@ session_ci_origin(const struct config *cfg)
 	return cfg->token_file;
 }
 
+/* "CLERK_CREDENTIAL_TOKEN" or "token file PATH", for messages. */
+static void
+ci_origin_text(const struct config *cfg, char *buf, size_t size)
+{
+	const char *origin = session_ci_origin(cfg);
+
+	snprintf(buf, size, "%s%s",
+	         origin == cfg->token_file ? "token file " : "",
+	         origin ? origin : "");
+}
+
 /*
  * @t (@len bytes, from @where) is one bearer token: printable ASCII, no
  * blank, at most SESSION_CI_TOKEN_MAX bytes. Messages never show it.
@@ -352,11 +363,11 @@ session_ci_token(const struct config *cfg, char **token)
 
 	if (!origin)
 		return CLERK_ENOTFOUND;
+	ci_origin_text(cfg, where, sizeof(where));
 	if (origin != cfg->token_file) {
 		if (!(t = strdup(getenv(CONFIG_TOKEN_ENV))))
 			return CLERK_ENOMEM;
 		len = strlen(t);
-		snprintf(where, sizeof(where), "%s", CONFIG_TOKEN_ENV);
 	} else {
 		/* Read on every run: a rotated mounted secret counts now. */
 		if ((r = ci_token_read(origin, &t, &len)))
@@ -366,7 +377,6 @@ session_ci_token(const struct config *cfg, char **token)
 			t[--len] = '\0';
 		if (len && t[len - 1] == '\r')
 			t[--len] = '\0';
-		snprintf(where, sizeof(where), "token file %s", origin);
 	}
 	if (strlen(t) != len)
 		len = SESSION_CI_TOKEN_MAX + 1; /* a NUL byte: refused below */
@@ -389,6 +399,7 @@ ci_check_hold(const struct config *cfg, const char *token)
 {
 	struct reject_state rs;
 	int64_t now = time_now();
+	char origin[512];
 	int fd = -1, r;
 
 	/* No lock for a look: the state file is replaced whole. */
@@ -398,10 +409,11 @@ ci_check_hold(const struct config *cfg, const char *token)
 		return 0;
 	if (rs.warned)
 		return CLERK_EHELD;
+	ci_origin_text(cfg, origin, sizeof(origin));
 	log_error("the server keeps refusing the CI token from %s: git is "
 	          "not given it again for %d minutes (check the token and "
 	          "its permissions, or rotate it)",
-	          session_ci_origin(cfg), REJECT_WINDOW / 60);
+	          origin, REJECT_WINDOW / 60);
 	if (lock_acquire(cfg, cfg->timeout, &fd) == 0 &&
 	    reject_load(cfg, &rs) == 0) {
 		rs.warned = true;
@@ -455,10 +467,14 @@ session_login(const struct config *cfg)
 
 	if (!cfg->interactive)
 		return not_interactive();
-	if (session_ci_origin(cfg))
+	if (session_ci_origin(cfg)) {
+		char origin[512];
+
+		ci_origin_text(cfg, origin, sizeof(origin));
 		log_warn("a CI token is set (%s): it is handed out before "
 		         "the tokens of this sign-in",
-		         session_ci_origin(cfg));
+		         origin);
+	}
 	if ((r = store_open(cfg, &st)))
 		return r;
 	/* A set left in the other store would go stale: move it first. */
@@ -606,13 +622,15 @@ int
 session_logout(const struct config *cfg)
 {
 	struct store *st = NULL;
+	char origin[512];
 	int fd = -1, r;
 
 	/* logout --all walks the stores: a CI token is in none of them. */
 	if (!cfg->all && session_ci_origin(cfg)) {
+		ci_origin_text(cfg, origin, sizeof(origin));
 		log_info("the token comes from %s and is never stored: "
 		         "nothing to sign out of (unset it to use a sign-in)",
-		         session_ci_origin(cfg));
+		         origin);
 		return 0;
 	}
 
