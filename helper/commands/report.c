@@ -298,8 +298,10 @@ report_status(const struct config *cfg)
 	printf("%-15s %s (%s)\n", "storage:", st->ops->name, st->why);
 	r = store_load(st, &ts);
 	if (r == CLERK_ENOTFOUND) {
-		printf("%-15s no (run `clerk-credential login`)\n",
-		       "signed in:");
+		printf("%-15s no (%s)\n", "signed in:",
+		       session_ci_origin(cfg)
+		               ? "not needed: the CI token is handed out"
+		               : "run `clerk-credential login`");
 		r = 0;
 		goto out;
 	}

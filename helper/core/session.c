@@ -378,8 +378,6 @@ session_ci_token(const struct config *cfg, char **token)
 		if (len && t[len - 1] == '\r')
 			t[--len] = '\0';
 	}
-	if (strlen(t) != len)
-		len = SESSION_CI_TOKEN_MAX + 1; /* a NUL byte: refused below */
 	if ((r = ci_token_check(t, len, where))) {
 		secret_free(t);
 		return r;
@@ -699,7 +697,18 @@ session_userinfo(const struct config *cfg, struct tokenset *out)
 {
 	struct tokenset ts = TOKENSET_INIT;
 	struct store *st = NULL;
+	char origin[512];
 	int r;
+
+	/* Nobody signed in: the provider is never asked about a CI token. */
+	if (session_ci_origin(cfg)) {
+		ci_origin_text(cfg, origin, sizeof(origin));
+		log_error("the token comes from %s, not from a sign-in: no "
+		          "user to show (unset it, then run `clerk-credential "
+		          "login`)",
+		          origin);
+		return CLERK_ENOTFOUND;
+	}
 
 	if ((r = store_open(cfg, &st)))
 		return r;

@@ -100,7 +100,8 @@ int session_logout(const struct config *cfg);
 int session_logout_all(const struct config *cfg);
 
 /*
- * The stored token set of this profile with its userinfo (the provider's
+ * With a CI token, CLERK_ENOTFOUND with a message: nobody signed in.
+ * Else the stored token set of this profile with its userinfo (the provider's
  * answer about the user), fetched and stored when none is kept: a valid
  * access token first (session_token()), then userinfo under the lock.
  * CLERK_EPROVIDER with a message when the provider gives none. Release

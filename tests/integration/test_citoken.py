@@ -268,6 +268,11 @@ class EnvToken(CITokenCase):
         self.check(r, "", 0)
         self.assertIn("comes from %s and is never stored: nothing to sign out of"
                       % self.source(), r.stderr)
+        # Nobody signed in: whoami has no user, and asks no provider.
+        r = self.run_argv([self.exe, "whoami"])
+        self.check(r, "", 1)
+        self.assertIn("comes from %s, not from a sign-in: no user to show"
+                      % self.source(), r.stderr)
         # docker's erase is a logout; docker login's store is accepted.
         r = self.run_argv([self.docker, "erase"], "registry.example.test\n")
         self.check(r, "", 0)
