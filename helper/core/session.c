@@ -342,12 +342,11 @@ ci_token_read(const char *path, char **out, size_t *len)
 		          path, (unsigned)(st.st_mode & 0777), path);
 		r = CLERK_EPERM;
 	} else {
-		/* Room for the end of line that the checks below strip. */
+		/* Room for the end of line that the checks below strip;
+		 * a larger file is refused, said by file_read_fd(). */
 		r = file_read_fd(fd, path, SESSION_CI_TOKEN_MAX + 2, out, len);
 		if (r == CLERK_EPROTO)
-			log_error("token file %s: the token is longer than %d "
-			          "bytes",
-			          path, SESSION_CI_TOKEN_MAX);
+			r = CLERK_ECONFIG; /* a malformed token, as below */
 	}
 	close(fd);
 	return r;
