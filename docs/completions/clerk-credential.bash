@@ -12,13 +12,13 @@ status version docker kubectl bazel terraform cargo configure unconfigure help"
 
 _clerk_credential_options="--issuer --client-id --scopes --host --profile
 --storage --callback-port --username --timeout --refresh-margin --flow
---authtype --ca-file --non-interactive --verbose --quiet --config --all --cargo-plugin --json
+--authtype --ca-file --token-file --non-interactive --verbose --quiet --config --all --cargo-plugin --json
 --help --version"
 
 # Options that take a value as the next word.
 _clerk_credential_valued="--issuer --client-id --scopes --host --profile
 --storage --callback-port --username --timeout --refresh-margin --flow
---authtype --ca-file --config"
+--authtype --ca-file --token-file --config"
 
 _clerk_credential_values()
 {
@@ -27,7 +27,7 @@ _clerk_credential_values()
 	--storage) compgen -W "auto keyring file memory" -- "$2" ;;
 	--flow) compgen -W "auto browser device paste" -- "$2" ;;
 	--authtype) compgen -W "auto bearer basic" -- "$2" ;;
-	--config | --ca-file) compgen -f -- "$2" ;;
+	--config | --ca-file | --token-file) compgen -f -- "$2" ;;
 	esac
 }
 

@@ -9,6 +9,7 @@
 #include "fileio.h"
 #include "json.h"
 #include "log.h"
+#include "session.h"
 #include "store.h"
 #include "util.h"
 
@@ -57,7 +58,16 @@ proto_is_ours(const struct config *cfg, const char *secret)
 	int64_t exp;
 	bool ours = false;
 
-	if (!secret || !cfg->issuer || !cfg->client_id)
+	if (!secret)
+		return false;
+	/* A CI token is the only one handed out: no store is looked in. */
+	if (session_ci_origin(cfg)) {
+		if (session_ci_token(cfg, &cached) == 0)
+			ours = str_ct_equal(cached, secret);
+		secret_free(cached);
+		return ours;
+	}
+	if (!cfg->issuer || !cfg->client_id)
 		return false;
 	if (cache_read(cfg, &cached, &exp) == 0)
 		ours = str_ct_equal(cached, secret);
@@ -76,6 +86,8 @@ proto_signed_in(const struct config *cfg)
 	int64_t exp;
 	bool in = false;
 
+	if (session_ci_origin(cfg))
+		return true;
 	if (!cfg->issuer || !cfg->client_id)
 		return false;
 	if (cache_read(cfg, &cached, &exp) == 0)

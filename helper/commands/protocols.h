@@ -53,10 +53,13 @@ int unconfigure_run(struct config *cfg);
  */
 bool proto_allowed(const struct config *cfg, const struct server_ref *s);
 
-/* True when @secret is this profile's access token. Never the network. */
+/*
+ * True when @secret is this profile's access token, or the CI token when
+ * one is configured (session.h). Never the network.
+ */
 bool proto_is_ours(const struct config *cfg, const char *secret);
 
-/* True when this profile holds tokens (cached or stored). */
+/* True when this profile holds tokens (cached or stored) or a CI token. */
 bool proto_signed_in(const struct config *cfg);
 
 /* A short line for a protocol's own error channel about result @r. */

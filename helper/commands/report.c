@@ -182,7 +182,8 @@ status_json_config(const struct config *cfg, struct json *obj)
 	    json_add_string(obj, "client_id_source",
 	                    config_source_name(cfg->src_client_id)) ||
 	    json_add_maybe(obj, "scopes", cfg->scopes) ||
-	    json_add_maybe(obj, "config_file", cfg->config_path))
+	    json_add_maybe(obj, "config_file", cfg->config_path) ||
+	    json_add_maybe(obj, "token_from", session_ci_origin(cfg)))
 		return CLERK_ENOMEM;
 	return 0;
 }
@@ -250,6 +251,25 @@ out:
 	return r;
 }
 
+static const char *
+or_none(const char *s)
+{
+	return s ? s : "none";
+}
+
+/* Where a CI token comes from, never the token (session.h). */
+static void
+print_ci_origin(const struct config *cfg)
+{
+	const char *origin = session_ci_origin(cfg);
+
+	if (origin)
+		printf("%-15s from %s%s (handed out first: never stored, "
+		       "cached or refreshed)\n",
+		       "token:", origin == cfg->token_file ? "token file " : "",
+		       origin);
+}
+
 int
 report_status(const struct config *cfg)
 {
@@ -263,21 +283,25 @@ report_status(const struct config *cfg)
 		return status_json(cfg);
 	printf("%-15s %s (%s)\n", "profile:", cfg->profile,
 	       config_source_name(cfg->src_profile));
-	printf("%-15s %s (%s)\n", "issuer:", cfg->issuer,
+	/* With a CI token neither is required (config_require()). */
+	printf("%-15s %s (%s)\n", "issuer:", or_none(cfg->issuer),
 	       config_source_name(cfg->src_issuer));
-	printf("%-15s %s (%s)\n", "client id:", cfg->client_id,
+	printf("%-15s %s (%s)\n", "client id:", or_none(cfg->client_id),
 	       config_source_name(cfg->src_client_id));
 	printf("%-15s %s\n", "scopes:", cfg->scopes);
 	printf("%-15s ", "hosts:");
 	print_hosts(cfg);
 	printf("%-15s %s\n", "config file:", cfg->config_path);
+	print_ci_origin(cfg);
 	if ((r = store_open(cfg, &st)))
 		return r;
 	printf("%-15s %s (%s)\n", "storage:", st->ops->name, st->why);
 	r = store_load(st, &ts);
 	if (r == CLERK_ENOTFOUND) {
-		printf("%-15s no (run `clerk-credential login`)\n",
-		       "signed in:");
+		printf("%-15s no (%s)\n", "signed in:",
+		       session_ci_origin(cfg)
+		               ? "not needed: the CI token is handed out"
+		               : "run `clerk-credential login`");
 		r = 0;
 		goto out;
 	}

@@ -125,6 +125,7 @@ struct opt_desc {
 	bool show_def;        /* --help says "(default: ...)" */
 	bool on;              /* KIND_SWITCH: what the option sets */
 	int letter;           /* KIND_ACTION: what getopt returns */
+	bool exact;           /* no abbreviation of the name (see below) */
 };
 
 /* One row per option, in --help order; hand-laid, so: */
@@ -200,6 +201,12 @@ static const struct opt_desc opt_table[] = {
 	 .help = "CA certificates (PEM) to trust for the provider",
 	 .kind = KIND_STRING, .set = opt_set_nonempty,
 	 FIELD(ca_file), SOURCE(src_ca_file), .what = "the CA file name"},
+	{.name = "token-file", .arg = "FILE",
+	 .env = "CLERK_CREDENTIAL_TOKEN_FILE", .file_key = "token_file",
+	 .help = "CI: hand out the token in FILE (0600), never sign in",
+	 .kind = KIND_STRING, .set = opt_set_nonempty,
+	 FIELD(token_file), SOURCE(src_token_file),
+	 .what = "the token file name", .exact = true},
 	{.name = "non-interactive", .env = "CLERK_CREDENTIAL_INTERACTIVE",
 	 .file_key = "interactive",
 	 .help = "never start a sign-in; fail instead",
@@ -521,6 +528,30 @@ option_unknown(const char *arg)
 		log_error("unknown option '%.*s' (see --help)", (int)n, arg);
 }
 
+/* The index in @argv of the option getopt_long() just returned. */
+static int
+option_index(char **argv)
+{
+	/* "--name VALUE" took two elements, "--name=VALUE" one. */
+	return optarg && optarg == argv[optind - 1] ? optind - 2 : optind - 1;
+}
+
+/*
+ * getopt_long() takes any unique prefix: "--token=SECRET", a token put
+ * on the command line by mistake, would be read as --token-file and
+ * its value named in a message. Such a row must be spelled out.
+ */
+static bool
+option_spelled_out(const struct opt_desc *d, int argc, char **argv)
+{
+	int i = option_index(argv);
+	const char *a = i > 0 && i < argc ? argv[i] : "";
+	size_t n = strlen(d->name);
+
+	return str_starts_with(a, "--") && strncmp(a + 2, d->name, n) == 0 &&
+	       (a[2 + n] == '\0' || a[2 + n] == '=');
+}
+
 int
 config_parse_args(struct config *cfg, int argc, char **argv, bool *want_help,
                   bool *want_version)
@@ -564,6 +595,11 @@ config_parse_args(struct config *cfg, int argc, char **argv, bool *want_help,
 			break;
 		default:
 			d = &opt_table[c - OPT_BASE];
+			if (d->exact && !option_spelled_out(d, argc, argv)) {
+				option_unknown(argv[option_index(argv)]);
+				r = CLERK_ECONFIG;
+				break;
+			}
 			snprintf(where, sizeof(where), "option --%s", d->name);
 			r = opt_apply(cfg, d, optarg, SRC_OPTION, where);
 		}
@@ -1090,9 +1126,20 @@ config_load(struct config *cfg)
 	return 0;
 }
 
+bool
+config_ci_token(const struct config *cfg)
+{
+	const char *v = getenv(CONFIG_TOKEN_ENV);
+
+	return (v && *v) || cfg->token_file;
+}
+
 int
 config_require(const struct config *cfg)
 {
+	/* A CI token is handed out as it is: no provider is asked. */
+	if (config_ci_token(cfg))
+		return 0;
 	if (!cfg->issuer) {
 		log_error("no issuer configured (set CLERK_ISSUER, pass "
 		          "--issuer, or add \"issuer\" to %s)",

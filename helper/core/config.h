@@ -77,13 +77,14 @@ struct config {
 	bool json;         /* --json: status and whoami print JSON */
 	char *config_path; /* file in use (may not exist) */
 	char *ca_file;     /* CA certificates to trust, or NULL (http.h) */
+	char *token_file;  /* CI token file, or NULL (session.h) */
 
 	/* Where each value came from: src_<field>, filled through the
 	 * option table in config.c. */
 	enum config_source src_issuer, src_client_id, src_scopes, src_hosts,
 	        src_profile, src_storage, src_callback_port, src_username,
 	        src_timeout, src_refresh_margin, src_interactive, src_flow,
-	        src_authtype, src_ca_file;
+	        src_authtype, src_ca_file, src_token_file;
 
 	/* Positional arguments left after the options (not owned). */
 	char **args;
@@ -115,7 +116,22 @@ int config_parse_args(struct config *cfg, int argc, char **argv,
  */
 int config_load(struct config *cfg);
 
-/* CLERK_ECONFIG with a message saying how to set what is missing. */
+/*
+ * The CI token's variable: environment only, never an option (argv is
+ * visible to every user of the machine).
+ */
+#define CONFIG_TOKEN_ENV "CLERK_CREDENTIAL_TOKEN"
+
+/*
+ * True when a CI token is configured: CONFIG_TOKEN_ENV is set and not
+ * empty, or a token file is (session.h). Its value is never read here.
+ */
+bool config_ci_token(const struct config *cfg);
+
+/*
+ * CLERK_ECONFIG with a message saying how to set what is missing; with a
+ * CI token (config_ci_token()) nothing is required.
+ */
 int config_require(const struct config *cfg);
 
 /* "option", "environment", "config file", "default". */

@@ -1,11 +1,15 @@
 /* See session.h. */
 #include "session.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cache.h"
 #include "error.h"
+#include "fileio.h"
 #include "interrupt.h"
 #include "lock.h"
 #include "log.h"
@@ -263,12 +267,177 @@ token_slow(const struct config *cfg, bool git, char **token,
 	return r;
 }
 
+const char *
+session_ci_origin(const struct config *cfg)
+{
+	const char *v = getenv(CONFIG_TOKEN_ENV);
+
+	if (v && *v)
+		return CONFIG_TOKEN_ENV;
+	return cfg->token_file;
+}
+
+/* "CLERK_CREDENTIAL_TOKEN" or "token file PATH", for messages. */
+static void
+ci_origin_text(const struct config *cfg, char *buf, size_t size)
+{
+	const char *origin = session_ci_origin(cfg);
+
+	snprintf(buf, size, "%s%s",
+	         origin == cfg->token_file ? "token file " : "",
+	         origin ? origin : "");
+}
+
+/*
+ * @t (@len bytes, from @where) is one bearer token: printable ASCII, no
+ * blank, at most SESSION_CI_TOKEN_MAX bytes. Messages never show it.
+ */
+static int
+ci_token_check(const char *t, size_t len, const char *where)
+{
+	size_t i;
+
+	if (len == 0) {
+		log_error("%s holds no token (put the token alone in it)",
+		          where);
+		return CLERK_ECONFIG;
+	}
+	if (len > SESSION_CI_TOKEN_MAX) {
+		log_error("%s: the token is longer than %d bytes", where,
+		          SESSION_CI_TOKEN_MAX);
+		return CLERK_ECONFIG;
+	}
+	for (i = 0; i < len; i++) {
+		if (t[i] <= ' ' || t[i] > '~') {
+			log_error(
+			        "%s: the token has a blank, a control or a "
+			        "non-ASCII character at byte %zu (expected the "
+			        "token alone, on one line)",
+			        where, i + 1);
+			return CLERK_ECONFIG;
+		}
+	}
+	return 0;
+}
+
+/* The token file, links followed: ours or root's, and private to us. */
+static int
+ci_token_read(const char *path, char **out, size_t *len)
+{
+	struct stat st;
+	int fd, r;
+
+	r = file_open_trusted(path, &fd, &st);
+	if (r == CLERK_ENOTFOUND) {
+		log_error("token file %s does not exist (check --token-file, "
+		          "CLERK_CREDENTIAL_TOKEN_FILE or token_file)",
+		          path);
+		return CLERK_ECONFIG;
+	}
+	if (r)
+		return r;
+	if (st.st_mode & 077) {
+		log_error("refusing token file %s: readable or writable by "
+		          "others (mode %03o; fix with: chmod 600 %s)",
+		          path, (unsigned)(st.st_mode & 0777), path);
+		r = CLERK_EPERM;
+	} else {
+		/* Room for the end of line that the checks below strip;
+		 * a larger file is refused, said by file_read_fd(). */
+		r = file_read_fd(fd, path, SESSION_CI_TOKEN_MAX + 2, out, len);
+		if (r == CLERK_EPROTO)
+			r = CLERK_ECONFIG; /* a malformed token, as below */
+	}
+	close(fd);
+	return r;
+}
+
+int
+session_ci_token(const struct config *cfg, char **token)
+{
+	const char *origin = session_ci_origin(cfg);
+	char *t = NULL, where[512];
+	size_t len;
+	int r;
+
+	if (!origin)
+		return CLERK_ENOTFOUND;
+	ci_origin_text(cfg, where, sizeof(where));
+	if (origin != cfg->token_file) {
+		if (!(t = strdup(getenv(CONFIG_TOKEN_ENV))))
+			return CLERK_ENOMEM;
+		len = strlen(t);
+	} else {
+		/* Read on every run: a rotated mounted secret counts now. */
+		if ((r = ci_token_read(origin, &t, &len)))
+			return r;
+		/* One trailing end of line, as editors and echo leave it. */
+		if (len && t[len - 1] == '\n')
+			t[--len] = '\0';
+		if (len && t[len - 1] == '\r')
+			t[--len] = '\0';
+	}
+	if ((r = ci_token_check(t, len, where))) {
+		secret_free(t);
+		return r;
+	}
+	log_debug("CI token from %s: no cache, store or provider", where);
+	*token = t;
+	return 0;
+}
+
+/*
+ * git's get of the CI token @token: CLERK_EHELD while a server refuses it
+ * (session_erase() below), said once per hold. A rotated token is
+ * handed out at once.
+ */
+static int
+ci_check_hold(const struct config *cfg, const char *token)
+{
+	struct reject_state rs;
+	int64_t now = time_now();
+	char origin[512];
+	int fd = -1, r;
+
+	/* No lock for a look: the state file is replaced whole. */
+	if ((r = reject_load(cfg, &rs)))
+		return r;
+	if (!reject_held(&rs, now) || rs.minted_fp != reject_fingerprint(token))
+		return 0;
+	if (rs.warned)
+		return CLERK_EHELD;
+	ci_origin_text(cfg, origin, sizeof(origin));
+	log_error("the server keeps refusing the CI token from %s: git is "
+	          "not given it again for %d minutes (check the token and "
+	          "its permissions, or rotate it)",
+	          origin, REJECT_WINDOW / 60);
+	if (lock_acquire(cfg, cfg->timeout, &fd) == 0 &&
+	    reject_load(cfg, &rs) == 0) {
+		rs.warned = true;
+		(void)reject_save(cfg, &rs);
+	}
+	lock_release(fd);
+	return CLERK_EHELD;
+}
+
 static int
 token_common(const struct config *cfg, bool git, char **token,
              int64_t *expires_at)
 {
+	/* The CI token before all: no cache, store, lock or module. */
+	int r = session_ci_token(cfg, token);
+
+	if (r != CLERK_ENOTFOUND) {
+		/* No expiry: its claims are not verified here (session.h). */
+		*expires_at = 0;
+		if (r == 0 && git && (r = ci_check_hold(cfg, *token))) {
+			secret_free(*token);
+			*token = NULL;
+		}
+		return r;
+	}
 	/* The cache hit first: no store, no lock, no module (session.h). */
-	int r = session_cached_token(cfg, token, expires_at);
+	r = session_cached_token(cfg, token, expires_at);
 
 	return r == CLERK_ENOTFOUND ? token_slow(cfg, git, token, expires_at)
 	                            : r;
@@ -295,6 +464,14 @@ session_login(const struct config *cfg)
 
 	if (!cfg->interactive)
 		return not_interactive();
+	if (session_ci_origin(cfg)) {
+		char origin[512];
+
+		ci_origin_text(cfg, origin, sizeof(origin));
+		log_warn("a CI token is set (%s): it is handed out before "
+		         "the tokens of this sign-in",
+		         origin);
+	}
 	if ((r = store_open(cfg, &st)))
 		return r;
 	/* A set left in the other store would go stale: move it first. */
@@ -328,6 +505,43 @@ note_rejection(const struct config *cfg, const char *token)
 		log_warn("could not record the rejection");
 }
 
+/*
+ * erase of @token while a CI token is configured: nothing is stored, so
+ * nothing is removed; a rejection of the CI token itself is recorded as
+ * a rejection followed at once by its "new" token, the same one, so a
+ * second rejection within REJECT_WINDOW holds it back (reject.h).
+ */
+static int
+ci_erase(const struct config *cfg, const char *token)
+{
+	struct reject_state rs;
+	char *ci = NULL;
+	uint64_t fp;
+	int fd = -1, r;
+
+	if ((r = session_ci_token(cfg, &ci)))
+		return r;
+	if (!str_ct_equal(ci, token)) {
+		log_debug("erase: not the CI token; nothing is stored");
+		goto out;
+	}
+	fp = reject_fingerprint(ci);
+	if ((r = lock_acquire(cfg, cfg->timeout, &fd)) ||
+	    (r = reject_load(cfg, &rs)))
+		goto out;
+	if (reject_on_erase(&rs, fp, time_now()))
+		log_debug("erase: the CI token was refused again; git gets "
+		          "none until %lld",
+		          (long long)rs.hold_until);
+	reject_on_mint(&rs, fp, time_now());
+	if (reject_save(cfg, &rs))
+		log_warn("could not record the rejection");
+out:
+	lock_release(fd);
+	secret_free(ci);
+	return r;
+}
+
 int
 session_erase(const struct config *cfg, const char *token)
 {
@@ -336,6 +550,8 @@ session_erase(const struct config *cfg, const char *token)
 	bool current = false;
 	int fd = -1, r;
 
+	if (config_ci_token(cfg))
+		return ci_erase(cfg, token);
 	if ((r = store_open(cfg, &st)))
 		return r;
 	if ((r = lock_acquire(cfg, cfg->timeout, &fd)))
@@ -403,7 +619,17 @@ int
 session_logout(const struct config *cfg)
 {
 	struct store *st = NULL;
+	char origin[512];
 	int fd = -1, r;
+
+	/* logout --all walks the stores: a CI token is in none of them. */
+	if (!cfg->all && session_ci_origin(cfg)) {
+		ci_origin_text(cfg, origin, sizeof(origin));
+		log_info("the token comes from %s and is never stored: "
+		         "nothing to sign out of (unset it to use a sign-in)",
+		         origin);
+		return 0;
+	}
 
 	if ((r = store_open(cfg, &st))) {
 		cache_drop(cfg, NULL);
@@ -470,7 +696,18 @@ session_userinfo(const struct config *cfg, struct tokenset *out)
 {
 	struct tokenset ts = TOKENSET_INIT;
 	struct store *st = NULL;
+	char origin[512];
 	int r;
+
+	/* Nobody signed in: the provider is never asked about a CI token. */
+	if (session_ci_origin(cfg)) {
+		ci_origin_text(cfg, origin, sizeof(origin));
+		log_error("the token comes from %s, not from a sign-in: no "
+		          "user to show (unset it, then run `clerk-credential "
+		          "login`)",
+		          origin);
+		return CLERK_ENOTFOUND;
+	}
 
 	if ((r = store_open(cfg, &st)))
 		return r;

@@ -46,10 +46,43 @@ int session_token(const struct config *cfg, char **token, int64_t *expires_at);
 int session_git_token(const struct config *cfg, char **token,
                       int64_t *expires_at);
 
+/*
+ * The CI token (contract §9, "CI token"): CLERK_CREDENTIAL_TOKEN, else the
+ * token file (cfg->token_file), for runners where nobody signs in. It comes
+ * before the runtime cache in session_token() and session_git_token():
+ * no store, cache, lock or module, never refreshed, and no expiry
+ * (*expires_at is 0: the helper cannot verify a token's claims, so it
+ * does not repeat them). The file is read on every run, so a rotated
+ * mounted secret counts at once.
+ *
+ * MUST NOT: print the token, or write it anywhere but the protocol's
+ * answer. MUST: refuse a token file that others can read or write, or
+ * that is not ours or root's (fileio.h, file_open_trusted()).
+ */
+#define SESSION_CI_TOKEN_MAX 16384
+
+/*
+ * Where the CI token comes from: "CLERK_CREDENTIAL_TOKEN", the token
+ * file's name, or NULL when there is none. Never the token.
+ */
+const char *session_ci_origin(const struct config *cfg);
+
+/*
+ * 0 and the CI token (free with secret_free()); CLERK_ENOTFOUND when none
+ * is configured; else an error, said: a missing or unsafe file, an empty
+ * or malformed token (one line of printable ASCII, no blank; one end of
+ * line after it in a file is dropped).
+ */
+int session_ci_token(const struct config *cfg, char **token);
+
 /* Sign in now, whatever is stored. */
 int session_login(const struct config *cfg);
 
-/* Forget the access token @token (git erase): never a newer one. */
+/*
+ * Forget the access token @token (git erase): never a newer one. With a
+ * CI token nothing is removed; a rejected CI token is recorded as
+ * reject.h says, and git's get holds it back after a second rejection.
+ */
 int session_erase(const struct config *cfg, const char *token);
 
 /*
@@ -67,7 +100,8 @@ int session_logout(const struct config *cfg);
 int session_logout_all(const struct config *cfg);
 
 /*
- * The stored token set of this profile with its userinfo (the provider's
+ * With a CI token, CLERK_ENOTFOUND with a message: nobody signed in.
+ * Else the stored token set of this profile with its userinfo (the provider's
  * answer about the user), fetched and stored when none is kept: a valid
  * access token first (session_token()), then userinfo under the lock.
  * CLERK_EPROVIDER with a message when the provider gives none. Release

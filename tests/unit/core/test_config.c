@@ -33,6 +33,8 @@ static const char *const env_vars[] = {
         "CLERK_CREDENTIAL_DEBUG",
         "CLERK_CREDENTIAL_AUTHTYPE",
         "CLERK_CREDENTIAL_CA_FILE",
+        "CLERK_CREDENTIAL_TOKEN_FILE",
+        "CLERK_CREDENTIAL_TOKEN",
 };
 
 static int
@@ -199,6 +201,48 @@ test_ca_file(void **state)
 	config_release(&cfg);
 }
 
+/*
+ * A CI token needs no issuer or client id (config_require()); the token
+ * itself is environment only, and the token file is per profile.
+ */
+static void
+test_ci_token(void **state)
+{
+	static const char *const work[] = {"--profile=work", NULL};
+	static const char *const argv_token[] = {"--token=x", NULL};
+	struct config cfg;
+
+	(void)state;
+	assert_int_equal(load(&cfg, NULL), 0);
+	assert_false(config_ci_token(&cfg));
+	assert_int_equal(config_require(&cfg), CLERK_ECONFIG);
+	config_release(&cfg);
+	setenv("CLERK_CREDENTIAL_TOKEN", "", 1);
+	assert_int_equal(load(&cfg, NULL), 0);
+	assert_false(config_ci_token(&cfg));
+	config_release(&cfg);
+	setenv("CLERK_CREDENTIAL_TOKEN", "ci", 1);
+	assert_int_equal(load(&cfg, NULL), 0);
+	assert_true(config_ci_token(&cfg));
+	assert_int_equal(config_require(&cfg), 0);
+	config_release(&cfg);
+	unsetenv("CLERK_CREDENTIAL_TOKEN");
+	/* Never an option: argv is visible to everyone. */
+	assert_int_equal(load(&cfg, argv_token), CLERK_ECONFIG);
+	config_release(&cfg);
+	write_config("{\"profiles\": {\"work\": {\"token_file\": "
+	             "\"/run/secrets/t\"}}}");
+	assert_int_equal(load(&cfg, NULL), 0);
+	assert_null(cfg.token_file);
+	config_release(&cfg);
+	assert_int_equal(load(&cfg, work), 0);
+	assert_string_equal(cfg.token_file, "/run/secrets/t");
+	assert_true(config_ci_token(&cfg));
+	assert_int_equal(config_require(&cfg), 0);
+	config_release(&cfg);
+	unlink(cfgpath);
+}
+
 /* How a case's value is read back from struct config. */
 enum value_type {
 	V_STRING,
@@ -255,6 +299,9 @@ static const struct source_case source_cases[] = {
         {"--ca-file=/x.pem", "CLERK_CREDENTIAL_CA_FILE", "/x.pem",
          "\"ca_file\": \"/x.pem\"", AT(ca_file), AT(src_ca_file), V_STRING,
          "/x.pem"},
+        {"--token-file=/t", "CLERK_CREDENTIAL_TOKEN_FILE", "/t",
+         "\"token_file\": \"/t\"", AT(token_file), AT(src_token_file), V_STRING,
+         "/t"},
         {"--non-interactive", "CLERK_CREDENTIAL_INTERACTIVE", "no",
          "\"interactive\": false", AT(interactive), AT(src_interactive), V_BOOL,
          "false"},
@@ -523,7 +570,7 @@ test_unknown_key_lists_keys(void **state)
 	        "issuer",         "client_id",     "scopes",   "hosts",
 	        "storage",        "callback_port", "username", "timeout",
 	        "refresh_margin", "flow",          "authtype", "ca_file",
-	        "interactive",
+	        "token_file",     "interactive",
 	};
 	struct config cfg;
 	const char *err;
@@ -556,6 +603,7 @@ test_option_errors(void **state)
 	        (const char *const[]){"--issuer", NULL},
 	        (const char *const[]){"--config", "/nonexistent/c.json", NULL},
 	        (const char *const[]){"--ca-file=", NULL},
+	        (const char *const[]){"--token-file=", NULL},
 	};
 	struct config cfg;
 	size_t i;
@@ -799,6 +847,7 @@ main(void)
 	        cmocka_unit_test(test_precedence),
 	        cmocka_unit_test(test_profiles),
 	        cmocka_unit_test(test_ca_file),
+	        cmocka_unit_test(test_ci_token),
 	        cmocka_unit_test(test_each_source),
 	        cmocka_unit_test(test_switches),
 	        cmocka_unit_test(test_help_defaults),

@@ -21,6 +21,7 @@
 #include "error.h"
 #include "fixture.h"
 #include "net.h"
+#include "reject.h"
 #include "session.h"
 #include "store.h"
 #include "tmptree.h"
@@ -401,6 +402,161 @@ test_memory_skips_cache(void **state)
 	cfg.storage = STORAGE_MEMORY;
 }
 
+/* --- the CI token (session.h) ------------------------------------------ */
+
+/* Write @text to the token file @path, mode @mode, as a rotation would. */
+static void
+write_token_file(const char *path, const char *text, mode_t mode)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(chmod(path, mode), 0);
+}
+
+static void
+expect_ci(bool git, int want_r, const char *want)
+{
+	char *token = NULL;
+	int64_t exp = 1;
+	int r = git ? session_git_token(&cfg, &token, &exp)
+	            : session_token(&cfg, &token, &exp);
+
+	assert_int_equal(r, want_r);
+	if (want) {
+		assert_string_equal(token, want);
+		assert_int_equal(exp, 0); /* no expiry is claimed */
+	} else {
+		assert_null(token);
+	}
+	secret_free(token);
+}
+
+/* Before the cache, the store and the module; nothing written. */
+static void
+test_ci_token_first(void **state)
+{
+	struct tokenset ts = TOKENSET_INIT;
+	char locks[128], *token = NULL;
+	int64_t exp = 0;
+
+	(void)state;
+	cfg.storage = STORAGE_FILE;
+	cfg.profile[0] = 't';
+	snprintf(locks, sizeof(locks), "%s/clerk-credential", state_dir);
+	(void)tmptree_remove(locks);
+	assert_int_equal(cache_write(&cfg, "cached-1", time_now() + 3600), 0);
+	setenv(CONFIG_TOKEN_ENV, "ci-env", 1);
+	assert_string_equal(session_ci_origin(&cfg), CONFIG_TOKEN_ENV);
+	expect_ci(false, 0, "ci-env");
+	expect_ci(true, 0, "ci-env");
+	assert_int_equal(fake.loads, 0);
+	assert_int_equal(access(locks, F_OK), -1);
+	/* logout: nothing to sign out of, and nothing removed. */
+	assert_int_equal(session_logout(&cfg), 0);
+	assert_int_equal(fake.revoke, 0);
+	unsetenv(CONFIG_TOKEN_ENV);
+	assert_null(session_ci_origin(&cfg));
+	assert_int_equal(session_token(&cfg, &token, &exp), 0);
+	assert_string_equal(token, "cached-1");
+	secret_free(token);
+	cache_drop(&cfg, NULL);
+	cfg.storage = STORAGE_MEMORY;
+	assert_int_equal(stored(&ts), CLERK_ENOTFOUND);
+}
+
+/* The file: re-read on each call, one end of line dropped, private. */
+static void
+test_ci_token_file(void **state)
+{
+	char path[128];
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/ci-token", tmpdir);
+	write_token_file(path, "ci-file-1\n", 0600);
+	assert_int_equal(str_set(&cfg.token_file, path), 0);
+	assert_string_equal(session_ci_origin(&cfg), path);
+	expect_ci(false, 0, "ci-file-1");
+	write_token_file(path, "ci-file-2\r\n", 0600);
+	expect_ci(true, 0, "ci-file-2");
+	write_token_file(path, "ci-file-3", 0400);
+	expect_ci(false, 0, "ci-file-3");
+	/* The environment comes first. */
+	setenv(CONFIG_TOKEN_ENV, "ci-env", 1);
+	expect_ci(false, 0, "ci-env");
+	unsetenv(CONFIG_TOKEN_ENV);
+	/* Readable by others, or gone: refused, never a sign-in. */
+	assert_int_equal(chmod(path, 0644), 0);
+	expect_ci(false, CLERK_EPERM, NULL);
+	assert_int_equal(chmod(path, 0640), 0);
+	expect_ci(true, CLERK_EPERM, NULL);
+	assert_int_equal(unlink(path), 0);
+	expect_ci(false, CLERK_ECONFIG, NULL);
+	assert_int_equal(fake.signin + fake.loads, 0);
+}
+
+/* One token alone on one line; anything else is refused. */
+static void
+test_ci_token_malformed(void **state)
+{
+	static const char *const bad[] = {
+	        "",           "\n",      "two words",   "a\tb",
+	        "line\nline", "tok\n\n", "caf\xc3\xa9", " lead",
+	};
+	char path[128], *big;
+	size_t i;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/ci-bad", tmpdir);
+	assert_int_equal(str_set(&cfg.token_file, path), 0);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		write_token_file(path, bad[i], 0600);
+		expect_ci(false, CLERK_ECONFIG, NULL);
+	}
+	big = malloc(SESSION_CI_TOKEN_MAX + 2);
+	assert_non_null(big);
+	memset(big, 'a', SESSION_CI_TOKEN_MAX + 1);
+	big[SESSION_CI_TOKEN_MAX + 1] = '\0';
+	write_token_file(path, big, 0600);
+	expect_ci(false, CLERK_ECONFIG, NULL);
+	big[SESSION_CI_TOKEN_MAX] = '\0';
+	write_token_file(path, big, 0600);
+	expect_ci(false, 0, big);
+	free(big);
+	unlink(path);
+}
+
+/* erase: nothing removed; a second rejection holds the token back. */
+static void
+test_ci_erase_holds(void **state)
+{
+	struct tokenset ts = TOKENSET_INIT;
+
+	(void)state;
+	expect_token("access-1"); /* a stored set, left alone */
+	cfg.profile[0] = 'e';
+	(void)reject_clear(&cfg);
+	setenv(CONFIG_TOKEN_ENV, "ci-1", 1);
+	assert_int_equal(session_erase(&cfg, "not-ours"), 0);
+	assert_int_equal(session_erase(&cfg, "ci-1"), 0);
+	expect_ci(true, 0, "ci-1"); /* one more try, as after a refresh */
+	assert_int_equal(session_erase(&cfg, "ci-1"), 0);
+	expect_ci(true, CLERK_EHELD, NULL);
+	expect_ci(true, CLERK_EHELD, NULL);
+	expect_ci(false, 0, "ci-1"); /* the hold is git's only */
+	setenv(CONFIG_TOKEN_ENV, "ci-2", 1);
+	expect_ci(true, 0, "ci-2"); /* a rotated token at once */
+	unsetenv(CONFIG_TOKEN_ENV);
+	assert_int_equal(reject_clear(&cfg), 0);
+	cfg.profile[0] = 'd';
+	assert_int_equal(stored(&ts), 0);
+	assert_string_equal(ts.access_token, "access-1");
+	tokenset_release(&ts);
+	assert_int_equal(fake.refresh + fake.revoke, 0);
+}
+
 int
 main(void)
 {
@@ -424,6 +580,14 @@ main(void)
 	        cmocka_unit_test_setup_teardown(
 	                test_cache_within_margin_is_a_miss, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_memory_skips_cache, setup,
+	                                        teardown),
+	        cmocka_unit_test_setup_teardown(test_ci_token_first, setup,
+	                                        teardown),
+	        cmocka_unit_test_setup_teardown(test_ci_token_file, setup,
+	                                        teardown),
+	        cmocka_unit_test_setup_teardown(test_ci_token_malformed, setup,
+	                                        teardown),
+	        cmocka_unit_test_setup_teardown(test_ci_erase_holds, setup,
 	                                        teardown),
 	};
 
