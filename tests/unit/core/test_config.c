@@ -248,6 +248,9 @@ static const struct source_case source_cases[] = {
          AT(src_timeout), V_INT, "12"},
         {"--refresh-margin=5", NULL, NULL, "\"refresh_margin\": 5",
          AT(refresh_margin), AT(src_refresh_margin), V_INT, "5"},
+        {"--signin-cooldown=7", "CLERK_CREDENTIAL_SIGNIN_COOLDOWN", "7",
+         "\"signin_cooldown\": 7", AT(signin_cooldown),
+         AT(src_signin_cooldown), V_INT, "7"},
         {"--flow=device", "CLERK_CREDENTIAL_FLOW", "device",
          "\"flow\": \"device\"", AT(flow), AT(src_flow), V_FLOW, "device"},
         {"--authtype=basic", "CLERK_CREDENTIAL_AUTHTYPE", "basic",
@@ -523,8 +526,8 @@ test_unknown_key_lists_keys(void **state)
 	static const char *const keys[] = {
 	        "issuer",         "client_id",     "scopes",   "hosts",
 	        "storage",        "callback_port", "username", "timeout",
-	        "refresh_margin", "flow",          "authtype", "ca_file",
-	        "interactive",
+	        "refresh_margin", "signin_cooldown", "flow", "authtype",
+	        "ca_file",        "interactive",
 	};
 	struct config cfg;
 	const char *err;
