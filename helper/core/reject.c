@@ -98,9 +98,9 @@ reject_signin_name(int why)
 {
 	switch (why) {
 	case REJECT_SIGNIN_CANCELLED:
-		return "cancelled";
+		return "was cancelled";
 	case REJECT_SIGNIN_DENIED:
-		return "denied";
+		return "was denied";
 	case REJECT_SIGNIN_TIMEOUT:
 		return "timed out";
 	default:

@@ -74,7 +74,7 @@ void reject_on_signin(struct reject_state *s, enum reject_signin why,
  */
 int64_t reject_cooling(const struct reject_state *s, int cooldown, int64_t now);
 
-/* "cancelled", "denied", "timed out" for @why. */
+/* "was cancelled", "was denied", "timed out" for @why. */
 const char *reject_signin_name(int why);
 
 /* True while a hold is on at @now. */

@@ -145,7 +145,7 @@ check_cooldown(const struct config *cfg)
 		return r;
 	if (!(left = reject_cooling(&rs, cfg->signin_cooldown, time_now())))
 		return 0;
-	log_error("not signed in: the last sign-in was %s, so no new one "
+	log_error("not signed in: the last sign-in %s, so no new one "
 	          "starts for %lld s (run `clerk-credential login` to sign in "
 	          "now)",
 	          reject_signin_name(rs.signin_why), (long long)left);

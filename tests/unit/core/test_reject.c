@@ -172,7 +172,8 @@ test_cooldown(void **state)
 	assert_int_equal(s.signin_why, REJECT_SIGNIN_CANCELLED);
 	assert_int_equal(s.hold_until, 5);
 	assert_true(s.pending);
-	assert_string_equal(reject_signin_name(REJECT_SIGNIN_DENIED), "denied");
+	assert_string_equal(reject_signin_name(REJECT_SIGNIN_DENIED),
+	                    "was denied");
 	assert_string_equal(reject_signin_name(REJECT_SIGNIN_TIMEOUT),
 	                    "timed out");
 	assert_string_equal(reject_signin_name(42), "did not finish");
