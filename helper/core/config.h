@@ -52,6 +52,14 @@ enum config_source {
 	SRC_FILE,
 };
 
+#define CONFIG_MAX_PORTS 16
+
+/* Ports to try in order; 0 among them, or none at all, is any free one. */
+struct config_ports {
+	size_t n;
+	int port[CONFIG_MAX_PORTS];
+};
+
 struct config {
 	char *issuer; /* no trailing slash */
 	char *client_id;
@@ -71,7 +79,7 @@ struct config {
 	enum storage_kind storage;
 	enum signin_flow flow;
 	enum authtype_kind authtype;
-	int callback_port; /* 0: any */
+	struct config_ports callback_ports; /* tried in order; none: any */
 	char *username;
 	int timeout;         /* seconds a sign-in or lock wait may take */
 	int refresh_margin;  /* seconds before expiry to refresh */

@@ -6,7 +6,8 @@ a person anything fails at once with no browser started (git with
 GIT_TERMINAL_PROMPT=0, kubectl with spec.interactive=false, docker with no
 terminal and no browser); after a sign-in that was denied or timed out,
 gets within the cool-down fail at once with no browser either, and
-`clerk-credential login` still signs in and ends the cool-down.
+`clerk-credential login` still signs in and ends the cool-down. A
+callback_port list falls back from a port held busy here to the next.
 
 Every helper runs with no controlling terminal and stdin, stdout and
 stderr on pipes (harness Sandbox.run). The browser is the real headless
@@ -18,6 +19,7 @@ Run: CLERK_CREDENTIAL=/path/to/build/clerk-credential \
 """
 
 import json
+import socket
 import sys
 import time
 from pathlib import Path
@@ -179,6 +181,47 @@ class TestCooldown(BackgroundCase):
             self.assertIn("access_denied", r.stderr, self.context(sb, r))
             sb.wait_browsers_done()
             self.assertEqual(len(sb.browser_launches()), n)
+
+
+def hold_port():
+    """A socket listening on a free loopback port: (socket, port)."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    s.listen(1)
+    return s, s.getsockname()[1]
+
+
+class TestCallbackPorts(BackgroundCase):
+    """Contract §8: callback_port N,N,N: the first free port."""
+
+    def test_busy_first_port_falls_back(self):
+        """The first port held busy here: the sign-in uses the second."""
+        busy, first = hold_port()
+        self.addCleanup(busy.close)
+        spare, second = hold_port()
+        spare.close()
+        sb = self.sandbox()
+        r = sb.run([sb.alias, "--verbose", "--callback-port=%d,%d" % (first, second),
+                    "get"], h.format_kv(REQUEST), timeout=SIGN_IN_TIMEOUT)
+        self.assertEqual(r.returncode, 0, self.context(sb, r))
+        self.assertTrue(h.kv_dict(r.stdout).get("password"), self.context(sb, r))
+        self.assertIn("listening on 127.0.0.1:%d for the callback" % second, r.stderr)
+        self.assertEqual(len(sb.browser_launches()), 1)
+
+    def test_every_port_busy(self):
+        """Every port busy: one error naming them, no browser."""
+        held = [hold_port() for _ in range(2)]
+        for s, _ in held:
+            self.addCleanup(s.close)
+        ports = [p for _, p in held]
+        sb = self.sandbox()
+        r, took = self.timed(sb, [sb.alias, "--callback-port=%d,%d" % tuple(ports),
+                                  "get"], h.format_kv(REQUEST))
+        self.assertNotEqual(r.returncode, 0, self.context(sb, r))
+        self.assertLess(took, FAST)
+        self.assertIn("every callback port is taken (tried %d, %d;" % tuple(ports),
+                      r.stderr, self.context(sb, r))
+        self.assertEqual(sb.browser_launches(), [])
 
 
 if __name__ == "__main__":
