@@ -159,6 +159,9 @@ proto_error_text(int r)
 		return "sign-in refused";
 	case CLERK_ETIMEOUT:
 		return "sign-in timed out";
+	case CLERK_ECOOLDOWN:
+		return "a sign-in failed moments ago (run `clerk-credential "
+		       "login`)";
 	case CLERK_ECONFIG:
 		return "configuration error (see `clerk-credential status`)";
 	case CLERK_ENET:

@@ -130,7 +130,7 @@ note_signin_failed(const struct config *cfg, int r)
 
 /*
  * Under the lock, before a sign-in that login did not ask for:
- * CLERK_ENOINTERACT while the cool-down after a failed one runs.
+ * CLERK_ECOOLDOWN while the cool-down after a failed one runs.
  */
 static int
 check_cooldown(const struct config *cfg)
@@ -149,7 +149,7 @@ check_cooldown(const struct config *cfg)
 	          "starts for %lld s (run `clerk-credential login` to sign in "
 	          "now)",
 	          reject_signin_name(rs.signin_why), (long long)left);
-	return CLERK_ENOINTERACT;
+	return CLERK_ECOOLDOWN;
 }
 
 static int

@@ -133,8 +133,8 @@ class TestCooldown(BackgroundCase):
                           timeout=SIGN_IN_TIMEOUT)
 
     def test_denied_then_ten_gets(self):
-        """A denied sign-in, then 10 gets: one browser in all; login still
-        signs in and ends the cool-down."""
+        """A denied sign-in, then 10 gets and a docker get: one browser in
+        all; login still signs in and ends the cool-down."""
         sb = self.sandbox(HEADLESS_USER_MODE="deny")
         mark = self.provider.mark()
         r, _ = self.get(sb)
@@ -146,6 +146,12 @@ class TestCooldown(BackgroundCase):
             r, took = self.get(sb)
             self.assert_fast_failure(sb, r, took, "the last sign-in was denied")
             self.assertEqual(len(r.stderr.splitlines()), 1, r.stderr)
+            # As after the refusal itself: git asks for no password.
+            self.assertEqual(r.stdout, "quit=1\n")
+        docker = str(Path(sb.main).parent / "docker-credential-clerk")
+        r, took = self.timed(sb, [docker, "get"], HOST + "\n")
+        self.assert_fast_failure(sb, r, took, "the last sign-in was denied")
+        self.assertIn("a sign-in failed moments ago", r.stdout)
         self.assertEqual(len(sb.browser_launches()), 1)
         self.assertEqual(self.provider.count_grants(mark), {})
 
