@@ -11,14 +11,14 @@ _clerk_credential_commands="get store erase login logout token header whoami
 status version docker kubectl bazel terraform cargo configure unconfigure help"
 
 _clerk_credential_options="--issuer --client-id --scopes --host --profile
---storage --callback-port --username --timeout --refresh-margin --flow
---authtype --ca-file --token-file --non-interactive --verbose --quiet --config --all --cargo-plugin --json
+--storage --callback-port --username --timeout --refresh-margin
+--signin-cooldown --flow --authtype --ca-file --token-file --non-interactive --verbose --quiet --config --all --cargo-plugin --json
 --help --version"
 
 # Options that take a value as the next word.
 _clerk_credential_valued="--issuer --client-id --scopes --host --profile
---storage --callback-port --username --timeout --refresh-margin --flow
---authtype --ca-file --token-file --config"
+--storage --callback-port --username --timeout --refresh-margin
+--signin-cooldown --flow --authtype --ca-file --token-file --config"
 
 _clerk_credential_values()
 {

@@ -97,6 +97,7 @@ out:
 int
 bazelcmd_run(struct config *cfg)
 {
+	proto_background(cfg);
 	if (cfg->nargs >= 1 && strcmp(cfg->args[0], "get") == 0)
 		return bazel_get(cfg);
 	if (cfg->nargs >= 1)

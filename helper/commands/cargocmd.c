@@ -294,6 +294,7 @@ cargocmd_run(struct config *cfg)
 	size_t len;
 	int r;
 
+	proto_background(cfg);
 	if (!cfg->cargo_plugin) {
 		log_error(
 		        "cargo: this is Cargo's credential provider; cargo "

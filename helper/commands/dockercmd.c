@@ -268,6 +268,7 @@ dockercmd_run(struct config *cfg)
 	size_t i;
 	int r = CLERK_EPROTO;
 
+	proto_background(cfg);
 	if (cfg->nargs != 1)
 		return reply_error("Usage: " DOCKER_NAME
 		                   " <store|get|erase|list|version>",

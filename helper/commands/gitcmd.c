@@ -150,8 +150,9 @@ gitcmd_get(struct config *cfg)
 		cfg->interactive = false;
 	log_challenges(cfg, &c);
 	if ((r = session_git_token(cfg, &token, &exp))) {
-		/* The user said no: tell git not to prompt for a password. */
-		if (r == CLERK_EDENIED)
+		/* The user said no (or did, moments ago): tell git not to
+		 * prompt for a password. */
+		if (r == CLERK_EDENIED || r == CLERK_ECOOLDOWN)
 			write_all(STDOUT_FILENO, "quit=1\n", 7, "the answer");
 		/* On hold: no token, and git moves on (said once). */
 		if (r == CLERK_EHELD)

@@ -1,6 +1,8 @@
 /* See protocols.h: what the protocol commands share. */
 #include "protocols.h"
 
+#include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -32,6 +34,65 @@ proto_allowed(const struct config *cfg, const struct server_ref *s)
 	}
 	log_debug("host '%s' matches the host list", s->host);
 	return true;
+}
+
+static bool
+env_set(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v && *v;
+}
+
+/*
+ * A browser can be shown here: net/flow.c's rule (the module is not
+ * loaded yet). $BROWSER is the user's word that it reaches someone.
+ */
+static bool
+browser_here(void)
+{
+	if (env_set("BROWSER"))
+		return true;
+	if (env_set("SSH_CONNECTION") || env_set("SSH_CLIENT") ||
+	    env_set("SSH_TTY"))
+		return false;
+#ifdef __APPLE__
+	return true;
+#else
+	return env_set("DISPLAY") || env_set("WAYLAND_DISPLAY");
+#endif
+}
+
+/*
+ * A terminal: one of our streams, or the controlling terminal. docker
+ * and Terraform give a helper pipes only, even when run from a shell,
+ * so /dev/tty is what tells a shell's user from a daemon.
+ */
+static bool
+terminal_here(void)
+{
+	int fd;
+
+	if (isatty(STDIN_FILENO) || isatty(STDOUT_FILENO) ||
+	    isatty(STDERR_FILENO))
+		return true;
+	fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	close(fd);
+	return true;
+}
+
+void
+proto_background(struct config *cfg)
+{
+	if (!cfg->interactive || cfg->src_interactive != SRC_DEFAULT)
+		return;
+	if (terminal_here() || browser_here())
+		return;
+	log_debug("no terminal and no browser: a sign-in cannot be shown "
+	          "to anyone here, so none starts");
+	cfg->interactive = false;
 }
 
 /* The stored token set of this profile; CLERK_ENOTFOUND when none. */
@@ -110,6 +171,9 @@ proto_error_text(int r)
 		return "sign-in refused";
 	case CLERK_ETIMEOUT:
 		return "sign-in timed out";
+	case CLERK_ECOOLDOWN:
+		return "a sign-in failed moments ago (run `clerk-credential "
+		       "login`)";
 	case CLERK_ECONFIG:
 		return "configuration error (see `clerk-credential status`)";
 	case CLERK_ENET:

@@ -54,6 +54,15 @@ int unconfigure_run(struct config *cfg);
 bool proto_allowed(const struct config *cfg, const struct server_ref *s);
 
 /*
+ * The caller tells nothing of a person (docker, Bazel, Terraform, Cargo):
+ * with no terminal (none of stdin, stdout, stderr is one and there is no
+ * controlling terminal) and no browser ($BROWSER, or a display outside
+ * SSH), no sign-in may start (cfg->interactive false), unless the user
+ * set interactive. Contract §8.
+ */
+void proto_background(struct config *cfg);
+
+/*
  * True when @secret is this profile's access token, or the CI token when
  * one is configured (session.h). Never the network.
  */

@@ -121,6 +121,7 @@ tfcmd_run(struct config *cfg)
 	size_t i;
 	int r;
 
+	proto_background(cfg);
 	if (cfg->nargs != 2) {
 		log_error("usage: terraform-credentials-clerk [options] "
 		          "get|store|forget HOST");

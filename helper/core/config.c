@@ -78,6 +78,7 @@ enum opt_kind {
 	KIND_INT,    /* int from min to max; -1 until set, then def */
 	KIND_SWITCH, /* bool: the option sets it to on, !on by default */
 	KIND_HOSTS,  /* the host list (a list in the environment) */
+	KIND_PORTS,  /* struct config_ports: "N" or "N,N,N" */
 	KIND_ACTION, /* --help, --version: getopt returns letter */
 };
 
@@ -92,7 +93,7 @@ typedef int opt_set_fn(struct config *cfg, const struct opt_desc *d,
                        const char *where);
 
 static opt_set_fn opt_set_string, opt_set_nonempty, opt_set_choice, opt_set_int,
-        opt_set_switch, opt_set_hosts, opt_set_config;
+        opt_set_switch, opt_set_hosts, opt_set_ports, opt_set_config;
 
 /* No source kept: offset 0 is the issuer, never a source field. */
 #define NO_SRC 0
@@ -160,12 +161,12 @@ static const struct opt_desc opt_table[] = {
 	 FIELD(storage), SOURCE(src_storage),
 	 .what = "storage", CHOICES_OF(store_backend_name),
 	 .def = STORAGE_AUTO, .show_def = true},
-	{.name = "callback-port", .arg = "N", .env = "CLERK_CALLBACK_PORT",
-	 .file_key = "callback_port",
-	 .help = "fixed loopback port for sign-in (0: any)",
-	 .kind = KIND_INT, .set = opt_set_int,
-	 FIELD(callback_port), SOURCE(src_callback_port),
-	 .what = "the callback port", .min = 0, .max = 65535, .def = 0},
+	{.name = "callback-port", .arg = "N[,N...]",
+	 .env = "CLERK_CALLBACK_PORT", .file_key = "callback_port",
+	 .help = "loopback port(s) for sign-in, first free (0: any)",
+	 .kind = KIND_PORTS, .set = opt_set_ports,
+	 FIELD(callback_ports), SOURCE(src_callback_port),
+	 .what = "the callback port"},
 	{.name = "username", .arg = "NAME",
 	 .file_key = "username", .help = "username handed to git and docker",
 	 .kind = KIND_STRING, .set = opt_set_string,
@@ -184,6 +185,13 @@ static const struct opt_desc opt_table[] = {
 	 FIELD(refresh_margin), SOURCE(src_refresh_margin),
 	 .what = "the refresh margin", .min = 0, .max = 86400,
 	 .def = CONFIG_DEFAULT_REFRESH_MARGIN, .show_def = true},
+	{.name = "signin-cooldown", .arg = "SECONDS",
+	 .env = "CLERK_CREDENTIAL_SIGNIN_COOLDOWN", .file_key = "signin_cooldown",
+	 .help = "no new sign-in this long after one failed (0: off)",
+	 .kind = KIND_INT, .set = opt_set_int,
+	 FIELD(signin_cooldown), SOURCE(src_signin_cooldown),
+	 .what = "the sign-in cool-down", .min = 0, .max = 86400,
+	 .def = CONFIG_DEFAULT_COOLDOWN, .show_def = true},
 	{.name = "flow", .arg = "KIND", .env = "CLERK_CREDENTIAL_FLOW",
 	 .file_key = "flow", .help = "sign-in: auto, browser, device or paste",
 	 .kind = KIND_CHOICE, .set = opt_set_choice,
@@ -477,6 +485,42 @@ opt_set_int(struct config *cfg, const struct opt_desc *d, const char *val,
 	return 0;
 }
 
+/* "N" or "N,N,N" (blanks allowed around each), each 0 to 65535. */
+static int
+opt_set_ports(struct config *cfg, const struct opt_desc *d, const char *val,
+              enum config_source src, const char *where)
+{
+	struct config_ports *p = opt_field(cfg, d);
+	struct config_ports ports = {0};
+	char num[8];
+	int64_t v;
+	size_t len;
+
+	(void)src;
+	do {
+		val += strspn(val, " \t");
+		len = strcspn(val, ",");
+		while (len > 0 && strchr(" \t", val[len - 1]))
+			len--;
+		if (ports.n == CONFIG_MAX_PORTS || len == 0 ||
+		    len >= sizeof(num))
+			goto bad;
+		memcpy(num, val, len);
+		num[len] = '\0';
+		if (parse_int64(num, 0, 65535, &v))
+			goto bad;
+		ports.port[ports.n++] = (int)v;
+		val += strcspn(val, ",");
+	} while (*val++ == ',');
+	*p = ports;
+	return 0;
+bad:
+	log_error("%s: %s must be a port from 0 to 65535, or up to %d of them "
+	          "separated by commas (8765,8766,8767)",
+	          where, d->what, CONFIG_MAX_PORTS);
+	return CLERK_ECONFIG;
+}
+
 /* The option (no value) sets it to d->on; the file says true or false. */
 static int
 opt_set_switch(struct config *cfg, const struct opt_desc *d, const char *val,
@@ -666,6 +710,7 @@ static const char *const kind_expected[] = {
         [KIND_INT] = "a whole number",
         [KIND_SWITCH] = "true or false",
         [KIND_HOSTS] = "an array of host patterns",
+        [KIND_PORTS] = "a port number, a string of them or an array of them",
 };
 
 static const struct opt_desc *
@@ -690,7 +735,7 @@ opt_by_file_key(const char *key)
 struct file_view {
 	const char *keys[NOPTS];
 	const char *values[NOPTS];
-	char text[NOPTS][24]; /* numbers and booleans */
+	char text[NOPTS][8 * CONFIG_MAX_PORTS]; /* numbers, booleans, ports */
 	size_t n;
 	bool has_hosts;
 	const char **hosts; /* NULL-terminated, strings of the parsed file */
@@ -746,6 +791,40 @@ view_hosts(struct file_view *v, const struct json *val, const char *where)
 	return 0;
 }
 
+/* The port array @val as "N,N,N" in @v's next text; checked when applied. */
+static int
+view_ports(struct file_view *v, const struct json *val, const char *where)
+{
+	char *text = v->text[v->n];
+	const struct json *item = json_array_item(val, 0);
+	size_t len = 0, i;
+	int64_t n;
+	int w;
+
+	for (i = 0; item; i++, item = json_next_member(item)) {
+		if (i == CONFIG_MAX_PORTS || json_int64_value(item, &n) ||
+		    n < 0 || n > 65535) {
+			log_error("%s: expected up to %d port numbers from 0 "
+			          "to 65535, found %s",
+			          where, CONFIG_MAX_PORTS,
+			          i == CONFIG_MAX_PORTS ? "more"
+			                                : json_type_name(item));
+			return CLERK_ECONFIG;
+		}
+		w = snprintf(text + len, sizeof(v->text[0]) - len, "%s%lld",
+		             i ? "," : "", (long long)n);
+		if (w < 0 || (size_t)w >= sizeof(v->text[0]) - len)
+			return CLERK_EINTERNAL;
+		len += (size_t)w;
+	}
+	if (i == 0) {
+		log_error("%s: expected at least one port", where);
+		return CLERK_ECONFIG;
+	}
+	v->values[v->n++] = text;
+	return 0;
+}
+
 /* Add member @val of key @d to @v, unless an earlier one had that key. */
 static int
 view_add(struct file_view *v, const struct opt_desc *d, const struct json *val,
@@ -771,6 +850,19 @@ view_add(struct file_view *v, const struct opt_desc *d, const struct json *val,
 		if (json_bool_value(val, &b))
 			goto wrong;
 		v->values[v->n++] = b ? "true" : "false";
+		return 0;
+	case KIND_PORTS:
+		if (json_is_array(val))
+			return view_ports(v, val, where);
+		if (!json_int64_value(val, &n)) {
+			snprintf(text, sizeof(v->text[0]), "%lld",
+			         (long long)n);
+			v->values[v->n++] = text;
+			return 0;
+		}
+		if (!(v->values[v->n] = json_string_value(val)))
+			goto wrong;
+		v->n++;
 		return 0;
 	case KIND_INT:
 		if (json_int64_value(val, &n)) {

@@ -46,6 +46,14 @@ enum config_source {
 	SRC_FILE,
 };
 
+#define CONFIG_MAX_PORTS 16
+
+/* Ports to try in order; 0 among them, or none at all, is any free one. */
+struct config_ports {
+	size_t n;
+	int port[CONFIG_MAX_PORTS];
+};
+
 struct config {
 	char *issuer; /* no trailing slash */
 	char *client_id;
@@ -65,10 +73,11 @@ struct config {
 	enum storage_kind storage;
 	enum signin_flow flow;
 	enum authtype_kind authtype;
-	int callback_port; /* 0: any */
+	struct config_ports callback_ports; /* tried in order; none: any */
 	char *username;
-	int timeout;        /* seconds a sign-in or lock wait may take */
-	int refresh_margin; /* seconds before expiry to refresh */
+	int timeout;         /* seconds a sign-in or lock wait may take */
+	int refresh_margin;  /* seconds before expiry to refresh */
+	int signin_cooldown; /* seconds with no sign-in after one failed */
 	bool interactive;
 	bool verbose;
 	bool quiet;
@@ -83,8 +92,9 @@ struct config {
 	 * option table in config.c. */
 	enum config_source src_issuer, src_client_id, src_scopes, src_hosts,
 	        src_profile, src_storage, src_callback_port, src_username,
-	        src_timeout, src_refresh_margin, src_interactive, src_flow,
-	        src_authtype, src_ca_file, src_token_file;
+	        src_timeout, src_refresh_margin, src_signin_cooldown,
+	        src_interactive, src_flow, src_authtype, src_ca_file,
+	        src_token_file;
 
 	/* Positional arguments left after the options (not owned). */
 	char **args;
@@ -96,6 +106,7 @@ struct config {
 #define CONFIG_DEFAULT_USERNAME       "oauth2"
 #define CONFIG_DEFAULT_TIMEOUT        300
 #define CONFIG_DEFAULT_REFRESH_MARGIN 30
+#define CONFIG_DEFAULT_COOLDOWN       60
 
 void config_init(struct config *cfg);
 void config_release(struct config *cfg);

@@ -27,6 +27,7 @@ enum clerk_err {
 	CLERK_EINTR = -14,      /* cancelled by SIGINT, SIGTERM or SIGHUP */
 	CLERK_EHELD = -15,      /* a server refuses fresh tokens: none now */
 	CLERK_ETLS = -16,       /* TLS refused: certificate, version, name */
+	CLERK_ECOOLDOWN = -17,  /* a sign-in failed moments ago: none now */
 };
 
 #endif

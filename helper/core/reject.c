@@ -2,8 +2,9 @@
  * See reject.h.
  *
  * MUST: decide from the state alone, never from the clock's word that
- * a hold lasts longer than REJECT_WINDOW (a clock set back must not make
- * a hold endless); treat a damaged state file as no state.
+ * a hold lasts longer than REJECT_WINDOW, or a cool-down longer than its
+ * setting (a clock set back must not make either endless); treat a
+ * damaged state file as no state.
  */
 #include "reject.h"
 
@@ -75,6 +76,38 @@ reject_on_mint(struct reject_state *s, uint64_t fp, int64_t now)
 	s->minted_fp = fp;
 }
 
+void
+reject_on_signin(struct reject_state *s, enum reject_signin why, int64_t now)
+{
+	s->signin_failed_at = now;
+	s->signin_why = why;
+}
+
+int64_t
+reject_cooling(const struct reject_state *s, int cooldown, int64_t now)
+{
+	int64_t at = s->signin_failed_at;
+
+	if (cooldown <= 0 || at <= 0 || now < at || now - at >= cooldown)
+		return 0;
+	return cooldown - (now - at);
+}
+
+const char *
+reject_signin_name(int why)
+{
+	switch (why) {
+	case REJECT_SIGNIN_CANCELLED:
+		return "was cancelled";
+	case REJECT_SIGNIN_DENIED:
+		return "was denied";
+	case REJECT_SIGNIN_TIMEOUT:
+		return "timed out";
+	default:
+		return "did not finish";
+	}
+}
+
 static int
 reject_path(const struct config *cfg, int create, char **out)
 {
@@ -107,13 +140,18 @@ parse_fp(const char *s, uint64_t *out)
 	return 0;
 }
 
-/* "MAGIC\nrejected_at hold_until minted_at fp pending warned\n" */
+/*
+ * "MAGIC\nrejected_at hold_until minted_at fp pending warned
+ * signin_failed_at signin_why\n"; a file of an older version ends after
+ * warned.
+ */
 static int
 parse_state(char *text, struct reject_state *s)
 {
-	int64_t v[6] = {0};
+	int64_t v[8] = {0};
 	char *p, *field;
 	size_t i, n;
+	bool last;
 
 	if (strncmp(text, REJECT_MAGIC "\n", sizeof(REJECT_MAGIC)) != 0)
 		return CLERK_EPROTO;
@@ -122,21 +160,28 @@ parse_state(char *text, struct reject_state *s)
 	if (n == 0 || p[n - 1] != '\n')
 		return CLERK_EPROTO;
 	p[n - 1] = '\0';
-	for (i = 0; i < 6; i++) {
+	for (i = 0; i < 8; i++) {
 		field = p;
 		p += strcspn(p, " ");
-		if ((i < 5) != (*p == ' '))
+		last = *p != ' ';
+		/* The end comes after warned (older files) or after all. */
+		if (last ? i != 5 && i != 7 : i == 7)
 			return CLERK_EPROTO;
-		*p++ = '\0';
+		if (!last)
+			*p++ = '\0';
 		if (i == 3 ? parse_fp(field, &s->minted_fp)
 		           : parse_int64(field, 0, INT64_MAX, &v[i]))
 			return CLERK_EPROTO;
+		if (last)
+			break;
 	}
 	s->rejected_at = v[0];
 	s->hold_until = v[1];
 	s->minted_at = v[2];
 	s->pending = v[4] != 0;
 	s->warned = v[5] != 0;
+	s->signin_failed_at = v[6];
+	s->signin_why = v[7] > REJECT_SIGNIN_TIMEOUT ? 0 : (int)v[7];
 	return 0;
 }
 
@@ -165,14 +210,16 @@ reject_load(const struct config *cfg, struct reject_state *s)
 int
 reject_save(const struct config *cfg, const struct reject_state *s)
 {
-	char *path = NULL, buf[160];
+	char *path = NULL, buf[200];
 	int n, r;
 
 	n = snprintf(buf, sizeof(buf),
-	             REJECT_MAGIC "\n%lld %lld %lld %016" PRIx64 " %d %d\n",
+	             REJECT_MAGIC "\n%lld %lld %lld %016" PRIx64
+	                          " %d %d %lld %d\n",
 	             (long long)s->rejected_at, (long long)s->hold_until,
 	             (long long)s->minted_at, s->minted_fp, s->pending ? 1 : 0,
-	             s->warned ? 1 : 0);
+	             s->warned ? 1 : 0, (long long)s->signin_failed_at,
+	             s->signin_why);
 	if (n < 0 || (size_t)n >= sizeof(buf))
 		return CLERK_EINTERNAL;
 	if ((r = reject_path(cfg, 1, &path)) == 0)

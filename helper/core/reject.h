@@ -14,8 +14,13 @@
  * profile's lock; a cache hit never reads it. The fingerprint of a token
  * is FNV-1a 64: the token itself sits in the cache file beside it.
  *
- * The decisions (reject_on_*) are pure; the file functions load and keep
- * them.
+ * The same file keeps the sign-in cool-down (contract §8): when a
+ * sign-in ends cancelled, denied or timed out, no other sign-in of the
+ * profile starts for cfg->signin_cooldown seconds; login ignores it and
+ * clears it when it succeeds.
+ *
+ * The decisions (reject_on_*, reject_cooling) are pure; the file
+ * functions load and keep them.
  */
 #ifndef CLERK_REJECT_H
 #define CLERK_REJECT_H
@@ -34,6 +39,16 @@ struct reject_state {
 	uint64_t minted_fp;  /* its fingerprint */
 	bool pending;        /* the next minted token follows a rejection */
 	bool warned;         /* the hold's message was printed */
+	int64_t signin_failed_at; /* the last failed sign-in; 0: none */
+	int signin_why;           /* how it ended: enum reject_signin */
+};
+
+/* How a sign-in ended that starts the cool-down. */
+enum reject_signin {
+	REJECT_SIGNIN_NONE = 0,
+	REJECT_SIGNIN_CANCELLED,
+	REJECT_SIGNIN_DENIED,
+	REJECT_SIGNIN_TIMEOUT,
 };
 
 /* A token's fingerprint (never 0). */
@@ -48,6 +63,19 @@ bool reject_on_erase(struct reject_state *s, uint64_t fp, int64_t now);
 
 /* A token @fp was minted at @now (a refresh or a sign-in). */
 void reject_on_mint(struct reject_state *s, uint64_t fp, int64_t now);
+
+/* A sign-in ended at @now as @why. */
+void reject_on_signin(struct reject_state *s, enum reject_signin why,
+                      int64_t now);
+
+/*
+ * Seconds left at @now of a cool-down of @cooldown seconds after the
+ * last failed sign-in; 0 when none is on (or @cooldown is 0).
+ */
+int64_t reject_cooling(const struct reject_state *s, int cooldown, int64_t now);
+
+/* "was cancelled", "was denied", "timed out" for @why. */
+const char *reject_signin_name(int why);
 
 /* True while a hold is on at @now. */
 bool reject_held(const struct reject_state *s, int64_t now);

@@ -106,6 +106,56 @@ hand_out(struct tokenset *ts, char **token, int64_t *expires_at)
 	return 0;
 }
 
+/*
+ * Under the lock: a sign-in ended with @r. Cancelled, denied or timed
+ * out starts the cool-down (reject.h); other failures (the network, the
+ * provider) do not, since no one was asked anything.
+ */
+static void
+note_signin_failed(const struct config *cfg, int r)
+{
+	struct reject_state rs;
+	enum reject_signin why;
+
+	if (r == CLERK_EINTR)
+		why = REJECT_SIGNIN_CANCELLED;
+	else if (r == CLERK_EDENIED)
+		why = REJECT_SIGNIN_DENIED;
+	else if (r == CLERK_ETIMEOUT)
+		why = REJECT_SIGNIN_TIMEOUT;
+	else
+		return;
+	if (cfg->signin_cooldown <= 0 || reject_load(cfg, &rs))
+		return;
+	reject_on_signin(&rs, why, time_now());
+	if (reject_save(cfg, &rs))
+		log_warn("could not record the failed sign-in");
+}
+
+/*
+ * Under the lock, before a sign-in that login did not ask for:
+ * CLERK_ECOOLDOWN while the cool-down after a failed one runs.
+ */
+static int
+check_cooldown(const struct config *cfg)
+{
+	struct reject_state rs;
+	int64_t left;
+	int r;
+
+	if (cfg->signin_cooldown <= 0)
+		return 0;
+	if ((r = reject_load(cfg, &rs)))
+		return r;
+	if (!(left = reject_cooling(&rs, cfg->signin_cooldown, time_now())))
+		return 0;
+	log_error("not signed in: the last sign-in %s, so no new one "
+	          "starts for %lld s (run `clerk-credential login` to sign in "
+	          "now)",
+	          reject_signin_name(rs.signin_why), (long long)left);
+	return CLERK_ECOOLDOWN;
+}
+
 static int
 sign_in(const struct config *cfg, struct store *st, struct tokenset *ts)
 {
@@ -117,8 +167,10 @@ sign_in(const struct config *cfg, struct store *st, struct tokenset *ts)
 		return r;
 	/* Ctrl-C ends the flow (CLERK_EINTR); new tokens are stored whole. */
 	interrupt_catch();
-	if ((r = net->signin(cfg, &fresh)))
+	if ((r = net->signin(cfg, &fresh))) {
+		note_signin_failed(cfg, r);
 		goto out;
+	}
 	if ((r = keep(cfg, st, &fresh)))
 		goto out;
 	tokenset_move(ts, &fresh);
@@ -243,6 +295,8 @@ token_locked(const struct config *cfg, struct store *st, bool git, char **token,
 		r = not_interactive();
 		goto out;
 	}
+	if ((r = check_cooldown(cfg)))
+		goto out;
 	if ((r = sign_in(cfg, st, &ts)) == 0)
 		r = hand_out(&ts, token, expires_at);
 out:

@@ -5,7 +5,9 @@
  * MUST: store a rotated refresh token before the new access token is used
  * or cached; hold the lock for every refresh and sign-in; re-read cache
  * and store after taking the lock (another process may have done the
- * work). MUST NOT: start a sign-in when cfg->interactive is false.
+ * work). MUST NOT: start a sign-in when cfg->interactive is false,
+ * or during the cool-down after a failed one (reject.h) unless login
+ * asks.
  */
 #ifndef CLERK_SESSION_H
 #define CLERK_SESSION_H

@@ -584,34 +584,91 @@ socket_listen(int port, int *bound_port)
 	return fd;
 }
 
-int
-listener_open(int port, struct listener **out, int *bound_port)
+/* A listener on @port, or CLERK_EIO with errno in *@err (not logged). */
+static int
+listener_try(int port, struct listener **out, int *err)
 {
-	const char *hint = "choose another --callback-port, or 0 for any";
 	struct listener *l;
 	size_t i;
 
-	if (port < 0 || port > 65535) {
-		log_error("cannot listen on port %d: not a port number (use "
-		          "1 to 65535, or 0 for any free port)",
-		          port);
-		return CLERK_ECONFIG;
-	}
 	if (!(l = calloc(1, sizeof(*l))))
 		return CLERK_ENOMEM;
 	for (i = 0; i < LISTENER_MAX_CONNECTIONS; i++)
 		l->conns[i].fd = -1;
 	if ((l->fd = socket_listen(port, &l->port)) < 0) {
-		if (!port)
-			hint = "check the loopback interface";
-		log_error("cannot listen on 127.0.0.1:%d: %s (%s)", port,
-		          strerror(errno), hint);
+		*err = errno;
 		secret_free(l);
 		return CLERK_EIO;
 	}
+	*out = l;
+	return 0;
+}
+
+static bool
+port_valid(int port)
+{
+	if (port >= 0 && port <= 65535)
+		return true;
+	log_error("cannot listen on port %d: not a port number (use 1 to "
+	          "65535, or 0 for any free port)",
+	          port);
+	return false;
+}
+
+int
+listener_open(int port, struct listener **out, int *bound_port)
+{
+	const char *hint = "choose another --callback-port, or 0 for any";
+	struct listener *l = NULL;
+	int e = 0, r;
+
+	if (!port_valid(port))
+		return CLERK_ECONFIG;
+	if ((r = listener_try(port, &l, &e)) == CLERK_EIO) {
+		if (!port)
+			hint = "check the loopback interface";
+		log_error("cannot listen on 127.0.0.1:%d: %s (%s)", port,
+		          strerror(e), hint);
+	}
+	if (r)
+		return r;
 	*bound_port = l->port;
 	*out = l;
 	return 0;
+}
+
+int
+listener_open_first(const int *ports, size_t n, struct listener **out,
+                    int *bound_port)
+{
+	char tried[128] = "";
+	size_t i, len = 0;
+	int e = 0, r, w;
+
+	if (n <= 1)
+		return listener_open(n ? ports[0] : 0, out, bound_port);
+	for (i = 0; i < n; i++) {
+		if (!port_valid(ports[i]))
+			return CLERK_ECONFIG;
+		if ((r = listener_try(ports[i], out, &e)) == 0) {
+			*bound_port = (*out)->port;
+			return 0;
+		}
+		if (r != CLERK_EIO)
+			return r;
+		log_debug("cannot listen on 127.0.0.1:%d: %s; trying the next "
+		          "callback port",
+		          ports[i], strerror(e));
+		w = snprintf(tried + len, sizeof(tried) - len, "%s%d",
+		             i ? ", " : "", ports[i]);
+		if (w > 0 && (size_t)w < sizeof(tried) - len)
+			len += (size_t)w;
+	}
+	log_error("cannot listen on 127.0.0.1: every callback port is taken "
+	          "(tried %s; the last: %s) (end what holds them, or list "
+	          "another in --callback-port)",
+	          tried, strerror(e));
+	return CLERK_EIO;
 }
 
 void

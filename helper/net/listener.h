@@ -22,6 +22,7 @@
 #define CLERK_LISTENER_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "callback.h"
 
@@ -35,6 +36,14 @@ struct listener;
  * the real port. CLERK_EIO with a message when the port is taken.
  */
 int listener_open(int port, struct listener **out, int *bound_port);
+
+/*
+ * listener_open() on the first of @ports[0..@n) that is free (none: any
+ * free port); a port taken moves on to the next. CLERK_EIO with a
+ * message naming the ports tried when none is free.
+ */
+int listener_open_first(const int *ports, size_t n, struct listener **out,
+                        int *bound_port);
 
 /*
  * Wait up to @timeout_s seconds (at least 1) for the callback. Requests

@@ -155,13 +155,18 @@ out:
  * looks like and what to register.
  */
 static void
-redirect_hint(const struct config *cfg)
+redirect_hint(const struct config *cfg, int port)
 {
+	bool fixed = false;
 	char uri[48];
+	size_t i;
 
-	if (cfg->callback_port > 0)
+	/* A port of the list (not 0, "any") is registered as it is. */
+	for (i = 0; i < cfg->callback_ports.n; i++)
+		fixed = fixed || (cfg->callback_ports.port[i] == port && port);
+	if (fixed)
 		snprintf(uri, sizeof(uri), "http://127.0.0.1:%d/callback",
-		         cfg->callback_port);
+		         port);
 	else
 		snprintf(uri, sizeof(uri), "http://127.0.0.1/callback");
 	log_info("if the browser showed the provider's error page about the "
@@ -170,11 +175,10 @@ redirect_hint(const struct config *cfg)
 	         "register %s for it in the Clerk dashboard (Configure > "
 	         "OAuth applications)%s",
 	         uri,
-	         cfg->callback_port > 0
-	                 ? ""
-	                 : ", or, if it matches ports exactly, register "
-	                   "http://127.0.0.1:PORT/callback and set "
-	                   "--callback-port PORT");
+	         fixed ? ""
+	               : ", or, if it matches ports exactly, register "
+	                 "http://127.0.0.1:PORT/callback and set "
+	                 "--callback-port PORT");
 }
 
 static int
@@ -196,7 +200,8 @@ signin_code(const struct config *cfg, const struct oidc_provider *op,
 	    (r = random_value(&state)) ||
 	    (want_nonce && (r = random_value(&nonce))))
 		goto out;
-	if ((r = listener_open(cfg->callback_port, &l, &port)) ||
+	if ((r = listener_open_first(cfg->callback_ports.port,
+	                             cfg->callback_ports.n, &l, &port)) ||
 	    (r = strbuf_addf(&redirect, "http://127.0.0.1:%d/callback",
 	                     port)) ||
 	    (r = signin_authorize_url(cfg, op, redirect.buf, state.buf,
@@ -212,7 +217,7 @@ signin_code(const struct config *cfg, const struct oidc_provider *op,
 	listener_close(l);
 	l = NULL;
 	if (r == CLERK_ETIMEOUT)
-		redirect_hint(cfg);
+		redirect_hint(cfg, port);
 	if (r)
 		goto out;
 	if (!cb.code) {

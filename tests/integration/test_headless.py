@@ -682,8 +682,11 @@ class TestNonInteractive(PeerCase):
 
 class TestSignalsBrowserFlow(PeerCase):
     def test_sigint_and_sigterm_leave_store_and_lock_usable(self):
-        # The browser starts and does nothing: the helper waits.
-        sb = self.sandbox(HEADLESS_USER_MODE="ignore")
+        # The browser starts and does nothing: the helper waits. A
+        # cancelled sign-in starts the cool-down (test_background.py):
+        # off here, where each get must start one.
+        sb = self.sandbox(HEADLESS_USER_MODE="ignore",
+                          CLERK_CREDENTIAL_SIGNIN_COOLDOWN="0")
         for sig in (signal.SIGINT, signal.SIGTERM):
             run = self.start(sb, ["get"], REQUEST, alias=True)
             url = run.wait_text("err", r"^(http://127\.0\.0\.1:\d+/oauth/authorize\?\S+)$").group(1)

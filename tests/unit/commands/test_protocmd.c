@@ -8,8 +8,11 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "cmdrun.h"
 #include "error.h"
@@ -177,6 +180,53 @@ test_print_json(void **state)
 	assert_string_equal(out, "{\"a\":\"b\"}\n");
 }
 
+/*
+ * In a child with no controlling terminal and stdin, stdout and stderr on
+ * /dev/null: cfg.interactive after proto_background(), with $BROWSER and
+ * DISPLAY as given (NULL: unset) and interactive from @src. 1 or 0.
+ */
+static int
+background_child(const char *browser, const char *display,
+                 enum config_source src)
+{
+	struct config cfg;
+	pid_t pid;
+	int st, fd;
+
+	if ((pid = fork()) == 0) {
+		fd = open("/dev/null", O_RDWR);
+		if (fd < 0 || setsid() < 0 || dup2(fd, 0) < 0 ||
+		    dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
+			_exit(2);
+		unsetenv("WAYLAND_DISPLAY");
+		unsetenv("SSH_CONNECTION");
+		unsetenv("SSH_CLIENT");
+		unsetenv("SSH_TTY");
+		browser ? setenv("BROWSER", browser, 1) : unsetenv("BROWSER");
+		display ? setenv("DISPLAY", display, 1) : unsetenv("DISPLAY");
+		config_init(&cfg);
+		cfg.interactive = true;
+		cfg.src_interactive = src;
+		proto_background(&cfg);
+		_exit(cfg.interactive ? 1 : 0);
+	}
+	assert_true(pid > 0);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	return WEXITSTATUS(st);
+}
+
+/* No terminal and no browser: no sign-in, unless the user said so. */
+static void
+test_background(void **state)
+{
+	(void)state;
+	assert_int_equal(background_child(NULL, NULL, SRC_DEFAULT), 0);
+	assert_int_equal(background_child(NULL, NULL, SRC_FILE), 1);
+	assert_int_equal(background_child("firefox", NULL, SRC_DEFAULT), 1);
+	assert_int_equal(background_child(NULL, ":0", SRC_DEFAULT), 1);
+}
+
 int
 main(void)
 {
@@ -186,6 +236,7 @@ main(void)
 	        cmocka_unit_test(test_error_texts),
 	        cmocka_unit_test(test_read_stdin_bound),
 	        cmocka_unit_test(test_print_json),
+	        cmocka_unit_test(test_background),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

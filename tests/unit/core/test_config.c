@@ -104,7 +104,7 @@ test_defaults(void **state)
 	assert_string_equal(cfg.username, "oauth2");
 	assert_int_equal(cfg.timeout, 300);
 	assert_int_equal(cfg.refresh_margin, 30);
-	assert_int_equal(cfg.callback_port, 0);
+	assert_int_equal(cfg.callback_ports.n, 0);
 	assert_int_equal(cfg.storage, STORAGE_AUTO);
 	assert_int_equal(cfg.authtype, AUTHTYPE_AUTO);
 	assert_true(cfg.interactive);
@@ -283,14 +283,17 @@ static const struct source_case source_cases[] = {
          "\"storage\": \"memory\"", AT(storage), AT(src_storage), V_STORAGE,
          "memory"},
         {"--callback-port=4242", "CLERK_CALLBACK_PORT", "4242",
-         "\"callback_port\": 4242", AT(callback_port), AT(src_callback_port),
-         V_INT, "4242"},
+         "\"callback_port\": 4242", AT(callback_ports.port),
+         AT(src_callback_port), V_INT, "4242"},
         {"--username=u", NULL, NULL, "\"username\": \"u\"", AT(username),
          AT(src_username), V_STRING, "u"},
         {"--timeout=12", NULL, NULL, "\"timeout\": 12", AT(timeout),
          AT(src_timeout), V_INT, "12"},
         {"--refresh-margin=5", NULL, NULL, "\"refresh_margin\": 5",
          AT(refresh_margin), AT(src_refresh_margin), V_INT, "5"},
+        {"--signin-cooldown=7", "CLERK_CREDENTIAL_SIGNIN_COOLDOWN", "7",
+         "\"signin_cooldown\": 7", AT(signin_cooldown), AT(src_signin_cooldown),
+         V_INT, "7"},
         {"--flow=device", "CLERK_CREDENTIAL_FLOW", "device",
          "\"flow\": \"device\"", AT(flow), AT(src_flow), V_FLOW, "device"},
         {"--authtype=basic", "CLERK_CREDENTIAL_AUTHTYPE", "basic",
@@ -532,6 +535,11 @@ test_file_errors(void **state)
 	        "{\"profiles\": {\"default\": {\"profiles\": {}}}}",
 	        "{\"interactive\": \"no\"}",
 	        "{\"callback_port\": 70000}",
+	        "{\"callback_port\": \"1,,2\"}",
+	        "{\"callback_port\": []}",
+	        "{\"callback_port\": [1, \"2\"]}",
+	        "{\"callback_port\": [1, 70000]}",
+	        "{\"callback_port\": true}",
 	        "{\"ca_file\": 1}",
 	        "{\"ca_file\": \"\"}",
 	        /* Read another way by other JSON readers: refused. */
@@ -553,6 +561,66 @@ test_file_errors(void **state)
 	}
 }
 
+/* callback_port: one port or a list, from each source. */
+static void
+test_callback_ports(void **state)
+{
+	static const struct {
+		const char *arg, *file;
+		size_t n;
+		int port[3];
+	} ok[] = {
+	        {"--callback-port=8765", NULL, 1, {8765}},
+	        {"--callback-port=8765,8766,8767", NULL, 3, {8765, 8766, 8767}},
+	        {"--callback-port= 1 , 2 ", NULL, 2, {1, 2}},
+	        {"--callback-port=8765,0", NULL, 2, {8765, 0}},
+	        {NULL, "{\"callback_port\": 8765}", 1, {8765}},
+	        {NULL, "{\"callback_port\": \"8765,8766\"}", 2, {8765, 8766}},
+	        {NULL,
+	         "{\"callback_port\": [8765, 8766, 8767]}",
+	         3,
+	         {8765, 8766, 8767}},
+	};
+	static const char *const bad[] = {
+	        "--callback-port=",
+	        "--callback-port=8765,",
+	        "--callback-port=,8765",
+	        "--callback-port=8765;8766",
+	        "--callback-port=-1",
+	        "--callback-port=65536",
+	        "--callback-port=1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17",
+	        "--callback-port=12345678",
+	};
+	struct config cfg;
+	size_t i, j;
+
+	(void)state;
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		const char *args[] = {ok[i].arg, NULL};
+
+		print_message("ports: %s\n",
+		              ok[i].arg ? ok[i].arg : ok[i].file);
+		if (ok[i].file)
+			write_config(ok[i].file);
+		else
+			unlink(cfgpath);
+		assert_int_equal(load(&cfg, ok[i].arg ? args : NULL), 0);
+		assert_int_equal(cfg.callback_ports.n, ok[i].n);
+		for (j = 0; j < ok[i].n; j++)
+			assert_int_equal(cfg.callback_ports.port[j],
+			                 ok[i].port[j]);
+		config_release(&cfg);
+	}
+	unlink(cfgpath);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		const char *args[] = {bad[i], NULL};
+
+		print_message("ports: %s\n", bad[i]);
+		assert_int_equal(load(&cfg, args), CLERK_ECONFIG);
+		config_release(&cfg);
+	}
+}
+
 static void
 load_quietly(void *arg)
 {
@@ -567,10 +635,10 @@ static void
 test_unknown_key_lists_keys(void **state)
 {
 	static const char *const keys[] = {
-	        "issuer",         "client_id",     "scopes",   "hosts",
-	        "storage",        "callback_port", "username", "timeout",
-	        "refresh_margin", "flow",          "authtype", "ca_file",
-	        "token_file",     "interactive",
+	        "issuer",         "client_id",       "scopes",   "hosts",
+	        "storage",        "callback_port",   "username", "timeout",
+	        "refresh_margin", "signin_cooldown", "flow",     "authtype",
+	        "ca_file",        "token_file",      "interactive",
 	};
 	struct config cfg;
 	const char *err;
@@ -852,6 +920,7 @@ main(void)
 	        cmocka_unit_test(test_switches),
 	        cmocka_unit_test(test_help_defaults),
 	        cmocka_unit_test(test_env_interactive),
+	        cmocka_unit_test(test_callback_ports),
 	        cmocka_unit_test(test_file_errors),
 	        cmocka_unit_test(test_unknown_key_lists_keys),
 	        cmocka_unit_test(test_option_errors),

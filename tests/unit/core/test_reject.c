@@ -139,6 +139,46 @@ test_fingerprint(void **state)
 
 static char tmpdir[] = "/tmp/clerk-test-reject-XXXXXX";
 
+/* The cool-down after a failed sign-in: how long it still runs. */
+static void
+test_cooldown(void **state)
+{
+	static const struct {
+		int64_t failed_at;
+		int cooldown;
+		int64_t now, left;
+	} cases[] = {
+	        {0, 60, 1000, 0},     /* no failed sign-in */
+	        {1000, 60, 1000, 60}, /* just now */
+	        {1000, 60, 1059, 1},  /* the last second */
+	        {1000, 60, 1060, 0},  /* over */
+	        {1000, 0, 1001, 0},   /* off */
+	        {1000, 60, 999, 0},   /* the clock went back: no cool-down */
+	        {1000, 86400, 2000, 85400},
+	};
+	struct reject_state s = {0};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		s.signin_failed_at = cases[i].failed_at;
+		assert_int_equal(
+		        reject_cooling(&s, cases[i].cooldown, cases[i].now),
+		        cases[i].left);
+	}
+	/* A failed sign-in leaves the rejection state alone. */
+	s = (struct reject_state){.hold_until = 5, .pending = true};
+	reject_on_signin(&s, REJECT_SIGNIN_CANCELLED, 4000);
+	assert_int_equal(s.signin_failed_at, 4000);
+	assert_int_equal(s.signin_why, REJECT_SIGNIN_CANCELLED);
+	assert_int_equal(s.hold_until, 5);
+	assert_true(s.pending);
+	assert_string_equal(reject_signin_name(REJECT_SIGNIN_DENIED),
+	                    "was denied");
+	assert_string_equal(reject_signin_name(REJECT_SIGNIN_TIMEOUT),
+	                    "timed out");
+	assert_string_equal(reject_signin_name(42), "did not finish");
+}
+
 static void
 write_file(const char *path, const char *text, mode_t mode)
 {
@@ -173,6 +213,8 @@ test_file(void **state)
 	s.minted_fp = 0xfedcba9876543210ULL;
 	s.pending = true;
 	s.warned = true;
+	s.signin_failed_at = 1700000100;
+	s.signin_why = REJECT_SIGNIN_DENIED;
 	assert_int_equal(reject_save(&cfg, &s), 0);
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0600);
@@ -197,6 +239,9 @@ test_file(void **state)
 	        "clerk-credential-reject 1\n-1 2 3 00000000000000ff 1 1\n",
 	        "clerk-credential-reject 1\n1 2 3 00000000000000ff 1 1 1\n",
 	        "clerk-credential-reject 2\n1 2 3 00000000000000ff 1 1\n",
+	        "clerk-credential-reject 1\n1 2 3 00000000000000ff 1 1 5 2 1\n",
+	        "clerk-credential-reject 1\n1 2 3 00000000000000ff 1 1 x 2\n",
+	        "clerk-credential-reject 1\n1 2 3 00000000000000ff 1 1 5 2 \n",
 	};
 	for (size_t i = 0; i < sizeof(damaged) / sizeof(damaged[0]); i++) {
 		write_file(path, damaged[i], 0600);
@@ -210,6 +255,22 @@ test_file(void **state)
 	assert_int_equal(reject_load(&cfg, &back), 0);
 	assert_int_equal(back.minted_fp, 0xff);
 	assert_int_equal(back.hold_until, 2);
+	assert_int_equal(back.signin_failed_at, 0);
+
+	/* The cool-down's fields; an unknown ending is no ending. */
+	write_file(path,
+	           "clerk-credential-reject 1\n1 2 3 00000000000000ff 1 0 "
+	           "9 3\n",
+	           0600);
+	assert_int_equal(reject_load(&cfg, &back), 0);
+	assert_int_equal(back.signin_failed_at, 9);
+	assert_int_equal(back.signin_why, REJECT_SIGNIN_TIMEOUT);
+	write_file(path,
+	           "clerk-credential-reject 1\n1 2 3 00000000000000ff 1 0 "
+	           "9 7\n",
+	           0600);
+	assert_int_equal(reject_load(&cfg, &back), 0);
+	assert_int_equal(back.signin_why, REJECT_SIGNIN_NONE);
 
 	/* Same trust rules as the token cache. */
 	write_file(path,
@@ -229,6 +290,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_policy),
 	        cmocka_unit_test(test_fingerprint),
+	        cmocka_unit_test(test_cooldown),
 	        cmocka_unit_test(test_file),
 	};
 

@@ -966,6 +966,65 @@ test_open_errors(void **state)
 	listener_close(NULL);
 }
 
+static void
+open_first_fails(void *arg)
+{
+	struct listener *l = NULL;
+	int port = 0;
+
+	assert_int_equal(listener_open_first(arg, 2, &l, &port), CLERK_EIO);
+	assert_null(l);
+}
+
+/* A list of callback ports: the first free one; all taken: named. */
+static void
+test_open_first(void **state)
+{
+	struct listener *busy1 = NULL, *busy2 = NULL, *l = NULL;
+	int p1 = 0, p2 = 0, port = 0, ports[3];
+	const char *err;
+
+	(void)state;
+	assert_int_equal(listener_open(0, &busy1, &p1), 0);
+	assert_int_equal(listener_open(0, &busy2, &p2), 0);
+	/* The first is taken: the second. */
+	ports[0] = p1;
+	ports[1] = p2;
+	listener_close(busy2);
+	assert_int_equal(listener_open_first(ports, 2, &l, &port), 0);
+	assert_int_equal(port, p2);
+	/* Both taken: an error naming both. */
+	err = capture_stderr(open_first_fails, ports);
+	assert_non_null(strstr(err, "every callback port is taken"));
+	{
+		char want[64];
+
+		snprintf(want, sizeof(want), "tried %d, %d;", p1, p2);
+		assert_non_null(strstr(err, want));
+	}
+	/* 0 in the list: any free port. */
+	{
+		int any[3] = {p1, p2, 0};
+		struct listener *l2 = NULL;
+
+		assert_int_equal(listener_open_first(any, 3, &l2, &port), 0);
+		assert_true(port != p1 && port != p2 && port > 0);
+		listener_close(l2);
+	}
+	/* None: any free port; one: listener_open(). */
+	{
+		struct listener *l3 = NULL;
+
+		assert_int_equal(listener_open_first(NULL, 0, &l3, &port), 0);
+		assert_true(port > 0);
+		listener_close(l3);
+		assert_int_equal(listener_open_first(&p1, 1, &l3, &port),
+		                 CLERK_EIO);
+	}
+	listener_close(l);
+	listener_close(busy1);
+}
+
 int
 main(void)
 {
@@ -979,6 +1038,7 @@ main(void)
 	        cmocka_unit_test(test_full_keeps_request_not_yet_read),
 	        cmocka_unit_test(test_flood_keeps_request_in_progress),
 	        cmocka_unit_test(test_open_errors),
+	        cmocka_unit_test(test_open_first),
 	        cmocka_unit_test(test_idle_dropped),
 	};
 

@@ -120,11 +120,12 @@ test_timeout_names_redirect_uri(void **state)
 		str_set(&cfg.client_id, "client");
 		str_set(&cfg.scopes, "openid");
 		cfg.timeout = 1;
-		cfg.callback_port = i ? free_port() : 0;
+		cfg.callback_ports.n = 1;
+		cfg.callback_ports.port[0] = i ? free_port() : 0;
 		if (i)
 			snprintf(want, sizeof(want),
 			         "register http://127.0.0.1:%d/callback ",
-			         cfg.callback_port);
+			         cfg.callback_ports.port[0]);
 		else
 			snprintf(want, sizeof(want),
 			         "register http://127.0.0.1/callback ");
