@@ -1,0 +1,219 @@
+"""`doctor` (contract §17): each fault of a set-up named with its fix.
+
+Against the real provider (tests/peers/provider.js) with one fault at a
+time: an application that may not ask for offline_access, one that
+registers another redirect URI, a Date header ten minutes off (a skewed
+clock); and on the user's side a config file others may write, one with
+an unknown key, and a keyring asked for without a session bus. Then the
+all-well case, where git, docker, kubectl, Cargo and Terraform point at
+the helper. Each case compares the whole transcript, its variable parts
+(paths, the issuer, git's version) normalised.
+"""
+
+import json
+import re
+import shutil
+import sys
+import unittest
+
+import harness as h
+
+HOST = "git.example.test"
+REGISTRY = "registry.example.test"
+# Nothing of the caller's tool configuration may reach the sandbox.
+NO_TOOL_ENV = {"TF_CLI_CONFIG_FILE": None, "CARGO_HOME": None,
+               "KUBECONFIG": None, "DOCKER_CONFIG": None}
+KUBECTL = shutil.which("kubectl")
+
+SCOPES = "profile email openid offline_access"
+REDIRECT = "http://127.0.0.1:49152/callback"
+
+CONFIG_OK = ("ok: config: no config file ($HOME/.config/clerk-credential/"
+             "config.json): environment and options only")
+ISSUER_OK = "ok: issuer: $ISSUER (discovery, TLS)"
+CLOCK_OK = "ok: clock: within 60 s of the provider's"
+APP_OK = ('ok: application: accepts the redirect URI %s and the scopes "%s"'
+          % (REDIRECT, SCOPES))
+STORE_OK = "ok: store: file store in $HOME/.local/state/clerk-credential"
+RUNTIME_OK = "ok: runtime dir: $RUNTIME/clerk-credential (made when first needed)"
+TOOLS_NONE = [
+    "skip: git: no listed host uses this helper (clerk-credential configure "
+    "git https://%s/ sets one up)" % HOST,
+    "ok: git version: $GIT",
+    "skip: docker: no $HOME/.docker/config.json",
+    ("skip: kubectl: no kubeconfig user runs this helper (README, kubectl)"
+     if KUBECTL else
+     "skip: kubectl: kubectl is not installed or has no configuration"),
+    "skip: cargo: no $HOME/.cargo/config.toml",
+    "skip: terraform: no $HOME/.terraformrc",
+]
+
+
+def transcript(*lines):
+    return "".join(line + "\n" for line in lines)
+
+
+class DoctorCase(h.ProviderCase):
+    maxDiff = None
+    workdir_prefix = "clerk-doctor-"
+
+    def user(self, **extra):
+        return self.sandbox(**{**NO_TOOL_ENV, **extra})
+
+    def doctor(self, sb, *args):
+        r = sb.run([sb.main, "doctor", *args], timeout=60)
+        out = r.stdout.replace(str(sb.home), "$HOME")
+        out = out.replace(str(sb.runtime), "$RUNTIME")
+        out = out.replace(self.provider.issuer, "$ISSUER")
+        out = re.sub(r"(?m)^(ok: git version: ).*$", r"\1$GIT", out)
+        return r, out
+
+    def expect(self, sb, expected, status=1):
+        r, out = self.doctor(sb)
+        self.assertEqual(out, expected, r.stderr)
+        self.assertEqual(r.returncode, status, r.stderr)
+        return r
+
+
+class TestAllWell(DoctorCase):
+    def test_every_check_passes(self):
+        # The host list is the config file's, where configure adds hosts.
+        sb = self.user(hosts=None)
+        for args in (["configure", "git", "https://%s" % HOST],
+                     ["configure", "docker", REGISTRY]):
+            r = sb.run([sb.main, *args])
+            self.assertEqual(r.returncode, 0, r.stderr)
+        kube = sb.home / ".kube"
+        kube.mkdir()
+        (kube / "config").write_text(
+            "apiVersion: v1\nkind: Config\nclusters: []\ncontexts: []\n"
+            "users:\n- name: clerk\n  user:\n    exec:\n"
+            "      apiVersion: client.authentication.k8s.io/v1beta1\n"
+            "      command: clerk-credential\n      args: [kubectl]\n")
+        cargo = sb.home / ".cargo"
+        cargo.mkdir()
+        (cargo / "config.toml").write_text(
+            '[registries.corp]\nindex = "sparse+https://%s/index/"\n'
+            'credential-provider = ["clerk-credential"]\n' % HOST)
+        (sb.home / ".terraformrc").write_text('credentials_helper "clerk" {}\n')
+        self.expect(sb, transcript(
+            "ok: config: $HOME/.config/clerk-credential/config.json",
+            ISSUER_OK, CLOCK_OK, APP_OK, STORE_OK, RUNTIME_OK,
+            "ok: git: 1 of the listed hosts use this helper; not "
+            "https://%s/ (clerk-credential configure git https://%s/)"
+            % (REGISTRY, REGISTRY),
+            "ok: git version: $GIT",
+            "ok: docker: 1 of the listed hosts use this helper",
+            ("ok: kubectl: a kubeconfig user runs this helper" if KUBECTL
+             else "skip: kubectl: kubectl is not installed or has no "
+                  "configuration"),
+            "ok: cargo: $HOME/.cargo/config.toml names this helper",
+            "ok: terraform: $HOME/.terraformrc names this helper"), status=0)
+
+    def test_json(self):
+        sb = self.user(CLERK_CREDENTIAL_STORAGE="keyring")
+        r = sb.run([sb.main, "doctor", "--json"], timeout=60)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertEqual(r.stdout.count("\n"), 1)
+        checks = json.loads(r.stdout)
+        self.assertEqual([c["check"] for c in checks][:6],
+                         ["config", "issuer", "clock", "application",
+                          "store", "runtime dir"])
+        for c in checks:
+            self.assertIn(c["status"], ("ok", "problem", "skipped"))
+            if c["status"] == "problem":
+                self.assertEqual(set(c), {"check", "status", "problem", "fix"})
+            else:
+                self.assertEqual(set(c), {"check", "status", "detail"})
+        self.assertEqual([c["check"] for c in checks
+                          if c["status"] == "problem"], ["store"])
+
+
+class TestNoOfflineAccess(DoctorCase):
+    provider_options = {"offline_access": False}
+
+    def test_names_the_scope(self):
+        sb = self.user()
+        self.expect(sb, transcript(
+            CONFIG_OK, ISSUER_OK, CLOCK_OK,
+            "problem: application: the OAuth application may not ask for "
+            "the scope offline_access; fix: allow offline_access (refresh "
+            "tokens) for the OAuth application at the provider, or leave it "
+            'out of "scopes" (a sign-in each time the access token expires)',
+            STORE_OK, RUNTIME_OK, *TOOLS_NONE))
+
+
+class TestRedirectUri(DoctorCase):
+    provider_options = {"redirect_uri": "http://127.0.0.1/oauth/callback"}
+
+    def test_names_the_redirect_uri(self):
+        sb = self.user()
+        self.expect(sb, transcript(
+            CONFIG_OK, ISSUER_OK, CLOCK_OK,
+            "problem: application: the OAuth application refuses the "
+            "redirect URI %s; fix: add http://127.0.0.1/callback (any port) "
+            "to the OAuth application's redirect URIs at the provider; one "
+            'with a fixed port also needs "callback_port"' % REDIRECT,
+            STORE_OK, RUNTIME_OK, *TOOLS_NONE))
+
+
+class TestSkewedClock(DoctorCase):
+    provider_options = {"date_offset": 600}
+
+    def test_names_the_skew(self):
+        sb = self.user()
+        r, out = self.doctor(sb)
+        skew = re.search(r"this clock is (\d+) s behind", out)
+        self.assertIsNotNone(skew, out)
+        self.assertLessEqual(abs(int(skew.group(1)) - 600), 2)
+        out = out.replace(skew.group(0), "this clock is 600 s behind")
+        self.assertEqual(out, transcript(
+            CONFIG_OK, ISSUER_OK,
+            "problem: clock: this clock is 600 s behind the provider's Date "
+            "header (ID tokens allow 60 s); fix: set this machine's clock "
+            "right, e.g. timedatectl set-ntp true",
+            APP_OK, STORE_OK, RUNTIME_OK, *TOOLS_NONE), r.stderr)
+        self.assertEqual(r.returncode, 1)
+
+
+class TestUserSide(DoctorCase):
+    def config_file(self, sb, text, mode):
+        d = sb.home / ".config" / "clerk-credential"
+        d.mkdir(mode=0o700)
+        f = d / "config.json"
+        f.write_text(text)
+        f.chmod(mode)
+        return f
+
+    def test_lax_config_file(self):
+        sb = self.user()
+        self.config_file(sb, '{"hosts": ["%s"]}' % HOST, 0o666)
+        path = "$HOME/.config/clerk-credential/config.json"
+        self.expect(sb, transcript(
+            "problem: config: %s can be changed by others than you; fix: "
+            "chmod go-w %s" % (path, path),
+            RUNTIME_OK))
+
+    def test_config_syntax(self):
+        sb = self.user()
+        self.config_file(sb, '{"hostz": ["%s"]}' % HOST, 0o600)
+        r = self.expect(sb, transcript(
+            "problem: config: the configuration is refused ($HOME/.config/"
+            "clerk-credential/config.json); fix: correct it as the message "
+            "above says",
+            RUNTIME_OK))
+        self.assertIn("hostz", r.stderr)
+
+    def test_missing_keyring(self):
+        sb = self.user(CLERK_CREDENTIAL_STORAGE="keyring")
+        self.expect(sb, transcript(
+            CONFIG_OK, ISSUER_OK, CLOCK_OK, APP_OK,
+            "problem: store: the keyring cannot be reached: no session bus: "
+            "DBUS_SESSION_BUS_ADDRESS is not set; fix: start a Secret "
+            "Service (e.g. gnome-keyring-daemon) in your D-Bus session, or "
+            'set "storage" to "file"',
+            RUNTIME_OK, *TOOLS_NONE))
+
+
+if __name__ == "__main__":
+    sys.exit(h.run_tests("test_doctor.py"))
