@@ -4,7 +4,8 @@ Against the real provider (tests/peers/provider.js) with one fault at a
 time: an application that may not ask for offline_access, one that
 registers another redirect URI, a Date header ten minutes off (a skewed
 clock); and on the user's side a config file others may write, one with
-an unknown key, and a keyring asked for without a session bus. Then the
+an unknown key, an issuer that is not exactly the provider's, and a
+keyring asked for without a session bus. Then the
 all-well case, where git, docker, kubectl, Cargo and Terraform point at
 the helper. Each case compares the whole transcript, its variable parts
 (paths, the issuer, git's version) normalised.
@@ -203,6 +204,16 @@ class TestUserSide(DoctorCase):
             "above says",
             RUNTIME_OK))
         self.assertIn("hostz", r.stderr)
+
+    def test_inexact_issuer(self):
+        # The same server under another name is another issuer.
+        other = self.provider.issuer.replace("127.0.0.1", "localhost")
+        sb = self.user(CLERK_ISSUER=other)
+        self.expect(sb, transcript(
+            CONFIG_OK,
+            'problem: issuer: the provider names its issuer "$ISSUER", not '
+            '"%s"; fix: set the issuer to exactly "$ISSUER"' % other,
+            CLOCK_OK, STORE_OK, RUNTIME_OK, *TOOLS_NONE))
 
     def test_missing_keyring(self):
         sb = self.user(CLERK_CREDENTIAL_STORAGE="keyring")
