@@ -560,14 +560,151 @@ git_version(void)
 	return v;
 }
 
+/*
+ * A git helper entry "credential.URL.helper VALUE" that runs this helper
+ * for a host the host list does not allow (a --host in the helper
+ * string adds hosts: such an entry is left alone): its host in @host.
+ */
+static bool
+git_entry_stray(const struct config *cfg, const char *line, struct strbuf *host)
+{
+	const char *key_end = strchr(line, ' '), *url, *h, *end;
+	struct strbuf scheme = STRBUF_INIT;
+	bool stray = false;
+
+	if (!key_end || !names_us(key_end) || strstr(key_end, "--host") ||
+	    !str_starts_with(line, "credential.") ||
+	    !(h = strstr(line, "://")) || h > key_end)
+		return false;
+	url = line + strlen("credential.");
+	h += 3;
+	end = h + strcspn(h, "/ ");
+	if (end - h > 7 && strncmp(end - 7, ".helper", 7) == 0 && *end == ' ')
+		end -= 7;
+	strbuf_reset(host);
+	if (!strbuf_add(&scheme, url, (size_t)(h - 3 - url)) &&
+	    !strbuf_adds(host, *h == '*' ? "doctor" : "") &&
+	    !strbuf_add(host, *h == '*' ? h + 1 : h,
+	                (size_t)(end - h) - (*h == '*')))
+		stray = !config_host_allowed(cfg, scheme.buf, host->buf);
+	strbuf_release(&scheme);
+	return stray;
+}
+
+/* The first git helper entry of ours for a host not in the list. */
+static int
+git_stray(struct report *rep, const struct config *cfg)
+{
+	char *argv[] = {"git", "config", "--get-regexp",
+	                "^credential\\..+\\.helper$", NULL};
+	struct strbuf host = STRBUF_INIT;
+	char *out = NULL, *line, *nl;
+	int found = 0;
+
+	if (run_capture(argv, &out))
+		return 0;
+	for (line = out; *line && !found; line = nl ? nl + 1 : "") {
+		if ((nl = strchr(line, '\n')))
+			*nl = '\0';
+		if (git_entry_stray(cfg, line, &host))
+			found = 1;
+	}
+	if (found) {
+		add(rep, "git", ST_PROBLEM, NULL,
+		    "git runs this helper for %s, which is not in the host "
+		    "list",
+		    host.buf);
+		snprintf(rep->c[rep->n - 1].fix, TEXT_MAX,
+		         "add %s to \"hosts\" in the config file", host.buf);
+	}
+	strbuf_release(&host);
+	free(out);
+	return found;
+}
+
+/* How many listed hosts git sends to this helper; the first it does not. */
+static int
+git_coverage(const struct config *cfg, size_t *ours, struct strbuf *missing)
+{
+	char *argv[] = {"git", "config", "--get-urlmatch", "credential.helper",
+	                NULL,  NULL};
+	struct strbuf url = STRBUF_INIT;
+	char *out = NULL;
+	size_t i;
+	int r = 0;
+
+	*ours = 0;
+	for (i = 0; i < cfg->nhosts && i < HOSTS_CHECKED && !r; i++) {
+		if ((r = host_url(config_host(cfg, i), &url)))
+			break;
+		argv[4] = url.buf;
+		if (run_capture(argv, &out) == 0 && names_us(out))
+			(*ours)++;
+		else if (!missing->len)
+			r = strbuf_adds(missing, url.buf);
+		free(out);
+		out = NULL;
+	}
+	strbuf_release(&url);
+	return r;
+}
+
+static void
+git_version_report(struct report *rep, const struct config *cfg, long v)
+{
+	long major = v / 1000, minor = v % 1000;
+	bool sends = v >= 2000 + GIT_AUTHTYPE_MINOR;
+
+	if (!sends && cfg->authtype == AUTHTYPE_BEARER)
+		add(rep, "git version", ST_PROBLEM,
+		    "install git 2.46 or later, or set \"authtype\" to \"auto\"",
+		    "git %ld.%ld does not send capability[]=authtype, so "
+		    "authtype=bearer never applies",
+		    major, minor);
+	else
+		add(rep, "git version", ST_OK, NULL, "git %ld.%ld %s", major,
+		    minor,
+		    sends ? "sends capability[]=authtype (Bearer when the "
+		            "server asks for it)"
+		          : "does not send authtype: tokens go as a password "
+		            "(2.46 or later sends Bearer)");
+}
+
+/* Which listed hosts git sends to this helper. */
+static int
+git_hosts(struct report *rep, const struct config *cfg)
+{
+	struct strbuf missing = STRBUF_INIT;
+	size_t ours = 0;
+	int r;
+
+	if (cfg->nhosts == 0) {
+		add(rep, "git", ST_SKIP, NULL, "no hosts are listed");
+		return 0;
+	}
+	if ((r = git_coverage(cfg, &ours, &missing)))
+		goto out;
+	if (ours == 0)
+		add(rep, "git", ST_SKIP, NULL,
+		    "no listed host uses this helper (clerk-credential "
+		    "configure git %s sets one up)",
+		    missing.buf);
+	else if (missing.len)
+		add(rep, "git", ST_OK, NULL,
+		    "%zu of the listed hosts use this helper; not %s (clerk-"
+		    "credential configure git %s)",
+		    ours, missing.buf, missing.buf);
+	else
+		add(rep, "git", ST_OK, NULL,
+		    "the listed hosts use this helper");
+out:
+	strbuf_release(&missing);
+	return r;
+}
+
 static int
 check_git(struct report *rep, const struct config *cfg)
 {
-	struct strbuf url = STRBUF_INIT, missing = STRBUF_INIT;
-	char *argv[] = {"git", "config", "--get-urlmatch", "credential.helper",
-	                NULL,  NULL};
-	char *out = NULL;
-	size_t i, ours = 0, n = cfg->nhosts;
 	long v = git_version();
 	int r = 0;
 
@@ -575,49 +712,10 @@ check_git(struct report *rep, const struct config *cfg)
 		add(rep, "git", ST_SKIP, NULL, "git is not installed");
 		return 0;
 	}
-	for (i = 0; i < n && i < HOSTS_CHECKED && !r; i++) {
-		if ((r = host_url(config_host(cfg, i), &url)))
-			break;
-		argv[4] = url.buf;
-		if (run_capture(argv, &out) == 0 && names_us(out))
-			ours++;
-		else if (!missing.len)
-			r = strbuf_adds(&missing, url.buf);
-		free(out);
-		out = NULL;
-	}
-	if (!r && n == 0)
-		add(rep, "git", ST_SKIP, NULL, "no hosts are listed");
-	else if (!r && ours == 0)
-		add(rep, "git", ST_SKIP, NULL,
-		    "no listed host uses this helper (clerk-credential "
-		    "configure git %s sets one up)",
-		    missing.buf);
-	else if (!r && missing.len)
-		add(rep, "git", ST_OK, NULL,
-		    "%zu of the listed hosts use this helper; not %s (clerk-"
-		    "credential configure git %s)",
-		    ours, missing.buf, missing.buf);
-	else if (!r)
-		add(rep, "git", ST_OK, NULL,
-		    "the listed hosts use this helper");
-	if (!r && v < 2000 + GIT_AUTHTYPE_MINOR &&
-	    cfg->authtype == AUTHTYPE_BEARER)
-		add(rep, "git version", ST_PROBLEM,
-		    "install git 2.46 or later, or set \"authtype\" to \"auto\"",
-		    "git %ld.%ld does not send capability[]=authtype, so "
-		    "authtype=bearer never applies",
-		    v / 1000, v % 1000);
-	else if (!r)
-		add(rep, "git version", ST_OK, NULL, "git %ld.%ld %s", v / 1000,
-		    v % 1000,
-		    v >= 2000 + GIT_AUTHTYPE_MINOR
-		            ? "sends capability[]=authtype (Bearer when the "
-		              "server asks for it)"
-		            : "does not send authtype: tokens go as a password "
-		              "(2.46 or later sends Bearer)");
-	strbuf_release(&url);
-	strbuf_release(&missing);
+	if (git_stray(rep, cfg) == 0)
+		r = git_hosts(rep, cfg);
+	if (!r)
+		git_version_report(rep, cfg, v);
 	return r;
 }
 
@@ -652,6 +750,31 @@ tool_path(const char *var, const char *rel, const char *home_rel, char **out)
 	return r;
 }
 
+/* A credHelpers entry of ours for a registry not in the host list. */
+static bool
+docker_stray(struct report *rep, const struct config *cfg,
+             const struct json *helpers)
+{
+	const struct json *m;
+	const char *key;
+
+	for (m = helpers ? json_first_member(helpers) : NULL; m;
+	     m = json_next_member(m)) {
+		key = json_member_key(m);
+		if (!names_us(json_string_value(m)) || strchr(key, '/') ||
+		    config_host_allowed(cfg, "https", key))
+			continue;
+		add(rep, "docker", ST_PROBLEM, NULL,
+		    "docker runs this helper for %s, which is not in the host "
+		    "list",
+		    key);
+		snprintf(rep->c[rep->n - 1].fix, TEXT_MAX,
+		         "add %s to \"hosts\" in the config file", key);
+		return true;
+	}
+	return false;
+}
+
 static int
 check_docker(struct report *rep, const struct config *cfg)
 {
@@ -676,6 +799,8 @@ check_docker(struct report *rep, const struct config *cfg)
 		goto out;
 	}
 	helpers = json_get(doc, "credHelpers");
+	if (docker_stray(rep, cfg, helpers))
+		goto out;
 	for (i = 0; i < cfg->nhosts && i < HOSTS_CHECKED; i++)
 		if (names_us(json_get_string(doc, "credsStore")) ||
 		    (helpers &&
@@ -760,11 +885,28 @@ check_text_config(struct report *rep, const char *name, const char *var,
 	return 0;
 }
 
+static void
+check_hosts(struct report *rep, const struct config *cfg)
+{
+	if (cfg->nhosts == 0)
+		add(rep, "hosts", ST_PROBLEM,
+		    "name the hosts in \"hosts\" of the config file, "
+		    "CLERK_CREDENTIAL_HOSTS or --host (clerk-credential "
+		    "configure git URL adds one)",
+		    "no host may receive a token: the host list is empty");
+	else if (cfg->nhosts == 1)
+		add(rep, "hosts", ST_OK, NULL, "%s", config_host(cfg, 0));
+	else
+		add(rep, "hosts", ST_OK, NULL, "%s and %zu more",
+		    config_host(cfg, 0), cfg->nhosts - 1);
+}
+
 static int
 check_tools(struct report *rep, const struct config *cfg)
 {
 	int r;
 
+	check_hosts(rep, cfg);
 	if ((r = check_git(rep, cfg)) || (r = check_docker(rep, cfg)) ||
 	    (r = check_kubectl(rep)))
 		return r;

@@ -38,6 +38,7 @@ APP_OK = ('ok: application: accepts the redirect URI %s and the scopes "%s"'
 STORE_OK = "ok: store: file store in $HOME/.local/state/clerk-credential"
 RUNTIME_OK = "ok: runtime dir: $RUNTIME/clerk-credential (made when first needed)"
 TOOLS_NONE = [
+    "ok: hosts: %s" % HOST,
     "skip: git: no listed host uses this helper (clerk-credential configure "
     "git https://%s/ sets one up)" % HOST,
     "ok: git version: $GIT",
@@ -100,6 +101,7 @@ class TestAllWell(DoctorCase):
         self.expect(sb, transcript(
             "ok: config: $HOME/.config/clerk-credential/config.json",
             ISSUER_OK, CLOCK_OK, APP_OK, STORE_OK, RUNTIME_OK,
+            "ok: hosts: %s and 1 more" % HOST,
             "ok: git: 1 of the listed hosts use this helper; not "
             "https://%s/ (clerk-credential configure git https://%s/)"
             % (REGISTRY, REGISTRY),
@@ -214,6 +216,30 @@ class TestUserSide(DoctorCase):
             'problem: issuer: the provider names its issuer "$ISSUER", not '
             '"%s"; fix: set the issuer to exactly "$ISSUER"' % other,
             CLOCK_OK, STORE_OK, RUNTIME_OK, *TOOLS_NONE))
+
+    def test_tools_for_unlisted_hosts(self):
+        sb = self.user(hosts=())
+        r = sb.run(["git", "config", "--global",
+                    "credential.https://stray.example.test/org.helper", "clerk"])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        (sb.home / ".docker").mkdir()
+        (sb.home / ".docker" / "config.json").write_text(
+            '{"credHelpers": {"%s": "clerk"}}' % REGISTRY)
+        tools = TOOLS_NONE[4:]
+        self.expect(sb, transcript(
+            CONFIG_OK, ISSUER_OK, CLOCK_OK, APP_OK, STORE_OK, RUNTIME_OK,
+            "problem: hosts: no host may receive a token: the host list is "
+            'empty; fix: name the hosts in "hosts" of the config file, '
+            "CLERK_CREDENTIAL_HOSTS or --host (clerk-credential configure "
+            "git URL adds one)",
+            "problem: git: git runs this helper for stray.example.test, "
+            'which is not in the host list; fix: add stray.example.test to '
+            '"hosts" in the config file',
+            "ok: git version: $GIT",
+            "problem: docker: docker runs this helper for %s, which is not "
+            'in the host list; fix: add %s to "hosts" in the config file'
+            % (REGISTRY, REGISTRY),
+            *tools))
 
     def test_missing_keyring(self):
         sb = self.user(CLERK_CREDENTIAL_STORAGE="keyring")
