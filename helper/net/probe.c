@@ -124,7 +124,27 @@ read_redirect(const char *location, struct net_probe *out)
 	return r;
 }
 
-/* An error page: JSON {"error":...} or HTML naming a known code. */
+/* Clerk's Frontend API errors: {"errors":[{"code","long_message"}]}. */
+static bool
+read_fapi_errors(const struct json *doc, struct net_probe *out)
+{
+	const struct json *errs = json_get(doc, "errors"), *e;
+	const char *text;
+
+	if (!errs || !json_is_array(errs) || !(e = json_array_item(errs, 0)))
+		return false;
+	copy_text(out->authorize_error, sizeof(out->authorize_error),
+	          json_get_string(e, "code"));
+	text = json_get_string(e, "long_message");
+	copy_text(out->authorize_detail, sizeof(out->authorize_detail),
+	          text ? text : json_get_string(e, "message"));
+	return true;
+}
+
+/*
+ * An error page: JSON {"error":...} (OAuth) or {"errors":[...]} (Clerk),
+ * else HTML naming a known code, or at least the redirect URI.
+ */
 static void
 read_page(const struct http_response *resp, struct net_probe *out)
 {
@@ -136,7 +156,7 @@ read_page(const struct http_response *resp, struct net_probe *out)
 		          json_get_string(doc, "error"));
 		copy_text(out->authorize_detail, sizeof(out->authorize_detail),
 		          json_get_string(doc, "error_description"));
-	} else {
+	} else if (!doc || !read_fapi_errors(doc, out)) {
 		for (i = 0; i < sizeof(page_errors) / sizeof(*page_errors); i++)
 			if (strstr(resp->body, page_errors[i])) {
 				copy_text(out->authorize_error,
@@ -144,6 +164,12 @@ read_page(const struct http_response *resp, struct net_probe *out)
 				          page_errors[i]);
 				break;
 			}
+		if (!out->authorize_error[0] &&
+		    (strcasestr(resp->body, "redirect_uri") ||
+		     strcasestr(resp->body, "redirect uri")))
+			copy_text(out->authorize_detail,
+			          sizeof(out->authorize_detail),
+			          "the error page names the redirect URI");
 	}
 	json_free(doc);
 }

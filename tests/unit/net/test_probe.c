@@ -24,9 +24,9 @@
 #define DATE_HEADER "Date: Sun, 06 Nov 1994 08:49:37 GMT\r\n"
 #define DATE_UNIX   784111777
 
-enum { N_DOCS = 6 };
-static const char *const names[N_DOCS] = {"ok",   "scope", "redirect",
-                                          "json", "wrong", "down"};
+enum { N_DOCS = 8 };
+static const char *const names[N_DOCS] = {"ok",    "scope", "redirect", "json",
+                                          "wrong", "down",  "clerk",    "page"};
 static char docs[N_DOCS][1024];
 static int port;
 
@@ -39,6 +39,14 @@ static const struct httpd_route routes[] = {
         {"/json/.well-known/openid-configuration", 200, NULL, docs[3], 0, 0},
         {"/wrong/.well-known/openid-configuration", 200, NULL, docs[4], 0, 0},
         {"/down/.well-known/openid-configuration", 503, NULL, "busy", 0, 0},
+        {"/clerk/.well-known/openid-configuration", 200, NULL, docs[6], 0, 0},
+        {"/page/.well-known/openid-configuration", 200, NULL, docs[7], 0, 0},
+        {"/clerk/authorize", 400, "Content-Type: application/json\r\n",
+         "{\"errors\":[{\"message\":\"is invalid\",\"long_message\":"
+         "\"redirect_uri does not match\",\"code\":\"form_param_invalid\"}]}",
+         0, 0},
+        {"/page/authorize", 500, "Content-Type: text/html\r\n",
+         "<p>Error: Invalid Redirect URI.</p>", 0, 0},
         {"/ok/authorize", 303, "Location: /interaction/abc\r\n", "", 0, 0},
         {"/scope/authorize", 303,
          "Location: http://127.0.0.1:49152/callback?error=invalid_scope&"
@@ -103,6 +111,11 @@ static const struct {
          "no such client?", 2},
         {"wrong", CLERK_EPROVIDER, 200, true, 0, "", "", 1},
         {"down", CLERK_EPROVIDER, 503, false, 0, "", "", 1},
+        {"clerk", 0, 200, false, CLERK_EPROVIDER, "form_param_invalid",
+         "redirect_uri does not match", 2},
+        /* No code at all, but the page is about the redirect URI. */
+        {"page", 0, 200, false, CLERK_EPROVIDER, "",
+         "the error page names the redirect URI", 2},
 };
 
 static void
