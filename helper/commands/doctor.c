@@ -1,12 +1,16 @@
 /*
  * `doctor`: check a set-up and print, for each problem, the exact fix
  * (contract §17): the config file, the issuer, the clock, the OAuth
- * application, the store, the runtime dir, and the git, docker, kubectl,
- * Cargo and Terraform configurations. One line per check, or with
- * --json one array of {check, status, detail | problem, fix}.
+ * application, the store, the runtime dir, the host list, and the git,
+ * docker, kubectl, Cargo and Terraform configurations. One line per
+ * check, or with --json one array of {check, status, detail | problem,
+ * fix}.
  *
- * MUST: print no secret (nothing here reads a token); run git and
- * kubectl from argument vectors, never a shell, with no secret in argv;
+ * MUST: print no secret (nothing here reads a token; the tools'
+ * configurations may hold credentials of their own, so what is read of
+ * them is wiped on free and only host names and paths are printed); run
+ * git and kubectl from argument vectors, never a shell, with no secret in
+ * argv;
  * exit 0 only when no check found a problem. The provider is asked only
  * through the network module's probe (net.h): no sign-in, no token.
  */
@@ -467,14 +471,15 @@ check_runtime(struct report *rep)
 
 /*
  * Run @argv (looked up in PATH, no shell; stdin and stderr /dev/null)
- * and collect its stdout, up to CHILD_MAX_OUT. 0 and *@out when it ran
- * and exited 0; CLERK_ENOTFOUND when it could not start or failed.
+ * and collect its stdout, up to CHILD_MAX_OUT. 0 and *@out (free it with
+ * secret_free(): a git helper string may hold anything) when it ran and
+ * exited 0; CLERK_ENOTFOUND when it could not start or failed.
  */
 static int
 run_capture(char *const argv[], char **out)
 {
 	posix_spawn_file_actions_t fa;
-	struct strbuf sb = STRBUF_INIT;
+	struct strbuf sb = STRBUF_INIT_SECRET;
 	int fds[2], status = 0, r = 0;
 	char buf[4096];
 	ssize_t n;
@@ -498,6 +503,7 @@ run_capture(char *const argv[], char **out)
 		if (!r && sb.len + (size_t)n <= CHILD_MAX_OUT)
 			r = strbuf_add(&sb, buf, (size_t)n);
 	}
+	secret_wipe(buf, sizeof(buf));
 	close(fds[0]);
 	if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) ||
 	    WEXITSTATUS(status) != 0)
@@ -556,7 +562,7 @@ git_version(void)
 			}
 		}
 	}
-	free(out);
+	secret_free(out);
 	return v;
 }
 
@@ -618,7 +624,7 @@ git_stray(struct report *rep, const struct config *cfg)
 		         "add %s to \"hosts\" in the config file", host.buf);
 	}
 	strbuf_release(&host);
-	free(out);
+	secret_free(out);
 	return found;
 }
 
@@ -642,7 +648,7 @@ git_coverage(const struct config *cfg, size_t *ours, struct strbuf *missing)
 			(*ours)++;
 		else if (!missing->len)
 			r = strbuf_adds(missing, url.buf);
-		free(out);
+		secret_free(out);
 		out = NULL;
 	}
 	strbuf_release(&url);
@@ -815,7 +821,7 @@ check_docker(struct report *rep, const struct config *cfg)
 		    "configure docker REGISTRY sets one up)");
 out:
 	json_free(doc);
-	free(text);
+	secret_free(text);
 	free(path);
 	return 0;
 }
@@ -849,7 +855,7 @@ check_kubectl(struct report *rep)
 		add(rep, "kubectl", ST_SKIP, NULL,
 		    "no kubeconfig user runs this helper (README, kubectl)");
 	json_free(doc);
-	free(out);
+	secret_free(out);
 	return 0;
 }
 
@@ -880,7 +886,7 @@ check_text_config(struct report *rep, const char *name, const char *var,
 	else
 		add(rep, name, ST_SKIP, NULL,
 		    "%s does not name this helper (README, %s)", path, name);
-	free(text);
+	secret_free(text);
 	free(path);
 	return 0;
 }
@@ -966,7 +972,7 @@ print_json(const struct report *rep)
 	}
 	if (!r && (r = json_print(arr, false, &text)) == 0)
 		printf("%s\n", text);
-	free(text);
+	secret_free(text);
 	json_free(arr);
 	return r;
 }
