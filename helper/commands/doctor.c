@@ -516,6 +516,13 @@ run_capture(char *const argv[], char **out)
 	return r;
 }
 
+/* How many listed hosts the tools are asked about. */
+static size_t
+hosts_checked(const struct config *cfg)
+{
+	return cfg->nhosts < HOSTS_CHECKED ? cfg->nhosts : HOSTS_CHECKED;
+}
+
 /* "https://HOST/" for host pattern @pat ("*." stands for a sub-domain). */
 static int
 host_url(const char *pat, struct strbuf *sb)
@@ -640,7 +647,7 @@ git_coverage(const struct config *cfg, size_t *ours, struct strbuf *missing)
 	int r = 0;
 
 	*ours = 0;
-	for (i = 0; i < cfg->nhosts && i < HOSTS_CHECKED && !r; i++) {
+	for (i = 0; i < hosts_checked(cfg) && !r; i++) {
 		if ((r = host_url(config_host(cfg, i), &url)))
 			break;
 		argv[4] = url.buf;
@@ -697,9 +704,9 @@ git_hosts(struct report *rep, const struct config *cfg)
 		    missing.buf);
 	else if (missing.len)
 		add(rep, "git", ST_OK, NULL,
-		    "%zu of the listed hosts use this helper; not %s (clerk-"
-		    "credential configure git %s)",
-		    ours, missing.buf, missing.buf);
+		    "listed hosts using this helper: %zu of %zu; not %s "
+		    "(clerk-credential configure git %s)",
+		    ours, hosts_checked(cfg), missing.buf, missing.buf);
 	else
 		add(rep, "git", ST_OK, NULL,
 		    "the listed hosts use this helper");
@@ -807,14 +814,15 @@ check_docker(struct report *rep, const struct config *cfg)
 	helpers = json_get(doc, "credHelpers");
 	if (docker_stray(rep, cfg, helpers))
 		goto out;
-	for (i = 0; i < cfg->nhosts && i < HOSTS_CHECKED; i++)
+	for (i = 0; i < hosts_checked(cfg); i++)
 		if (names_us(json_get_string(doc, "credsStore")) ||
 		    (helpers &&
 		     names_us(json_get_string(helpers, config_host(cfg, i)))))
 			ours++;
 	if (ours)
 		add(rep, "docker", ST_OK, NULL,
-		    "%zu of the listed hosts use this helper", ours);
+		    "listed hosts using this helper: %zu of %zu", ours,
+		    hosts_checked(cfg));
 	else
 		add(rep, "docker", ST_SKIP, NULL,
 		    "no listed host uses this helper (clerk-credential "

@@ -102,11 +102,11 @@ class TestAllWell(DoctorCase):
             "ok: config: $HOME/.config/clerk-credential/config.json",
             ISSUER_OK, CLOCK_OK, APP_OK, STORE_OK, RUNTIME_OK,
             "ok: hosts: %s and 1 more" % HOST,
-            "ok: git: 1 of the listed hosts use this helper; not "
+            "ok: git: listed hosts using this helper: 1 of 2; not "
             "https://%s/ (clerk-credential configure git https://%s/)"
             % (REGISTRY, REGISTRY),
             "ok: git version: $GIT",
-            "ok: docker: 1 of the listed hosts use this helper",
+            "ok: docker: listed hosts using this helper: 1 of 2",
             ("ok: kubectl: a kubeconfig user runs this helper" if KUBECTL
              else "skip: kubectl: kubectl is not installed or has no "
                   "configuration"),
