@@ -16,8 +16,13 @@ import re
 import shutil
 import sys
 import unittest
+from pathlib import Path
 
-import harness as h
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "peers"))
+import harness as h  # noqa: E402
+from fake_provider import FakeProvider  # noqa: E402
+from tls_ca import TlsCA  # noqa: E402
 
 HOST = "git.example.test"
 REGISTRY = "registry.example.test"
@@ -250,6 +255,45 @@ class TestUserSide(DoctorCase):
             "Service (e.g. gnome-keyring-daemon) in your D-Bus session, or "
             'set "storage" to "file"',
             RUNTIME_OK, *TOOLS_NONE))
+
+
+class TestTls(h.WorkdirCase):
+    """An https issuer whose certificate is not trusted: a TLS problem,
+    not "unreachable"; trusted through ca_file, the issuer is fine. (The
+    FAKE provider of tests/peers: oidc-provider here serves http only.)"""
+
+    workdir_prefix = "clerk-doctor-tls-"
+
+    @classmethod
+    def set_up_class(cls):
+        cls.ca = cls._stack.enter_context(TlsCA())
+
+    def issuer_line(self, status=1, **extra):
+        cert = self.ca.issue("127.0.0.1", ["IP:127.0.0.1"])
+        fake = FakeProvider(tls=TlsCA.server_context(*cert)).start()
+        self.addCleanup(fake.stop)
+        sb = h.Sandbox(self.workdir, fake.issuer, **{**NO_TOOL_ENV, **extra})
+        self.addCleanup(sb.cleanup)
+        r = sb.run([sb.main, "doctor"], timeout=60)
+        self.assertEqual(r.returncode, status, r.stdout + r.stderr)
+        lines = [line for line in r.stdout.splitlines()
+                 if ": issuer: " in line]
+        self.assertEqual(len(lines), 1, r.stdout)
+        return lines[0].replace(fake.issuer, "$ISSUER"), r
+
+    def test_untrusted_certificate(self):
+        line, r = self.issuer_line()
+        self.assertEqual(
+            line, "problem: issuer: TLS with $ISSUER failed (the message "
+            "above says why); fix: name the CA that signed its certificate "
+            'with --ca-file or "ca_file", or correct the host name of the '
+            "issuer", r.stderr)
+        self.assertIn("TLS with", r.stderr)
+
+    def test_trusted_through_ca_file(self):
+        line, r = self.issuer_line(0, CLERK_CREDENTIAL_CA_FILE=self.ca.cert)
+        self.assertEqual(line, "ok: issuer: $ISSUER (discovery, TLS)",
+                         r.stdout + r.stderr)
 
 
 if __name__ == "__main__":
