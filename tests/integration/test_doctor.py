@@ -3,12 +3,14 @@
 Against the real provider (tests/peers/provider.js) with one fault at a
 time: an application that may not ask for offline_access, one that
 registers another redirect URI, a Date header ten minutes off (a skewed
-clock); and on the user's side a config file others may write, one with
-an unknown key, an issuer that is not exactly the provider's, and a
-keyring asked for without a session bus. Then the
-all-well case, where git, docker, kubectl, Cargo and Terraform point at
-the helper. Each case compares the whole transcript, its variable parts
-(paths, the issuer, git's version) normalised.
+clock); on the user's side a config file others may write, one with an
+unknown key, an issuer that is not exactly the provider's, an empty host
+list with git and docker set up for other hosts, and a keyring asked for
+without a session bus; an https issuer with an untrusted certificate (the
+FAKE provider of tests/peers: oidc-provider here serves http only). Then
+the all-well case, where git, docker, kubectl, Cargo and Terraform point
+at the helper. Each case compares the whole transcript, its variable
+parts (paths, the issuer, git's version) normalised.
 """
 
 import json
