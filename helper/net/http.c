@@ -99,7 +99,7 @@ http_response_release(struct http_response *resp)
 {
 	secret_free(resp->body);
 	free(resp->content_type);
-	free(resp->location);
+	secret_free(resp->location);
 	resp->body = NULL;
 	resp->content_type = NULL;
 	resp->location = NULL;
@@ -481,6 +481,7 @@ static int
 take_response(CURL *curl, struct sink *sink, struct http_response *out)
 {
 	struct http_response resp = HTTP_RESPONSE_INIT;
+	const char *loc;
 	char *ctype = NULL;
 	int r;
 
@@ -492,8 +493,8 @@ take_response(CURL *curl, struct sink *sink, struct http_response *out)
 		return CLERK_ENOMEM;
 	resp.retry_after = retry_after(curl);
 	resp.date = date_header(curl);
-	if ((ctype = (char *)header_value(curl, "Location", 8192)) &&
-	    !(resp.location = str_ndup(ctype, strlen(ctype)))) {
+	if ((loc = header_value(curl, "Location", 8192)) &&
+	    !(resp.location = str_ndup(loc, strlen(loc)))) {
 		http_response_release(&resp);
 		return CLERK_ENOMEM;
 	}

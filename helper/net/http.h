@@ -30,7 +30,9 @@ struct http_response {
 	char *content_type; /* or NULL */
 	long retry_after;   /* seconds from Retry-After, or -1 */
 	int64_t date;       /* the Date header, Unix seconds, or 0 */
-	char *location;     /* the Location header (under 8 KiB), or NULL */
+	/* The Location header (under 8 KiB), or NULL; wiped on release: a
+	 * redirect back from an authorization endpoint carries a code. */
+	char *location;
 };
 
 #define HTTP_RESPONSE_INIT                                                 \
