@@ -11,6 +11,7 @@
 #include <sys/prctl.h>
 
 #include "config.h"
+#include "doctor.h"
 #include "error.h"
 #include "gitcmd.h"
 #include "help.h"
@@ -136,6 +137,10 @@ static const struct command commands[] = {
          .help = "print profile, issuer, storage and expiry",
          .args = "[--json]"},
         {.name = "version", .run = cmd_version, .help = "print the version"},
+        {.name = "doctor",
+         .run = doctor_run,
+         .help = "check the set-up; print each problem and its fix",
+         .args = "[--json]"},
         {.name = "docker",
          .run = dockercmd_run,
          .help = "docker protocol: get|store|erase|list|version",
@@ -334,7 +339,8 @@ main(int argc, char **argv)
 		cfg.args++;
 		cfg.nargs--;
 	}
-	if ((r = config_load(&cfg)))
+	/* doctor loads the config itself: a bad file is one of its checks. */
+	if (cmd->run != doctor_run && (r = config_load(&cfg)))
 		goto out;
 	/* logout --all signs out at the issuer each stored set names. */
 	if (cmd->needs_provider && !(cmd->run == cmd_logout && cfg.all) &&

@@ -8,7 +8,7 @@
 # tests/integration/test_completion.py.
 
 _clerk_credential_commands="get store erase login logout token header whoami
-status version docker kubectl bazel terraform cargo configure unconfigure help"
+status doctor version docker kubectl bazel terraform cargo configure unconfigure help"
 
 _clerk_credential_options="--issuer --client-id --scopes --host --profile
 --storage --callback-port --username --timeout --refresh-margin

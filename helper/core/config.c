@@ -241,7 +241,7 @@ static const struct opt_desc opt_table[] = {
 	 .kind = KIND_SWITCH, .set = opt_set_switch,
 	 FIELD(cargo_plugin), .on = true},
 	{.name = "json",
-	 .help = "with status and whoami: print JSON for scripts",
+	 .help = "with status, whoami and doctor: print JSON for scripts",
 	 .kind = KIND_SWITCH, .set = opt_set_switch,
 	 FIELD(json), .on = true},
 	{.name = "help", .help = "show this help",

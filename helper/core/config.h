@@ -83,7 +83,7 @@ struct config {
 	bool quiet;
 	bool all;          /* --all: logout signs out of every profile */
 	bool cargo_plugin; /* --cargo-plugin: run by cargo (contract §7) */
-	bool json;         /* --json: status and whoami print JSON */
+	bool json;         /* --json: status, whoami, doctor print JSON */
 	char *config_path; /* file in use (may not exist) */
 	char *ca_file;     /* CA certificates to trust, or NULL (http.h) */
 	char *token_file;  /* CI token file, or NULL (session.h) */

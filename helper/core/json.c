@@ -344,6 +344,18 @@ json_array_add_string(struct json *arr, const char *value)
 	return 0;
 }
 
+int
+json_array_add_node(struct json *arr, struct json *child)
+{
+	if (!child)
+		return CLERK_ENOMEM;
+	if (!cJSON_AddItemToArray(C(arr), C(child))) {
+		cJSON_Delete(C(child));
+		return CLERK_ENOMEM;
+	}
+	return 0;
+}
+
 struct json *
 json_dup(const struct json *node)
 {

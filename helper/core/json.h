@@ -72,6 +72,8 @@ int json_add_bool(struct json *obj, const char *key, bool value);
 /* Add @child (taken over, also on failure) under @key. */
 int json_add_node(struct json *obj, const char *key, struct json *child);
 int json_array_add_string(struct json *arr, const char *value);
+/* Append @child (taken over, also on failure) to the array @arr. */
+int json_array_add_node(struct json *arr, struct json *child);
 /* A deep copy of @node, or NULL. */
 struct json *json_dup(const struct json *node);
 /* Remove and free member @key if present. */

@@ -10,10 +10,39 @@
 #ifndef CLERK_NET_H
 #define CLERK_NET_H
 
+#include <stdint.h>
+
 #include "config.h"
 #include "tokenset.h"
 
-#define NET_API_VERSION 3
+#define NET_API_VERSION 4
+
+#define NET_PROBE_TEXT 256
+
+/*
+ * What `doctor` learns from the provider without signing in (probe
+ * below). Text fields are printable ASCII, cut to fit, and hold no
+ * secret; "" when unknown.
+ */
+struct net_probe {
+	/* 0, or why discovery failed: CLERK_ENET (no answer), CLERK_ETLS,
+	 * CLERK_ECONFIG (unusable issuer URL), CLERK_EPROVIDER (an HTTP
+	 * error, a bad document, another issuer). */
+	int discovery;
+	long discovery_status;           /* HTTP status, 0: none */
+	char doc_issuer[NET_PROBE_TEXT]; /* the issuer the document names */
+	int64_t server_date;             /* its Date header, 0: none */
+	int64_t local_date;              /* our clock when it came */
+	/* Only when discovery is 0: 0 the application accepted the dry
+	 * authorization request, CLERK_EPROVIDER it refused it, else no
+	 * usable answer came. */
+	int authorize;
+	long authorize_status;
+	char authorize_error[64];
+	char authorize_detail[NET_PROBE_TEXT]; /* error_description */
+	char refused_scope[64]; /* the scope whose removal made it pass */
+	char redirect_uri[64];  /* the redirect URI it was asked with */
+};
 
 struct net_api {
 	unsigned version; /* NET_API_VERSION, first (modload.h) */
@@ -33,6 +62,14 @@ struct net_api {
 	 * caller clears its local copies whatever the result.
 	 */
 	int (*revoke)(const struct config *cfg, const struct tokenset *ts);
+	/*
+	 * `doctor`: fetch the discovery document (never from the cache),
+	 * note its issuer and Date, then send one dry authorization request
+	 * (no cookie, no redirect followed, nothing signed in) and read the
+	 * application's answer; on invalid_scope, once more per scope left
+	 * out. Fills @out; returns 0 unless memory ran out.
+	 */
+	int (*probe)(const struct config *cfg, struct net_probe *out);
 };
 
 /* The table the module exports under this name. */

@@ -99,8 +99,11 @@ http_response_release(struct http_response *resp)
 {
 	secret_free(resp->body);
 	free(resp->content_type);
+	secret_free(resp->location);
 	resp->body = NULL;
 	resp->content_type = NULL;
+	resp->location = NULL;
+	resp->date = 0;
 	resp->len = 0;
 	resp->status = 0;
 	resp->retry_after = -1;
@@ -280,6 +283,31 @@ retry_after(CURL *curl)
 	return (long)secs;
 }
 
+/* A header's value, when present and under @max bytes. */
+static const char *
+header_value(CURL *curl, const char *name, size_t max)
+{
+	struct curl_header *h = NULL;
+
+	if (curl_easy_header(curl, name, 0, CURLH_HEADER, -1, &h) !=
+	            CURLHE_OK ||
+	    !h || !h->value || strnlen(h->value, max) >= max)
+		return NULL;
+	return h->value;
+}
+
+/* The Date header (RFC 9110 IMF-fixdate) in Unix seconds; 0 when none. */
+static int64_t
+date_header(CURL *curl)
+{
+	const char *v = header_value(curl, "Date", 64);
+	time_t t;
+
+	if (!v || (t = curl_getdate(v, NULL)) <= 0)
+		return 0;
+	return (int64_t)t;
+}
+
 /*
  * The CA certificates to trust: ca_file when set, else as curl's tool
  * reads the environment: CURL_CA_BUNDLE, else SSL_CERT_DIR and
@@ -453,6 +481,7 @@ static int
 take_response(CURL *curl, struct sink *sink, struct http_response *out)
 {
 	struct http_response resp = HTTP_RESPONSE_INIT;
+	const char *loc;
 	char *ctype = NULL;
 	int r;
 
@@ -463,6 +492,12 @@ take_response(CURL *curl, struct sink *sink, struct http_response *out)
 	    !(resp.content_type = str_ndup(ctype, strnlen(ctype, 256))))
 		return CLERK_ENOMEM;
 	resp.retry_after = retry_after(curl);
+	resp.date = date_header(curl);
+	if ((loc = header_value(curl, "Location", 8192)) &&
+	    !(resp.location = str_ndup(loc, strlen(loc)))) {
+		http_response_release(&resp);
+		return CLERK_ENOMEM;
+	}
 	resp.len = sink->body.len;
 	/* Adding nothing still allocates and NUL-terminates an empty body. */
 	if ((r = strbuf_add(&sink->body, "", 0)) ||

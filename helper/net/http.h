@@ -19,6 +19,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define HTTP_MAX_BODY (1024 * 1024)
 
@@ -28,12 +29,16 @@ struct http_response {
 	size_t len;
 	char *content_type; /* or NULL */
 	long retry_after;   /* seconds from Retry-After, or -1 */
+	int64_t date;       /* the Date header, Unix seconds, or 0 */
+	/* The Location header (under 8 KiB), or NULL; wiped on release: a
+	 * redirect back from an authorization endpoint carries a code. */
+	char *location;
 };
 
 #define HTTP_RESPONSE_INIT                                                 \
 	{                                                                  \
 		.status = 0, .body = NULL, .len = 0, .content_type = NULL, \
-		.retry_after = -1                                          \
+		.retry_after = -1, .date = 0, .location = NULL             \
 	}
 
 void http_response_release(struct http_response *resp);

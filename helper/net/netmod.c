@@ -10,6 +10,7 @@
 #include "log.h"
 #include "net.h"
 #include "oauth.h"
+#include "probe.h"
 #include "signin.h"
 #include "util.h"
 
@@ -140,4 +141,5 @@ const struct net_api clerk_net_api = {
         .signin = net_signin,
         .userinfo = net_userinfo,
         .revoke = net_revoke,
+        .probe = probe_run,
 };

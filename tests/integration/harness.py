@@ -252,11 +252,14 @@ class Provider:
     tokens living a day (access_ttl), token_type "bearer". access_format
     "opaque" issues opaque access tokens; consent=False skips the consent
     screen; no iss in the callback (iss=True adds RFC 9207's); device=False
-    has no device grant.
+    has no device grant. Faults of a set-up: offline_access=False refuses
+    that scope, redirect_uri registers another redirect URI, date_offset
+    (seconds) skews the Date header.
     """
 
     def __init__(self, workdir, access_ttl=None, device=True, iss=False,
-                 access_format=None, consent=True):
+                 access_format=None, consent=True, offline_access=True,
+                 redirect_uri=None, date_offset=None):
         self.workdir = Path(workdir)
         self.log_path = self.workdir / "provider.log"
         self.stderr_path = self.workdir / "provider.stderr"
@@ -271,6 +274,12 @@ class Provider:
             self.argv += ["--access-format", access_format]
         if not consent:
             self.argv.append("--no-consent")
+        if not offline_access:
+            self.argv.append("--no-offline-access")
+        if redirect_uri is not None:
+            self.argv += ["--redirect-uri", redirect_uri]
+        if date_offset is not None:
+            self.argv += ["--date-offset", str(int(date_offset))]
         self.proc = None
         self.issuer = None
 

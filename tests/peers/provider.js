@@ -4,7 +4,8 @@
 //
 //   node tests/peers/provider.js --port N [--access-ttl SECONDS]
 //       [--access-format jwt|opaque] [--no-consent] [--log FILE]
-//       [--no-device] [--iss]
+//       [--no-device] [--iss] [--no-offline-access] [--redirect-uri URI]
+//       [--date-offset SECONDS]
 //
 // --port 0 picks a free port. When listening it prints exactly one line,
 // "ready http://127.0.0.1:PORT", on stdout; that URL is the issuer, byte for
@@ -42,6 +43,14 @@
 // is always on), so the redirect and the discovery document are rewritten;
 // --iss keeps oidc-provider's RFC 9207 behaviour instead.
 //
+// Faults of a set-up, for `doctor`:
+// --no-offline-access: the application may not ask for offline_access (its
+//   client scope lacks it: the authorization answers error=invalid_scope);
+// --redirect-uri URI: the application's one redirect URI, instead of
+//   http://127.0.0.1/callback (any loopback port);
+// --date-offset SECONDS: every answer's Date header is that far off (a
+//   skewed clock as the provider sees it; tokens are not affected).
+//
 // SIGTERM or SIGINT closes the server and exits 0.
 
 import {
@@ -68,7 +77,8 @@ function usage(msg) {
   if (msg) process.stderr.write(`provider.js: ${msg}\n`);
   process.stderr.write('usage: provider.js --port N [--access-ttl SECONDS] '
     + '[--access-format jwt|opaque] [--no-consent] [--log FILE] [--no-device] '
-    + '[--iss]\n');
+    + '[--iss] [--no-offline-access] [--redirect-uri URI] '
+    + '[--date-offset SECONDS]\n');
   process.exit(2);
 }
 
@@ -84,6 +94,9 @@ function parseCli() {
         log: { type: 'string' },
         'no-device': { type: 'boolean', default: false },
         iss: { type: 'boolean', default: false },
+        'no-offline-access': { type: 'boolean', default: false },
+        'redirect-uri': { type: 'string', default: 'http://127.0.0.1/callback' },
+        'date-offset': { type: 'string', default: '0' },
         help: { type: 'boolean', default: false },
       },
       strict: true,
@@ -102,6 +115,10 @@ function parseCli() {
   if (!Number.isInteger(ttl) || ttl < 1) {
     usage(`bad --access-ttl: ${values['access-ttl']}`);
   }
+  const dateOffset = Number(values['date-offset']);
+  if (!Number.isInteger(dateOffset)) {
+    usage(`bad --date-offset: ${values['date-offset']}`);
+  }
   if (!['jwt', 'opaque'].includes(values['access-format'])) {
     usage(`bad --access-format: ${values['access-format']}`);
   }
@@ -113,6 +130,9 @@ function parseCli() {
     log: values.log,
     device: !values['no-device'],
     iss: values.iss,
+    offlineAccess: !values['no-offline-access'],
+    redirectUri: values['redirect-uri'],
+    dateOffset,
   };
 }
 
@@ -197,9 +217,10 @@ function configuration(opts, keys) {
       client_name: 'clerk-credential tests',
       token_endpoint_auth_method: 'none',
       application_type: 'native',
-      redirect_uris: ['http://127.0.0.1/callback'],
+      redirect_uris: [opts.redirectUri],
       response_types: ['code'],
       grant_types: grantTypes,
+      ...(opts.offlineAccess ? {} : { scope: 'openid profile email' }),
     }],
     jwks: { keys },
     cookies: { keys: [randomBytes(32).toString('hex')] },
@@ -569,6 +590,23 @@ function logEvents(provider, log) {
   });
 }
 
+// --no-offline-access: the client's scope lacks offline_access, but
+// oidc-provider drops that scope silently from a request without
+// prompt=consent. An application that may not have refresh tokens refuses
+// the request instead (error=invalid_scope back at the redirect URI): ask
+// oidc-provider's own scope check by adding prompt=consent to such a
+// request.
+function refuseOfflineAccess(provider) {
+  provider.use(async (ctx, next) => {
+    const scopes = String(ctx.query.scope || '').split(' ');
+    if (ctx.method === 'GET' && ctx.path === '/oauth/authorize'
+        && scopes.includes('offline_access')) {
+      ctx.query = { ...ctx.query, prompt: 'consent' };
+    }
+    await next();
+  });
+}
+
 async function main() {
   const opts = parseCli();
   const log = makeLogger(opts.log);
@@ -582,11 +620,15 @@ async function main() {
   const provider = new Provider(issuer, configuration(opts, keys));
   logRequests(provider, log);
   if (!opts.iss) stripIss(provider);
+  if (!opts.offlineAccess) refuseOfflineAccess(provider);
   lowerCaseTokenType(provider);
   trackJwtAccessTokens(provider, keys);
   logEvents(provider, log);
   const callback = provider.callback();
   server.on('request', (req, res) => {
+    if (opts.dateOffset) {
+      res.setHeader('Date', new Date(Date.now() + opts.dateOffset * 1000).toUTCString());
+    }
     if (!req.url.startsWith('/interaction/')) {
       callback(req, res);
       return;
