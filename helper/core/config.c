@@ -1341,3 +1341,14 @@ config_print_options_help(void)
 		printf("\n");
 	}
 }
+
+int
+config_fixed_port(const struct config *cfg)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->callback_ports.n; i++)
+		if (cfg->callback_ports.port[i] > 0)
+			return cfg->callback_ports.port[i];
+	return 0;
+}

@@ -174,4 +174,7 @@ int config_key_path(const struct config *cfg, const char *dir,
 /* Usage text of the options (for --help). */
 void config_print_options_help(void);
 
+/* The first fixed port of cfg->callback_ports, or 0 when none is. */
+int config_fixed_port(const struct config *cfg);
+
 #endif
