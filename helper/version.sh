@@ -1,8 +1,8 @@
 #!/bin/sh
-# scripts/version.sh: print the version of clerk-credential, the one
+# helper/version.sh: print the version of clerk-credential, the one
 # place meson.build takes it from. In a clone with a release tag (v1.2.3)
 # it is the nearest such tag, without the "v"; otherwise (no tag, or a
-# release tarball, where scripts/dist-version.sh has written the tag's
+# release tarball, where helper/dist-version.sh has written the tag's
 # version into VERSION) it is the first line of VERSION at the top of the
 # tree. It MUST print x.y.z and nothing else: the program prints it, and
 # the Debian package's version (debian/changelog) is checked against it.
