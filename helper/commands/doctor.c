@@ -266,7 +266,7 @@ report_refusal(struct report *rep, const struct config *cfg,
 		    cfg->scopes);
 	else if (is_redirect_error(p))
 		add(rep, "application", ST_PROBLEM,
-		    cfg->callback_port
+		    cfg->callback_ports.n > 0 && cfg->callback_ports.port[0] > 0
 		            ? "add this redirect URI to the OAuth application "
 		              "at the provider"
 		            : "add http://127.0.0.1/callback (any port) to the "

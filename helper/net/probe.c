@@ -278,7 +278,9 @@ probe_run(const struct config *cfg, struct net_probe *out)
 	memset(out, 0, sizeof(*out));
 	snprintf(out->redirect_uri, sizeof(out->redirect_uri),
 	         "http://127.0.0.1:%d/callback",
-	         cfg->callback_port > 0 ? cfg->callback_port : PROBE_PORT);
+	         cfg->callback_ports.n > 0 && cfg->callback_ports.port[0] > 0
+	                 ? cfg->callback_ports.port[0]
+	                 : PROBE_PORT);
 	if ((r = http_set_ca_file(cfg->ca_file))) {
 		out->discovery = r;
 		return 0;

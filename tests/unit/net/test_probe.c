@@ -172,7 +172,8 @@ test_request_asks_nothing_more(void **state)
 	cfg.issuer = iss;
 	cfg.client_id = "client";
 	cfg.scopes = "openid";
-	cfg.callback_port = 8123;
+	cfg.callback_ports.n = 1;
+	cfg.callback_ports.port[0] = 8123;
 	assert_int_equal(probe_run(&cfg, &p), 0);
 	httpd_last_request(req, sizeof(req));
 	assert_non_null(strstr(req, "GET /ok/authorize?response_type=code&"));
