@@ -539,21 +539,16 @@ names_us(const char *s)
 	return s && strstr(s, "clerk");
 }
 
-/* git's version ("git version 2.39.5") as major * 1000 + minor. */
-static long
-git_version(void)
+long
+doctor_git_version(const char *text)
 {
-	char *argv[] = {"git", "--version", NULL};
-	char *out = NULL;
 	const char *p;
 	long v = -1;
 	int64_t major, minor;
 	char num[16];
 	size_t n;
 
-	if (run_capture(argv, &out))
-		return -1;
-	if ((p = strstr(out, "version ")) != NULL) {
+	if ((p = strstr(text, "version ")) != NULL) {
 		p += 8;
 		n = strspn(p, "0123456789");
 		if (n > 0 && n < sizeof(num) && p[n] == '.') {
@@ -569,6 +564,19 @@ git_version(void)
 			}
 		}
 	}
+	return v;
+}
+
+static long
+git_version(void)
+{
+	char *argv[] = {"git", "--version", NULL};
+	char *out = NULL;
+	long v;
+
+	if (run_capture(argv, &out))
+		return -1;
+	v = doctor_git_version(out);
 	secret_free(out);
 	return v;
 }
@@ -604,6 +612,20 @@ git_entry_stray(const struct config *cfg, const char *line, struct strbuf *host)
 	return stray;
 }
 
+bool
+doctor_git_stray(const struct config *cfg, char *text, struct strbuf *host)
+{
+	char *line, *nl;
+
+	for (line = text; *line; line = nl ? nl + 1 : "") {
+		if ((nl = strchr(line, '\n')))
+			*nl = '\0';
+		if (git_entry_stray(cfg, line, host))
+			return true;
+	}
+	return false;
+}
+
 /* The first git helper entry of ours for a host not in the list. */
 static int
 git_stray(struct report *rep, const struct config *cfg)
@@ -611,17 +633,12 @@ git_stray(struct report *rep, const struct config *cfg)
 	char *argv[] = {"git", "config", "--get-regexp",
 	                "^credential\\..+\\.helper$", NULL};
 	struct strbuf host = STRBUF_INIT;
-	char *out = NULL, *line, *nl;
-	int found = 0;
+	char *out = NULL;
+	int found;
 
 	if (run_capture(argv, &out))
 		return 0;
-	for (line = out; *line && !found; line = nl ? nl + 1 : "") {
-		if ((nl = strchr(line, '\n')))
-			*nl = '\0';
-		if (git_entry_stray(cfg, line, &host))
-			found = 1;
-	}
+	found = doctor_git_stray(cfg, out, &host);
 	if (found) {
 		add(rep, "git", ST_PROBLEM, NULL,
 		    "git runs this helper for %s, which is not in the host "
@@ -764,9 +781,8 @@ tool_path(const char *var, const char *rel, const char *home_rel, char **out)
 }
 
 /* A credHelpers entry of ours for a registry not in the host list. */
-static bool
-docker_stray(struct report *rep, const struct config *cfg,
-             const struct json *helpers)
+static int
+docker_stray(const struct config *cfg, const struct json *helpers, char **stray)
 {
 	const struct json *m;
 	const char *key;
@@ -777,24 +793,49 @@ docker_stray(struct report *rep, const struct config *cfg,
 		if (!names_us(json_string_value(m)) || strchr(key, '/') ||
 		    config_host_allowed(cfg, "https", key))
 			continue;
-		add(rep, "docker", ST_PROBLEM, NULL,
-		    "docker runs this helper for %s, which is not in the host "
-		    "list",
-		    key);
-		snprintf(rep->c[rep->n - 1].fix, TEXT_MAX,
-		         "add %s to \"hosts\" in the config file", key);
-		return true;
+		return str_set(stray, key);
 	}
-	return false;
+	return 0;
+}
+
+int
+doctor_docker_read(const struct config *cfg, const char *text, size_t len,
+                   struct doctor_docker *out)
+{
+	struct json *doc;
+	const struct json *helpers;
+	size_t i;
+	int r = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (!(doc = json_parse(text, len)) || !json_is_object(doc))
+		goto out;
+	out->object = true;
+	helpers = json_get(doc, "credHelpers");
+	if ((r = docker_stray(cfg, helpers, &out->stray)) || out->stray)
+		goto out;
+	for (i = 0; i < hosts_checked(cfg); i++)
+		if (names_us(json_get_string(doc, "credsStore")) ||
+		    (helpers &&
+		     names_us(json_get_string(helpers, config_host(cfg, i)))))
+			out->ours++;
+out:
+	json_free(doc);
+	return r;
+}
+
+void
+doctor_docker_release(struct doctor_docker *d)
+{
+	free(d->stray);
+	d->stray = NULL;
 }
 
 static int
 check_docker(struct report *rep, const struct config *cfg)
 {
+	struct doctor_docker d = {0};
 	char *path = NULL, *text = NULL;
-	struct json *doc = NULL;
-	const struct json *helpers;
-	size_t i, ours = 0;
 	int r;
 
 	if ((r = tool_path("DOCKER_CONFIG", "config.json",
@@ -804,67 +845,90 @@ check_docker(struct report *rep, const struct config *cfg)
 		add(rep, "docker", ST_SKIP, NULL, "no %s", path);
 		goto out;
 	}
-	if (!(doc = json_parse(text, strlen(text))) || !json_is_object(doc)) {
+	if ((r = doctor_docker_read(cfg, text, strlen(text), &d)))
+		goto out;
+	if (!d.object) {
 		add(rep, "docker", ST_PROBLEM, NULL, "%s is not a JSON object",
 		    path);
 		snprintf(rep->c[rep->n - 1].fix, TEXT_MAX,
 		         "correct %s (docker refuses it too)", path);
-		goto out;
-	}
-	helpers = json_get(doc, "credHelpers");
-	if (docker_stray(rep, cfg, helpers))
-		goto out;
-	for (i = 0; i < hosts_checked(cfg); i++)
-		if (names_us(json_get_string(doc, "credsStore")) ||
-		    (helpers &&
-		     names_us(json_get_string(helpers, config_host(cfg, i)))))
-			ours++;
-	if (ours)
+	} else if (d.stray) {
+		add(rep, "docker", ST_PROBLEM, NULL,
+		    "docker runs this helper for %s, which is not in the host "
+		    "list",
+		    d.stray);
+		snprintf(rep->c[rep->n - 1].fix, TEXT_MAX,
+		         "add %s to \"hosts\" in the config file", d.stray);
+	} else if (d.ours)
 		add(rep, "docker", ST_OK, NULL,
-		    "listed hosts using this helper: %zu of %zu", ours,
+		    "listed hosts using this helper: %zu of %zu", d.ours,
 		    hosts_checked(cfg));
 	else
 		add(rep, "docker", ST_SKIP, NULL,
 		    "no listed host uses this helper (clerk-credential "
 		    "configure docker REGISTRY sets one up)");
 out:
-	json_free(doc);
+	doctor_docker_release(&d);
 	secret_free(text);
 	free(path);
-	return 0;
+	return r;
+}
+
+bool
+doctor_kube_ours(const char *text, size_t len)
+{
+	const struct json *users, *u;
+	struct json *doc;
+	size_t i;
+	bool ours = false;
+
+	if ((doc = json_parse(text, len)) && (users = json_get(doc, "users")) &&
+	    json_is_array(users))
+		for (i = 0; i < json_array_size(users) && !ours; i++) {
+			u = json_get(json_array_item(users, i), "user");
+			u = u ? json_get(u, "exec") : NULL;
+			ours = u && names_us(json_get_string(u, "command"));
+		}
+	json_free(doc);
+	return ours;
 }
 
 static int
 check_kubectl(struct report *rep)
 {
 	char *argv[] = {"kubectl", "config", "view", "-o", "json", NULL};
-	const struct json *users, *u;
-	struct json *doc = NULL;
 	char *out = NULL;
-	size_t i;
-	bool ours = false;
+	bool ours;
 
 	if (run_capture(argv, &out)) {
 		add(rep, "kubectl", ST_SKIP, NULL,
 		    "kubectl is not installed or has no configuration");
 		return 0;
 	}
-	if ((doc = json_parse(out, strlen(out))) &&
-	    (users = json_get(doc, "users")) && json_is_array(users))
-		for (i = 0; i < json_array_size(users) && !ours; i++) {
-			u = json_get(json_array_item(users, i), "user");
-			u = u ? json_get(u, "exec") : NULL;
-			ours = u && names_us(json_get_string(u, "command"));
-		}
+	ours = doctor_kube_ours(out, strlen(out));
 	if (ours)
 		add(rep, "kubectl", ST_OK, NULL,
 		    "a kubeconfig user runs this helper");
 	else
 		add(rep, "kubectl", ST_SKIP, NULL,
 		    "no kubeconfig user runs this helper (README, kubectl)");
-	json_free(doc);
 	secret_free(out);
 	return 0;
+}
+
+bool
+doctor_text_names_us(char *text, const char *key)
+{
+	char *line, *p;
+	bool ours = false;
+
+	for (line = text; line && *line && !ours; line = p ? p + 1 : NULL) {
+		if ((p = strchr(line, '\n')))
+			*p = '\0';
+		ours = strstr(line, key) && names_us(line) &&
+		       line[strspn(line, " \t")] != '#';
+	}
+	return ours;
 }
 
 /* A text config (Cargo's TOML, Terraform's HCL): a line naming us. */
@@ -872,8 +936,8 @@ static int
 check_text_config(struct report *rep, const char *name, const char *var,
                   const char *rel, const char *home_rel, const char *key)
 {
-	char *path = NULL, *text = NULL, *line, *p;
-	bool ours = false;
+	char *path = NULL, *text = NULL;
+	bool ours;
 	int r;
 
 	if ((r = tool_path(var, rel, home_rel, &path)))
@@ -883,12 +947,7 @@ check_text_config(struct report *rep, const char *name, const char *var,
 		free(path);
 		return 0;
 	}
-	for (line = text; line && *line && !ours; line = p ? p + 1 : NULL) {
-		if ((p = strchr(line, '\n')))
-			*p = '\0';
-		ours = strstr(line, key) && names_us(line) &&
-		       line[strspn(line, " \t")] != '#';
-	}
+	ours = doctor_text_names_us(text, key);
 	if (ours)
 		add(rep, name, ST_OK, NULL, "%s names this helper", path);
 	else

@@ -146,9 +146,9 @@ read_fapi_errors(const struct json *doc, struct net_probe *out)
  * else HTML naming a known code, or at least the redirect URI.
  */
 static void
-read_page(const struct http_response *resp, struct net_probe *out)
+read_page(const char *body, size_t len, struct net_probe *out)
 {
-	struct json *doc = json_parse(resp->body, resp->len);
+	struct json *doc = json_parse(body, len);
 	size_t i;
 
 	if (doc && json_get_string(doc, "error")) {
@@ -158,20 +158,38 @@ read_page(const struct http_response *resp, struct net_probe *out)
 		          json_get_string(doc, "error_description"));
 	} else if (!doc || !read_fapi_errors(doc, out)) {
 		for (i = 0; i < sizeof(page_errors) / sizeof(*page_errors); i++)
-			if (strstr(resp->body, page_errors[i])) {
+			if (strstr(body, page_errors[i])) {
 				copy_text(out->authorize_error,
 				          sizeof(out->authorize_error),
 				          page_errors[i]);
 				break;
 			}
 		if (!out->authorize_error[0] &&
-		    (strcasestr(resp->body, "redirect_uri") ||
-		     strcasestr(resp->body, "redirect uri")))
+		    (strcasestr(body, "redirect_uri") ||
+		     strcasestr(body, "redirect uri")))
 			copy_text(out->authorize_detail,
 			          sizeof(out->authorize_detail),
 			          "the error page names the redirect URI");
 	}
 	json_free(doc);
+}
+
+int
+probe_read_answer(long status, const char *location, const char *body,
+                  size_t len, struct net_probe *out)
+{
+	out->authorize_status = status;
+	out->authorize_error[0] = out->authorize_detail[0] = '\0';
+	if (status >= 300 && status < 400 && location)
+		return read_redirect(location, out);
+	if (status < 400)
+		return 0;
+	if (!body) {
+		body = "";
+		len = 0;
+	}
+	read_page(body, len, out);
+	return CLERK_EPROVIDER;
 }
 
 /* One dry authorization request with @scopes; fills the authorize_*. */
@@ -197,13 +215,8 @@ authorize_once(const struct config *cfg, const struct oidc_provider *op,
 		goto out;
 	if ((r = http_get(url, NULL, &resp)))
 		goto out;
-	out->authorize_status = resp.status;
-	if (resp.status >= 300 && resp.status < 400 && resp.location)
-		r = read_redirect(resp.location, out);
-	else if (resp.status >= 400) {
-		read_page(&resp, out);
-		r = CLERK_EPROVIDER;
-	}
+	r = probe_read_answer(resp.status, resp.location, resp.body, resp.len,
+	                      out);
 out:
 	secret_wipe(verifier, sizeof(verifier));
 	secret_free(url);

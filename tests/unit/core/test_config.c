@@ -635,9 +635,9 @@ static void
 test_unknown_key_lists_keys(void **state)
 {
 	static const char *const keys[] = {
-	        "issuer",         "client_id",       "scopes",   "hosts",
-	        "storage",        "callback_port",   "username", "timeout",
-	        "refresh_margin", "signin_cooldown", "flow",     "authtype",
+	        "issuer",         "client_id",       "scopes",      "hosts",
+	        "storage",        "callback_port",   "username",    "timeout",
+	        "refresh_margin", "signin_cooldown", "flow",        "authtype",
 	        "ca_file",        "token_file",      "interactive",
 	};
 	struct config cfg;

@@ -209,6 +209,60 @@ test_no_answer(void **state)
 	config_release(&cfg);
 }
 
+/* probe_read_answer() alone: no network. */
+static const struct {
+	long status;
+	const char *location, *body;
+	int r;
+	const char *error, *detail;
+} answers[] = {
+        /* Sent on to a sign-in page: accepted. */
+        {303, "/interaction/abc", "", 0, "", ""},
+        {200, NULL, "<html>sign in</html>", 0, "", ""},
+        {302, "http://127.0.0.1/callback?state=x#error=access_denied", NULL, 0,
+         "", ""},
+        {302, "http://127.0.0.1/callback?error=invalid_scope&state=x", NULL,
+         CLERK_EPROVIDER, "invalid_scope", ""},
+        /* A repeated key is no answer we can read. */
+        {302, "http://127.0.0.1/callback?error=a&error=b", NULL, 0, "", ""},
+        /* A redirect without Location is no refusal. */
+        {302, NULL, "", 0, "", ""},
+        {400, NULL,
+         "{\"error\":\"invalid_client\",\"error_description\""
+         ":\"bad\\u0007\"}",
+         CLERK_EPROVIDER, "invalid_client", "bad?"},
+        {400, NULL, "{\"errors\":[{\"code\":\"c\",\"message\":\"m\"}]}",
+         CLERK_EPROVIDER, "c", "m"},
+        {400, NULL, "{\"errors\":[]}", CLERK_EPROVIDER, "", ""},
+        {500, NULL, "<b>unauthorized_client</b> redirect_uri", CLERK_EPROVIDER,
+         "unauthorized_client", ""},
+        {404, NULL, "The Redirect URI is wrong", CLERK_EPROVIDER, "",
+         "the error page names the redirect URI"},
+        {400, NULL, NULL, CLERK_EPROVIDER, "", ""},
+};
+
+static void
+test_read_answer(void **state)
+{
+	struct net_probe p;
+	const char *body;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(answers) / sizeof(*answers); i++) {
+		memset(&p, 0, sizeof(p));
+		snprintf(p.authorize_error, sizeof(p.authorize_error), "stale");
+		body = answers[i].body;
+		assert_int_equal(probe_read_answer(answers[i].status,
+		                                   answers[i].location, body,
+		                                   body ? strlen(body) : 0, &p),
+		                 answers[i].r);
+		assert_int_equal(p.authorize_status, answers[i].status);
+		assert_string_equal(p.authorize_error, answers[i].error);
+		assert_string_equal(p.authorize_detail, answers[i].detail);
+	}
+}
+
 int
 main(void)
 {
@@ -216,6 +270,7 @@ main(void)
 	        cmocka_unit_test(test_probe_cases),
 	        cmocka_unit_test(test_request_asks_nothing_more),
 	        cmocka_unit_test(test_no_answer),
+	        cmocka_unit_test(test_read_answer),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
