@@ -36,33 +36,6 @@ proto_allowed(const struct config *cfg, const struct server_ref *s)
 	return true;
 }
 
-static bool
-env_set(const char *name)
-{
-	const char *v = getenv(name);
-
-	return v && *v;
-}
-
-/*
- * A browser can be shown here: net/flow.c's rule (the module is not
- * loaded yet). $BROWSER is the user's word that it reaches someone.
- */
-static bool
-browser_here(void)
-{
-	if (env_set("BROWSER"))
-		return true;
-	if (env_set("SSH_CONNECTION") || env_set("SSH_CLIENT") ||
-	    env_set("SSH_TTY"))
-		return false;
-#ifdef __APPLE__
-	return true;
-#else
-	return env_set("DISPLAY") || env_set("WAYLAND_DISPLAY");
-#endif
-}
-
 /*
  * A terminal: one of our streams, or the controlling terminal. docker
  * and Terraform give a helper pipes only, even when run from a shell,
@@ -88,7 +61,7 @@ proto_background(struct config *cfg)
 {
 	if (!cfg->interactive || cfg->src_interactive != SRC_DEFAULT)
 		return;
-	if (terminal_here() || browser_here())
+	if (terminal_here() || browser_reachable())
 		return;
 	log_debug("no terminal and no browser: a sign-in cannot be shown "
 	          "to anyone here, so none starts");

@@ -302,3 +302,26 @@ strbuf_release(struct strbuf *sb)
 	sb->buf = NULL;
 	sb->len = sb->alloc = 0;
 }
+
+static bool
+env_set(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v && *v;
+}
+
+bool
+browser_reachable(void)
+{
+	if (env_set("BROWSER"))
+		return true;
+	if (env_set("SSH_CONNECTION") || env_set("SSH_CLIENT") ||
+	    env_set("SSH_TTY"))
+		return false;
+#ifdef __APPLE__
+	return true;
+#else
+	return env_set("DISPLAY") || env_set("WAYLAND_DISPLAY");
+#endif
+}

@@ -67,6 +67,14 @@ void core_limit_drop(void);
  */
 void core_limit_restore(void);
 
+/*
+ * True when a browser can be shown in this session: $BROWSER is set (the
+ * user's word that it reaches someone), or there is a display (DISPLAY
+ * or WAYLAND_DISPLAY; macOS always has one) outside an SSH session
+ * (SSH_CONNECTION, SSH_CLIENT or SSH_TTY set). Contract §8.
+ */
+bool browser_reachable(void);
+
 /* Wall-clock time in Unix seconds. */
 int64_t time_now(void);
 

@@ -8,31 +8,9 @@
 #include "interrupt.h"
 #include "log.h"
 #include "signin.h"
+#include "util.h"
 
 #include "banned.h"
-
-static bool
-env_set(const char *name)
-{
-	const char *v = getenv(name);
-
-	return v && *v;
-}
-
-bool
-flow_local_browser(void)
-{
-	if (env_set("BROWSER"))
-		return true;
-	if (env_set("SSH_CONNECTION") || env_set("SSH_CLIENT") ||
-	    env_set("SSH_TTY"))
-		return false;
-#ifdef __APPLE__
-	return true;
-#else
-	return env_set("DISPLAY") || env_set("WAYLAND_DISPLAY");
-#endif
-}
 
 int
 flow_choose(const struct config *cfg, const struct oidc_provider *op,
@@ -86,7 +64,7 @@ flow_signin(const struct config *cfg, const struct oidc_provider *op,
             struct tokenset *out)
 {
 	enum signin_flow flow;
-	bool local = flow_local_browser();
+	bool local = browser_reachable();
 	int r;
 
 	if ((r = flow_choose(cfg, op, local, &flow)))

@@ -7,9 +7,9 @@
  * - paste: the authorization code flow with the final address typed into
  *   the terminal (paste.h), when there is neither.
  *
- * "No browser here" means: $BROWSER unset, and no display (neither
- * DISPLAY nor WAYLAND_DISPLAY; macOS always has one) or an SSH session
- * (SSH_CONNECTION, SSH_CLIENT or SSH_TTY set). A $BROWSER the user set
+ * "No browser here" (browser_reachable(), util.h) means: $BROWSER unset, and no
+ * display (neither DISPLAY nor WAYLAND_DISPLAY; macOS always has one) or an SSH
+ * session (SSH_CONNECTION, SSH_CLIENT or SSH_TTY set). A $BROWSER the user set
  * is a browser here, display or not. With --flow auto a browser that
  * cannot be started also counts as none. --flow browser|device|paste
  * forces one way.
@@ -25,9 +25,6 @@
 #include "config.h"
 #include "discovery.h"
 #include "tokenset.h"
-
-/* True when a browser can be shown in this session (see above). */
-bool flow_local_browser(void);
 
 /*
  * The flow for cfg->flow with provider @op and @local_browser. --flow

@@ -14,6 +14,7 @@
 #include "discovery.h"
 #include "error.h"
 #include "flow.h"
+#include "util.h"
 
 static const char *const vars[] = {
         "BROWSER",        "DISPLAY",    "WAYLAND_DISPLAY",
@@ -56,7 +57,7 @@ test_local_browser(void **state)
 			else
 				unsetenv(vars[j]);
 		}
-		if (flow_local_browser() != browser_cases[i].want)
+		if (browser_reachable() != browser_cases[i].want)
 			fail_msg("case %zu: want %s", i,
 			         browser_cases[i].want ? "a browser" : "none");
 	}
