@@ -110,3 +110,13 @@ fixture_b64url(const char *s)
 			return false;
 	return true;
 }
+
+void
+fixture_assert_str(const char *name, const char *got, const char *want)
+{
+	if (!want && got)
+		fail_msg("%s: got \"%s\", want NULL", name ? name : "", got);
+	if (want && (!got || strcmp(got, want) != 0))
+		fail_msg("%s: got \"%s\", want \"%s\"", name ? name : "",
+		         got ? got : "(null)", want);
+}

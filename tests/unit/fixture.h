@@ -59,4 +59,10 @@ void fixture_assert_head(const char *name, const char *resp);
 /* Whether @s holds base64url characters only (no padding). */
 bool fixture_b64url(const char *s);
 
+/*
+ * Fail unless @got is @want, both possibly NULL; @name (or NULL) says
+ * which case in the message.
+ */
+void fixture_assert_str(const char *name, const char *got, const char *want);
+
 #endif

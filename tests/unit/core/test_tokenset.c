@@ -94,7 +94,7 @@ test_file_store(void **state)
 	struct tokenset a = TOKENSET_INIT, b = TOKENSET_INIT;
 	struct config cfg;
 	struct store *st = NULL;
-	char path[512];
+	char path[512], moved[512];
 	struct stat sb;
 
 	(void)state;
@@ -128,11 +128,12 @@ test_file_store(void **state)
 	assert_int_equal(chmod(path, 0600), 0);
 
 	/* A symbolic link in its place is refused. */
-	assert_int_equal(rename(path, "/tmp/clerk-test-moved.json"), 0);
-	assert_int_equal(symlink("/tmp/clerk-test-moved.json", path), 0);
+	snprintf(moved, sizeof(moved), "%s/moved.json", tmpdir);
+	assert_int_equal(rename(path, moved), 0);
+	assert_int_equal(symlink(moved, path), 0);
 	assert_int_equal(store_load(st, &b), CLERK_EPERM);
 	unlink(path);
-	unlink("/tmp/clerk-test-moved.json");
+	unlink(moved);
 
 	assert_int_equal(store_save(st, &a), 0);
 	assert_int_equal(store_clear(st), 0);

@@ -15,21 +15,9 @@
 #include "callback.h"
 #include "capture.h"
 #include "error.h"
+#include "fixture.h"
 #include "httpreq.h"
 #include "page.h"
-
-static void
-assert_str_or_null(const char *got, const char *want, const char *name)
-{
-	if (!want) {
-		if (got)
-			fail_msg("%s: got \"%s\", want NULL", name, got);
-		return;
-	}
-	if (!got || strcmp(got, want) != 0)
-		fail_msg("%s: got \"%s\", want \"%s\"", name,
-		         got ? got : "(null)", want);
-}
 
 struct query_case {
 	const char *name;
@@ -107,12 +95,12 @@ test_query_table(void **state)
 		if (r != c->want)
 			fail_msg("%s: got %d, want %d", c->name, r, c->want);
 		/* On failure nothing is handed out. */
-		assert_str_or_null(cb.code, c->code, c->name);
-		assert_str_or_null(cb.state, c->state, c->name);
-		assert_str_or_null(cb.iss, c->iss, c->name);
-		assert_str_or_null(cb.error, c->error, c->name);
-		assert_str_or_null(cb.error_description, c->error_description,
-		                   c->name);
+		fixture_assert_str(c->name, cb.code, c->code);
+		fixture_assert_str(c->name, cb.state, c->state);
+		fixture_assert_str(c->name, cb.iss, c->iss);
+		fixture_assert_str(c->name, cb.error, c->error);
+		fixture_assert_str(c->name, cb.error_description,
+		                   c->error_description);
 		callback_params_release(&cb);
 	}
 }
@@ -214,8 +202,8 @@ run_answer(void *arg)
 		assert_string_equal(rep.body, page_body(c->page));
 	else
 		assert_non_null(strstr(rep.body, c->error));
-	assert_str_or_null(out.code, c->code, c->name);
-	assert_str_or_null(out.error, c->error, c->name);
+	fixture_assert_str(c->name, out.code, c->code);
+	fixture_assert_str(c->name, out.error, c->error);
 	/* Handed out only when the provider's answer ends the wait. */
 	if (c->code || c->error)
 		assert_string_equal(out.state, ST);

@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "fixture.h"
 #include "httpreq.h"
 
 #define REQ(s)  s, sizeof(s) - 1
@@ -132,19 +133,6 @@ exact_copy(const char *s, size_t len)
 }
 
 static void
-assert_str_or_null(const char *got, const char *want, const char *name)
-{
-	if (!want) {
-		if (got)
-			fail_msg("%s: got \"%s\", want NULL", name, got);
-		return;
-	}
-	if (!got || strcmp(got, want) != 0)
-		fail_msg("%s: got \"%s\", want \"%s\"", name,
-		         got ? got : "(null)", want);
-}
-
-static void
 test_head_table(void **state)
 {
 	size_t i;
@@ -158,14 +146,14 @@ test_head_table(void **state)
 
 		if (r != c->want)
 			fail_msg("%s: got %d, want %d", c->name, r, c->want);
-		assert_str_or_null(req.method, c->want == OK ? c->method : NULL,
-		                   c->name);
-		assert_str_or_null(req.path, c->want == OK ? c->path : NULL,
-		                   c->name);
-		assert_str_or_null(req.query, c->want == OK ? c->query : NULL,
-		                   c->name);
-		assert_str_or_null(req.host, c->want == OK ? c->host : NULL,
-		                   c->name);
+		fixture_assert_str(c->name, req.method,
+		                   c->want == OK ? c->method : NULL);
+		fixture_assert_str(c->name, req.path,
+		                   c->want == OK ? c->path : NULL);
+		fixture_assert_str(c->name, req.query,
+		                   c->want == OK ? c->query : NULL);
+		fixture_assert_str(c->name, req.host,
+		                   c->want == OK ? c->host : NULL);
 		http_request_release(&req);
 		free(buf);
 	}

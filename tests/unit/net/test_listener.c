@@ -557,16 +557,6 @@ static const struct final_case finals[] = {
 };
 
 static void
-assert_str_or_null(const char *name, const char *got, const char *want)
-{
-	if (!want && got)
-		fail_msg("%s: got \"%s\", want NULL", name, got);
-	if (want && (!got || strcmp(got, want) != 0))
-		fail_msg("%s: got \"%s\", want \"%s\"", name,
-		         got ? got : "(null)", want);
-}
-
-static void
 test_final_table(void **state)
 {
 	size_t i;
@@ -588,9 +578,9 @@ test_final_table(void **state)
 			fail_msg("%s: got %d, want %d", f->name, run.rc,
 			         f->want_rc);
 		assert_step(&s, b.resp[0]);
-		assert_str_or_null(f->name, run.out.code, f->code);
-		assert_str_or_null(f->name, run.out.error, f->error);
-		assert_str_or_null(f->name, run.out.error_description,
+		fixture_assert_str(f->name, run.out.code, f->code);
+		fixture_assert_str(f->name, run.out.error, f->error);
+		fixture_assert_str(f->name, run.out.error_description,
 		                   f->error_description);
 		callback_params_release(&run.out);
 		browser_release(&b);

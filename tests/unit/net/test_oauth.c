@@ -18,6 +18,7 @@
 #include "encode.h"
 #include "error.h"
 #include "capture.h"
+#include "fixture.h"
 #include "httpd.h"
 #include "log.h"
 #include "oauth.h"
@@ -37,17 +38,6 @@ old_tokens(struct tokenset *ts)
 	assert_int_equal(str_set_secret(&ts->refresh_token, "old-refresh"), 0);
 	assert_int_equal(str_set(&ts->scope, "openid offline_access"), 0);
 	ts->expires_at = 5;
-}
-
-static void
-assert_str_or_null(const char *got, const char *want)
-{
-	if (!want) {
-		assert_null(got);
-	} else {
-		assert_non_null(got);
-		assert_string_equal(got, want);
-	}
 }
 
 /* A refused answer: the old tokens must stay (checked in the test). */
@@ -162,11 +152,14 @@ test_token_responses(void **state)
 		} else {
 			assert_string_equal(ts.access_token,
 			                    token_cases[i].access);
-			assert_str_or_null(ts.refresh_token,
+			fixture_assert_str(NULL, ts.refresh_token,
 			                   token_cases[i].refresh);
-			assert_str_or_null(ts.id_token, token_cases[i].id);
-			assert_str_or_null(ts.token_type, token_cases[i].type);
-			assert_str_or_null(ts.scope, token_cases[i].scope);
+			fixture_assert_str(NULL, ts.id_token,
+			                   token_cases[i].id);
+			fixture_assert_str(NULL, ts.token_type,
+			                   token_cases[i].type);
+			fixture_assert_str(NULL, ts.scope,
+			                   token_cases[i].scope);
 			assert_int_equal(ts.expires_at,
 			                 token_cases[i].expires_at);
 		}
