@@ -112,12 +112,14 @@ static const struct command commands[] = {
         {.name = "login",
          .run = cmd_login,
          .needs_provider = true,
-         .help = "sign in now (browser, device code or paste: --flow)"},
+         .help = "sign in now (browser, device code or paste: --flow; "
+                 "--switch: choose the account again)",
+         .args = "[--switch]"},
         {.name = "logout",
          .run = cmd_logout,
          .needs_provider = true,
          .help = "revoke and forget this profile's tokens (--all: every profile)",
-         .args = "[--all]"},
+         .args = "[--profile NAME | --all]"},
         {.name = "token",
          .run = cmd_token,
          .needs_provider = true,
@@ -129,8 +131,8 @@ static const struct command commands[] = {
         {.name = "whoami",
          .run = cmd_whoami,
          .needs_provider = true,
-         .help = "print the signed-in user",
-         .args = "[--json]"},
+         .help = "print the signed-in user (--all: of every profile)",
+         .args = "[--all] [--json]"},
         {.name = "status",
          .run = cmd_status,
          .needs_provider = true,
@@ -342,8 +344,17 @@ main(int argc, char **argv)
 	/* doctor loads the config itself: a bad file is one of its checks. */
 	if (cmd->run != doctor_run && (r = config_load(&cfg)))
 		goto out;
-	/* logout --all signs out at the issuer each stored set names. */
-	if (cmd->needs_provider && !(cmd->run == cmd_logout && cfg.all) &&
+	/* Asking the provider for the account again is a sign-in's. */
+	if (cfg.prompt_login && cmd->run != cmd_login) {
+		log_error("--switch and --prompt go with `login` only (run "
+		          "`clerk-credential login --switch`)");
+		r = CLERK_ECONFIG;
+		goto out;
+	}
+	/* logout --all signs out at the issuer each stored set names;
+	 * whoami --all shows each profile's, whatever this one lacks. */
+	if (cmd->needs_provider &&
+	    !((cmd->run == cmd_logout || cmd->run == cmd_whoami) && cfg.all) &&
 	    (r = config_require(&cfg)))
 		goto out;
 	r = cmd->run(&cfg);

@@ -79,11 +79,14 @@ bazel_get(struct config *cfg)
 		          "stdin");
 		goto out;
 	}
-	if (server_ref_parse(uri, true, &s) || !proto_allowed(cfg, &s)) {
+	if (server_ref_parse(uri, true, &s) ||
+	    (r = proto_route(cfg, &s, NULL)) == CLERK_ENOTFOUND) {
 		log_debug("no credentials for this URI");
 		r = print_empty();
 		goto out;
 	}
+	if (r)
+		goto out;
 	if ((r = config_require(cfg)) || (r = session_token(cfg, &token, &exp)))
 		goto out;
 	r = print_headers(token, exp);

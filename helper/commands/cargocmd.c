@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "challenge.h"
 #include "error.h"
 #include "fileio.h"
 #include "json.h"
@@ -156,22 +157,29 @@ cargo_logout(const struct config *cfg)
 	return reply_ok_kind("logout");
 }
 
-/* The request's "args" as options over the environment and config file. */
+/*
+ * The request's configuration: its "args" as options over the
+ * environment and config file, or without any, the program's own
+ * options (@base's). Each request starts from there, since routing
+ * (route.h) may load another profile. *@argv stays in use by @cfg
+ * (config_use_profile()): free it after config_release().
+ */
 static int
-request_config(const struct cargo_request *q, struct config *cfg)
+request_config(const struct config *base, const struct cargo_request *q,
+               struct config *cfg, char ***argv)
 {
-	char **argv;
-	bool help, version;
-	size_t i;
+	bool help, version, own_args = q->nargs || base->argc < 1;
+	size_t i, n = own_args ? q->nargs + 1 : (size_t)base->argc;
 	int r;
 
-	if (!(argv = calloc(q->nargs + 2, sizeof(*argv))))
+	if (!(*argv = calloc(n + 1, sizeof(**argv))))
 		return CLERK_ENOMEM;
-	argv[0] = "clerk-credential";
-	for (i = 0; i < q->nargs; i++)
-		argv[i + 1] = q->args[i];
+	for (i = 0; i < n; i++)
+		(*argv)[i] = !own_args ? base->argv[i]
+		             : i       ? q->args[i - 1]
+		                       : "clerk-credential";
 	config_init(cfg);
-	r = config_parse_args(cfg, (int)q->nargs + 1, argv, &help, &version);
+	r = config_parse_args(cfg, (int)n, *argv, &help, &version);
 	/* "cargo" may name the command; nothing else may stand there. */
 	for (i = 0; !r && i < (size_t)cfg->nargs; i++) {
 		if (strcmp(cfg->args[i], "cargo") != 0) {
@@ -183,19 +191,49 @@ request_config(const struct cargo_request *q, struct config *cfg)
 	}
 	cfg->args = NULL;
 	cfg->nargs = 0;
-	free(argv);
 	if (!r && (help || version))
 		r = CLERK_ECONFIG;
 	return r ? r : config_load(cfg);
 }
 
-static int
-cargo_dispatch(const struct config *cfg, const struct cargo_request *q)
+/* The server's challenges among the headers cargo passed on. */
+static void
+request_challenges(const struct cargo_request *q, struct challenges *cs)
 {
-	struct server_ref s;
+	static const char name[] = "www-authenticate:";
+	size_t i;
 
-	if (server_ref_parse(q->index_url, true, &s) || !proto_allowed(cfg, &s))
+	for (i = 0; i < q->nheaders; i++) {
+		const char *h = q->headers[i];
+
+		if (strncasecmp(h, name, sizeof(name) - 1) != 0)
+			continue;
+		h += sizeof(name) - 1;
+		h += strspn(h, " \t");
+		if (challenge_parse(cs, h, strlen(h)))
+			log_debug("cargo: ignoring a WWW-Authenticate header "
+			          "that does not parse");
+	}
+}
+
+static int
+cargo_dispatch(struct config *cfg, const struct cargo_request *q)
+{
+	struct challenges cs = CHALLENGES_INIT;
+	struct server_ref s;
+	int r;
+
+	if (server_ref_parse(q->index_url, true, &s))
 		return reply_err("url-not-supported", NULL);
+	request_challenges(q, &cs);
+	r = proto_route(cfg, &s, &cs);
+	if (r == 0)
+		r = session_challenged(cfg, &cs, false);
+	challenges_release(&cs);
+	if (r == CLERK_ENOTFOUND)
+		return reply_err("url-not-supported", NULL);
+	if (r)
+		return reply_failure(r);
 	if (strcmp(q->kind, "get") != 0 && strcmp(q->kind, "login") != 0 &&
 	    strcmp(q->kind, "logout") != 0)
 		return reply_err("operation-not-supported", NULL);
@@ -214,6 +252,7 @@ cargo_handle(const struct config *base, const char *line, size_t len)
 	struct cargo_request q = CARGO_REQUEST_INIT;
 	struct config own;
 	struct strbuf msg = STRBUF_INIT;
+	char **argv = NULL;
 	int r;
 
 	config_init(&own);
@@ -226,13 +265,16 @@ cargo_handle(const struct config *base, const char *line, size_t len)
 		                (long long)q.v);
 		if (!r)
 			r = reply_err("other", msg.buf);
-	} else if (q.nargs && request_config(&q, &own)) {
+	} else if (request_config(base, &q, &own, &argv)) {
 		r = reply_failure(CLERK_ECONFIG);
 	} else {
-		r = cargo_dispatch(q.nargs ? &own : base, &q);
+		own.cargo_plugin = base->cargo_plugin;
+		proto_background(&own);
+		r = cargo_dispatch(&own, &q);
 	}
 	strbuf_release(&msg);
 	config_release(&own);
+	free(argv);
 	cargo_request_release(&q);
 	return r;
 }

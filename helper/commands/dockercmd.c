@@ -86,17 +86,20 @@ read_server_url(char **url)
 	return 0;
 }
 
-/* The host rule for a docker server URL: host, host:port, https://… */
-static bool
-server_allowed(const struct config *cfg, const char *url)
+/*
+ * Route a docker server URL (host, host:port, https://…) to its profile
+ * and apply the host rule: 0 ours, CLERK_ENOTFOUND not, else an error.
+ */
+static int
+server_route(struct config *cfg, const char *url)
 {
 	struct server_ref s;
 
 	if (server_ref_parse(url, false, &s)) {
 		log_debug("'%s' is not a registry address; passing", url);
-		return false;
+		return CLERK_ENOTFOUND;
 	}
-	return proto_allowed(cfg, &s);
+	return proto_route(cfg, &s, NULL);
 }
 
 static int
@@ -109,11 +112,11 @@ docker_get(struct config *cfg)
 
 	if ((r = read_server_url(&url)))
 		return r;
-	if (!server_allowed(cfg, url)) {
+	if ((r = server_route(cfg, url)) == CLERK_ENOTFOUND) {
 		r = reply_error(NOT_FOUND, CLERK_ENOTFOUND);
 		goto out;
 	}
-	if ((r = config_require(cfg)) ||
+	if (r || (r = config_require(cfg)) ||
 	    (r = session_token(cfg, &token, &exp))) {
 		reply_failure(r);
 		goto out;
@@ -156,7 +159,11 @@ docker_store(struct config *cfg)
 		                CLERK_EPROTO);
 		goto out;
 	}
-	if (!server_allowed(cfg, c.server_url)) {
+	if ((r = server_route(cfg, c.server_url)) && r != CLERK_ENOTFOUND) {
+		reply_failure(r);
+		goto out;
+	}
+	if (r) {
 		r = reply_error(
 		        "clerk-credential: not storing credentials for "
 		        "a host outside the host list (clerk-credential "
@@ -190,11 +197,11 @@ docker_erase(struct config *cfg)
 
 	if ((r = read_server_url(&url)))
 		return r;
-	if (!server_allowed(cfg, url)) {
+	if ((r = server_route(cfg, url)) == CLERK_ENOTFOUND) {
 		r = reply_error(NOT_FOUND, CLERK_ENOTFOUND);
 		goto out;
 	}
-	if ((r = config_require(cfg))) {
+	if (r || (r = config_require(cfg))) {
 		reply_failure(r);
 		goto out;
 	}

@@ -16,6 +16,7 @@
 #include "gitproto.h"
 #include "log.h"
 #include "protoparse.h"
+#include "route.h"
 #include "session.h"
 #include "util.h"
 
@@ -32,33 +33,22 @@ read_request(const char *action, struct credential *c)
 	return credential_read_fd(STDIN_FILENO, c);
 }
 
-/* Is this request for us? Logs why not. */
-static bool
-request_allowed(const struct config *cfg, const struct credential *c)
+/*
+ * Route the request to its profile and apply the host rule (route.h):
+ * 0 ours, CLERK_ENOTFOUND not (git then asks its next helper), else an
+ * error, said.
+ */
+static int
+request_route(struct config *cfg, const struct credential *c)
 {
-	if (cfg->nhosts == 0) {
-		log_info("no host may receive a token yet: name one with "
-		         "--host=git.example.com in the helper string, "
-		         "CLERK_CREDENTIAL_HOSTS or \"hosts\" in the config "
-		         "file");
-		return false;
-	}
-	/* git and curl refuse such URLs, but a caller may not be git. */
-	if (c->host && !host_port_valid(c->host, strlen(c->host))) {
-		log_debug("'%s' is not a host name with an optional port; "
-		          "passing",
-		          c->host);
-		return false;
-	}
-	if (!config_host_allowed(cfg, c->protocol, c->host)) {
-		log_debug("host '%s' over %s is not in the host list; "
-		          "passing",
-		          c->host ? c->host : "",
-		          c->protocol ? c->protocol : "?");
-		return false;
-	}
-	log_debug("host '%s' matches the host list", c->host);
-	return true;
+	struct route_request req = {
+	        .protocol = c->protocol,
+	        .host = c->host,
+	        .path = c->path,
+	        .challenges = &c->challenges,
+	};
+
+	return route_request(cfg, &req);
 }
 
 bool
@@ -142,13 +132,21 @@ gitcmd_get(struct config *cfg)
 	int64_t exp = 0;
 	int r;
 
-	if ((r = read_request("get", &c)) || !request_allowed(cfg, &c))
+	if ((r = read_request("get", &c)))
 		goto out;
+	if ((r = request_route(cfg, &c))) {
+		/* Not ours: nothing on stdout; git asks its next helper. */
+		r = r == CLERK_ENOTFOUND ? 0 : r;
+		goto out;
+	}
 	if ((r = config_require(cfg)))
 		goto out;
 	if (c.interactive_false)
 		cfg->interactive = false;
 	log_challenges(cfg, &c);
+	/* insufficient_scope: a step-up; invalid_token: a refresh. */
+	if ((r = session_challenged(cfg, &c.challenges, false)))
+		goto out;
 	if ((r = session_git_token(cfg, &token, &exp))) {
 		/* The user said no (or did, moments ago): tell git not to
 		 * prompt for a password. */
@@ -173,10 +171,11 @@ gitcmd_store(struct config *cfg)
 	int r;
 
 	/* Our tokens are stored already; foreign ones are never kept. */
-	if ((r = read_request("store", &c)) == 0 && request_allowed(cfg, &c))
+	if ((r = read_request("store", &c)) == 0 &&
+	    (r = request_route(cfg, &c)) == 0)
 		log_debug("store: nothing to do");
 	credential_release(&c);
-	return r;
+	return r == CLERK_ENOTFOUND ? 0 : r;
 }
 
 int
@@ -186,8 +185,13 @@ gitcmd_erase(struct config *cfg)
 	const char *secret;
 	int r;
 
-	if ((r = read_request("erase", &c)) || !request_allowed(cfg, &c))
+	if ((r = read_request("erase", &c)))
 		goto out;
+	if ((r = request_route(cfg, &c))) {
+		/* Not ours: nothing on stdout; git asks its next helper. */
+		r = r == CLERK_ENOTFOUND ? 0 : r;
+		goto out;
+	}
 	secret = c.credential ? c.credential : c.password;
 	if (!secret) {
 		log_debug("erase without a password: nothing to do");
@@ -195,6 +199,9 @@ gitcmd_erase(struct config *cfg)
 	}
 	if ((r = config_require(cfg)) == 0)
 		r = session_erase(cfg, secret);
+	/* Refused for its scopes: the next get asks for them. */
+	if (r == 0)
+		r = session_challenged(cfg, &c.challenges, true);
 out:
 	credential_release(&c);
 	return r;

@@ -63,9 +63,10 @@ api_version_check(const char *api)
 
 /* provideClusterInfo: the host rule for spec.cluster.server. */
 static int
-cluster_check(const struct config *cfg, const char *server)
+cluster_check(struct config *cfg, const char *server)
 {
 	struct server_ref s;
+	int r;
 
 	if (server_ref_parse(server, true, &s)) {
 		log_error("the cluster server '%s' is not an https URL; "
@@ -73,7 +74,9 @@ cluster_check(const struct config *cfg, const char *server)
 		          server);
 		return CLERK_EPROTO;
 	}
-	if (!proto_allowed(cfg, &s)) {
+	if ((r = proto_route(cfg, &s, NULL)) && r != CLERK_ENOTFOUND)
+		return r;
+	if (r) {
 		log_error("the cluster server %s is not in the host list; not "
 		          "handing it a token (add it with --host=%s in the "
 		          "exec args, CLERK_CREDENTIAL_HOSTS or the config "
@@ -133,12 +136,13 @@ kubecmd_run(struct config *cfg)
 	api = e.api_version ? e.api_version : KUBE_V1;
 	if ((r = api_version_check(api)))
 		goto out;
+	/* First the profile, then what kubectl says of this run. */
+	if (e.server && (r = cluster_check(cfg, e.server)))
+		goto out;
 	if (e.interactive_set && !e.interactive) {
 		log_debug("kubectl runs this plugin non-interactively");
 		cfg->interactive = false;
 	}
-	if (e.server && (r = cluster_check(cfg, e.server)))
-		goto out;
 	if ((r = config_require(cfg)) || (r = session_token(cfg, &token, &exp)))
 		goto out;
 	r = print_credential(api, token, exp);

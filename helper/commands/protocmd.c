@@ -11,29 +11,25 @@
 #include "fileio.h"
 #include "json.h"
 #include "log.h"
+#include "route.h"
 #include "session.h"
 #include "store.h"
 #include "util.h"
 
 #include "banned.h"
 
-bool
-proto_allowed(const struct config *cfg, const struct server_ref *s)
+int
+proto_route(struct config *cfg, const struct server_ref *s,
+            const struct challenges *cs)
 {
-	if (cfg->nhosts == 0) {
-		log_info(
-		        "no host may receive a token yet: name one with "
-		        "--host=HOST, CLERK_CREDENTIAL_HOSTS or \"hosts\" in "
-		        "the config file (or run `clerk-credential configure`)");
-		return false;
-	}
-	if (!config_host_allowed(cfg, s->scheme, s->host)) {
-		log_debug("host '%s' over %s is not in the host list; passing",
-		          s->host, s->scheme);
-		return false;
-	}
-	log_debug("host '%s' matches the host list", s->host);
-	return true;
+	struct route_request req = {
+	        .protocol = s->scheme,
+	        .host = s->host,
+	        .path = NULL,
+	        .challenges = cs,
+	};
+
+	return route_request(cfg, &req);
 }
 
 /*

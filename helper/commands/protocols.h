@@ -6,14 +6,15 @@
  * command name, so `clerk-credential docker get` and the alias
  * `docker-credential-clerk get` both arrive with args[0] == "get".
  *
- * MUST (every protocol): answer only for hosts of the host list (contract §4)
+ * MUST (every protocol): route the request to its profile and answer only
+ * for hosts of that profile's host list (contract §3, §4)
  * and otherwise give the protocol's own "not found" answer; look at the
  * runtime cache before anything else, so a cache hit never loads the
  * network module; write nothing on stdout but the protocol's answer.
  *
  * Example (a protocol's get):
  *	struct server_ref s;
- *	if (server_ref_parse(url, true, &s) || !proto_allowed(cfg, &s))
+ *	if (server_ref_parse(url, true, &s) || proto_route(cfg, &s, NULL))
  *		return not_found();
  *	if ((r = config_require(cfg)) ||
  *	    (r = session_token(cfg, &token, &exp)))
@@ -47,11 +48,16 @@ int unconfigure_run(struct config *cfg);
 
 /* --- shared by the commands (protocmd.c) --- */
 
+struct challenges;
+
 /*
- * The host rule for @s. Logs why not at debug level, and says once on
- * stderr how to set a host list when there is none.
+ * Route the request for @s (and the server's challenges @cs, or NULL) to
+ * its profile, loading it into @cfg, and apply that profile's host rule
+ * (route.h). 0: ours; CLERK_ENOTFOUND: not ours (said at debug level,
+ * and how to set a host list when there is none); else an error, said.
  */
-bool proto_allowed(const struct config *cfg, const struct server_ref *s);
+int proto_route(struct config *cfg, const struct server_ref *s,
+                const struct challenges *cs);
 
 /*
  * The caller tells nothing of a person (docker, Bazel, Terraform, Cargo):

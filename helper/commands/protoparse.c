@@ -1,10 +1,12 @@
 /* See protoparse.h. */
 #include "protoparse.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "challenge.h"
 #include "error.h"
 #include "hostrule.h"
 #include "json.h"
@@ -325,6 +327,9 @@ cargo_request_release(struct cargo_request *q)
 	for (i = 0; i < q->nargs; i++)
 		free(q->args[i]);
 	free(q->args);
+	for (i = 0; i < q->nheaders; i++)
+		free(q->headers[i]);
+	free(q->headers);
 	free(q->index_url);
 	free(q->name);
 	free(q->kind);
@@ -333,27 +338,33 @@ cargo_request_release(struct cargo_request *q)
 	*q = (struct cargo_request)CARGO_REQUEST_INIT;
 }
 
-/* "args": an optional array of strings (the provider's own options). */
+/*
+ * An optional array of at most @max strings of at most @size bytes each
+ * ("args", the provider's own options; "headers", the registry's).
+ */
 static int
-cargo_args_parse(const struct json *arr, struct cargo_request *q)
+string_array(const struct json *arr, size_t max, size_t size, char ***out,
+             size_t *nout)
 {
+	const struct json *item;
 	size_t i, n;
 	const char *s;
 
 	if (!arr || strcmp(json_type_name(arr), "null") == 0)
 		return 0;
-	if (!json_is_array(arr) || (n = json_array_size(arr)) > CARGO_MAX_ARGS)
+	if (!json_is_array(arr) || (n = json_array_size(arr)) > max)
 		return CLERK_EPROTO;
 	if (n == 0)
 		return 0;
-	if (!(q->args = calloc(n, sizeof(*q->args))))
+	if (!(*out = calloc(n, sizeof(**out))))
 		return CLERK_ENOMEM;
-	for (i = 0; i < n; i++) {
-		if (!(s = json_string_value(json_array_item(arr, i))))
+	item = json_array_item(arr, 0);
+	for (i = 0; i < n; i++, item = json_next_member(item)) {
+		if (!(s = json_string_value(item)) || strlen(s) > size)
 			return CLERK_EPROTO;
-		if (!(q->args[i] = strdup(s)))
+		if (!((*out)[i] = strdup(s)))
 			return CLERK_ENOMEM;
-		q->nargs = i + 1;
+		*nout = i + 1;
 	}
 	return 0;
 }
@@ -376,7 +387,11 @@ cargo_request_parse(const char *text, size_t len, struct cargo_request *out)
 	    (r = take_string(json_get(doc, "operation"), &q.operation,
 	                     false)) ||
 	    (r = take_string(json_get(doc, "token"), &q.token, true)) ||
-	    (r = cargo_args_parse(json_get(doc, "args"), &q)))
+	    (r = string_array(json_get(doc, "args"), CARGO_MAX_ARGS, SIZE_MAX,
+	                      &q.args, &q.nargs)) ||
+	    (r = string_array(json_get(reg, "headers"), CARGO_MAX_HEADERS,
+	                      CHALLENGE_MAX_HEADER + 64, &q.headers,
+	                      &q.nheaders)))
 		goto out;
 	if (!q.index_url || !q.kind) {
 		r = CLERK_EPROTO;

@@ -95,15 +95,21 @@ struct cargo_request {
 	char *token;     /* login: the token given, or NULL; secret */
 	char **args;     /* the provider's arguments from cargo's config */
 	size_t nargs;
+	char **headers; /* registry.headers: "Name: value" of the registry's
+	                 * answer (WWW-Authenticate among them), or NULL */
+	size_t nheaders;
 };
 
 /* At most this many arguments in a request's "args". */
 #define CARGO_MAX_ARGS 64
+/* At most this many registry headers, each of a challenge's size. */
+#define CARGO_MAX_HEADERS 32
 
-#define CARGO_REQUEST_INIT                                                 \
-	{                                                                  \
-		.v = 0, .index_url = NULL, .name = NULL, .kind = NULL,     \
-		.operation = NULL, .token = NULL, .args = NULL, .nargs = 0 \
+#define CARGO_REQUEST_INIT                                                  \
+	{                                                                   \
+		.v = 0, .index_url = NULL, .name = NULL, .kind = NULL,      \
+		.operation = NULL, .token = NULL, .args = NULL, .nargs = 0, \
+		.headers = NULL, .nheaders = 0                              \
 	}
 
 int cargo_request_parse(const char *text, size_t len,

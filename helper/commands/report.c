@@ -7,12 +7,15 @@
 #include "report.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cache.h"
 #include "error.h"
 #include "json.h"
 #include "log.h"
+#include "route.h"
+#include "rsmeta.h"
 #include "session.h"
 #include "store.h"
 #include "tokenset.h"
@@ -58,11 +61,198 @@ print_user_json(const char *userinfo)
 	return r;
 }
 
+/* @doc on one line of stdout. */
+static int
+json_line(const struct json *doc)
+{
+	char *text = NULL;
+	int r = json_print(doc, false, &text);
+
+	if (r == 0)
+		printf("%s\n", text);
+	secret_free(text);
+	return r;
+}
+
+/*
+ * @cfg's options and environment, loaded for profile @name into @one
+ * (config_release() it). The user's command line was parsed once
+ * already, so it parses again without a word.
+ */
+static int
+profile_config(const struct config *cfg, const char *name, struct config *one)
+{
+	bool help, version;
+	int r;
+
+	config_init(one);
+	if ((r = config_parse_args(one, cfg->argc, cfg->argv, &help,
+	                           &version)) ||
+	    (r = config_load(one)))
+		return r;
+	return strcmp(one->profile, name) ? config_use_profile(one, name) : 0;
+}
+
+/*
+ * What is stored for @cfg's profile, without the network: *@in when a
+ * token set is, and its userinfo (NULL when none) in *@userinfo.
+ */
+static int
+stored_user(const struct config *cfg, bool *in, char **userinfo)
+{
+	struct tokenset ts = TOKENSET_INIT;
+	struct store *st = NULL;
+	int r;
+
+	*in = false;
+	*userinfo = NULL;
+	if (!cfg->issuer || !cfg->client_id || session_ci_origin(cfg))
+		return 0;
+	if ((r = store_open(cfg, &st)))
+		return r;
+	r = store_load(st, &ts);
+	if (r == 0) {
+		*in = ts.access_token || ts.refresh_token;
+		*userinfo = ts.userinfo;
+		ts.userinfo = NULL;
+	}
+	store_close(st);
+	tokenset_release(&ts);
+	return r == CLERK_ENOTFOUND ? 0 : r;
+}
+
+/* One profile's account, for whoami --all and status. */
+struct account {
+	const struct config_profile_info *info;
+	bool signed_in;
+	char *userinfo; /* cached userinfo JSON, or NULL */
+	int error;      /* its store could not be read (said) */
+};
+
+/* The account of every profile of the config file (config_profiles()). */
+static int
+accounts_load(const struct config *cfg, struct config_profile_info **infos,
+              struct account **out, size_t *n)
+{
+	struct account *a;
+	size_t i;
+	int r;
+
+	if ((r = config_profiles(cfg, infos, n)))
+		return r;
+	if (!(a = calloc(*n ? *n : 1, sizeof(*a)))) {
+		config_profiles_free(*infos, *n);
+		return CLERK_ENOMEM;
+	}
+	for (i = 0; i < *n; i++) {
+		struct config one;
+
+		a[i].info = &(*infos)[i];
+		if ((a[i].error =
+		             profile_config(cfg, (*infos)[i].name, &one)) == 0)
+			a[i].error = stored_user(&one, &a[i].signed_in,
+			                         &a[i].userinfo);
+		config_release(&one);
+	}
+	*out = a;
+	return 0;
+}
+
+static void
+accounts_free(struct config_profile_info *infos, struct account *a, size_t n)
+{
+	size_t i;
+
+	for (i = 0; a && i < n; i++)
+		secret_free(a[i].userinfo);
+	free(a);
+	config_profiles_free(infos, n);
+}
+
+static int user_json(struct json *obj, const char *userinfo);
+
+/* {"profile","issuer","client_id","signed_in","user","hosts"} */
+static struct json *
+account_json(const struct account *a)
+{
+	struct json *o = json_new_object(), *hosts = json_new_array();
+	size_t i;
+
+	if (!o || !hosts || json_add_string(o, "profile", a->info->name) ||
+	    (a->info->issuer &&
+	     json_add_string(o, "issuer", a->info->issuer)) ||
+	    (a->info->client_id &&
+	     json_add_string(o, "client_id", a->info->client_id)) ||
+	    (a->info->resource &&
+	     json_add_string(o, "resource", a->info->resource)) ||
+	    json_add_bool(o, "signed_in", a->signed_in) ||
+	    user_json(o, a->userinfo))
+		goto nomem;
+	for (i = 0; i < a->info->nclaims; i++)
+		if (json_array_add_string(hosts, a->info->claims[i]))
+			goto nomem;
+	if (json_add_node(o, "hosts", hosts) == 0)
+		return o;
+	hosts = NULL; /* taken over, also on failure */
+nomem:
+	json_free(hosts);
+	json_free(o);
+	return NULL;
+}
+
+/* "NAME  ISSUER: signed in as USER" per profile; --json: an array. */
+static int
+whoami_all(const struct config *cfg)
+{
+	struct config_profile_info *infos = NULL;
+	struct account *a = NULL;
+	struct json *arr = NULL, *o;
+	size_t n = 0, i;
+	int r;
+
+	if ((r = accounts_load(cfg, &infos, &a, &n)))
+		return r;
+	if (cfg->json && !(arr = json_new_array())) {
+		r = CLERK_ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		if (arr) {
+			/* The array takes @o over, also on failure. */
+			if (!(o = account_json(&a[i])) ||
+			    json_array_add_node(arr, o)) {
+				r = CLERK_ENOMEM;
+				goto out;
+			}
+			continue;
+		}
+		printf("%-15s %s: ", a[i].info->name,
+		       a[i].info->issuer ? a[i].info->issuer : "(no issuer)");
+		if (a[i].userinfo) {
+			fflush(stdout);
+			print_user(a[i].userinfo);
+		} else {
+			printf("%s\n",
+			       a[i].signed_in ? "signed in" : "not signed in");
+		}
+	}
+	if (arr)
+		r = json_line(arr);
+out:
+	json_free(arr);
+	accounts_free(infos, a, n);
+	return r;
+}
+
 int
 report_whoami(const struct config *cfg)
 {
 	struct tokenset ts = TOKENSET_INIT;
-	int r = session_userinfo(cfg, &ts);
+	int r;
+
+	if (cfg->all)
+		return whoami_all(cfg);
+	r = session_userinfo(cfg, &ts);
 
 	if (r == 0 && cfg->json)
 		r = print_user_json(ts.userinfo);
@@ -222,13 +412,153 @@ status_json_tokens(const struct config *cfg, struct store *st, struct json *obj)
 	return r;
 }
 
+/*
+ * The routes servers' resource metadata made (route.h, step 3), from the
+ * documents cached in the state directory: for each, its resource and the
+ * profile it leads to (NULL: none, the request is not ours).
+ */
+struct discovered {
+	struct rsmeta *metas;
+	size_t n;
+};
+
+static const char *
+discovered_profile(const struct rsmeta *m,
+                   const struct config_profile_info *infos, size_t n)
+{
+	const struct config_profile_info *second;
+	const struct config_profile_info *pick =
+	        route_pick(m, infos, n, &second);
+
+	return pick && !second ? pick->name : NULL;
+}
+
+static int
+routes_discovered_json(const struct config *cfg,
+                       const struct config_profile_info *infos, size_t n,
+                       struct json *routes)
+{
+	struct rsmeta *metas = NULL;
+	struct json *o;
+	size_t nm = 0, i;
+	const char *name;
+	int r;
+
+	if ((r = rsmeta_cached(cfg, &metas, &nm)))
+		return r;
+	for (i = 0; i < nm; i++) {
+		name = discovered_profile(&metas[i], infos, n);
+		if (!(o = json_new_object()) ||
+		    json_array_add_node(routes, o) ||
+		    json_add_string(o, "resource", metas[i].resource) ||
+		    (name && json_add_string(o, "profile", name)) ||
+		    json_add_string(o, "by", "resource_metadata")) {
+			r = CLERK_ENOMEM;
+			break;
+		}
+	}
+	rsmeta_free_all(metas, nm);
+	return r;
+}
+
+/* The text of the above, and the profiles with their accounts. */
+static int
+print_profiles(const struct config *cfg)
+{
+	struct config_profile_info *infos = NULL;
+	struct rsmeta *metas = NULL;
+	struct account *a = NULL;
+	size_t n = 0, nm = 0, i, j;
+	const char *name;
+	int r;
+
+	if ((r = accounts_load(cfg, &infos, &a, &n)))
+		return r;
+	if ((r = rsmeta_cached(cfg, &metas, &nm)))
+		goto out;
+	/* One profile and no discovered route: nothing to add. */
+	if (n <= 1 && nm == 0)
+		goto out;
+	printf("profiles:\n");
+	for (i = 0; i < n; i++) {
+		printf("  %-13s %s: ", infos[i].name,
+		       infos[i].issuer ? infos[i].issuer : "(no issuer)");
+		if (a[i].userinfo) {
+			printf("signed in as ");
+			fflush(stdout);
+			print_user(a[i].userinfo);
+		} else {
+			printf("%s\n",
+			       a[i].signed_in ? "signed in" : "not signed in");
+		}
+	}
+	printf("routes (without --profile):\n");
+	for (i = 0; i < n; i++)
+		for (j = 0; j < infos[i].nclaims; j++)
+			printf("  %s -> %s (its \"hosts\")\n",
+			       infos[i].claims[j], infos[i].name);
+	for (i = 0; i < nm; i++) {
+		name = discovered_profile(&metas[i], infos, n);
+		printf("  %s -> %s (the server's resource metadata)\n",
+		       metas[i].resource, name ? name : "no profile");
+	}
+	printf("  any other host -> %s\n", CONFIG_DEFAULT_PROFILE);
+out:
+	rsmeta_free_all(metas, nm);
+	accounts_free(infos, a, n);
+	return r;
+}
+
+/*
+ * status: every profile of the config file with its account, and where
+ * a request without --profile goes (route.h): "profiles" and "routes".
+ */
+static int
+status_json_profiles(const struct config *cfg, struct json *obj)
+{
+	struct config_profile_info *infos = NULL;
+	struct account *a = NULL;
+	struct json *profiles = NULL, *routes = NULL, *o;
+	size_t n = 0, i, j;
+	int r;
+
+	if ((r = accounts_load(cfg, &infos, &a, &n)))
+		return r;
+	r = CLERK_ENOMEM;
+	if (!(profiles = json_new_array()) || !(routes = json_new_array()))
+		goto out;
+	for (i = 0; i < n; i++) {
+		if (!(o = account_json(&a[i])) ||
+		    json_array_add_node(profiles, o))
+			goto out;
+		for (j = 0; j < infos[i].nclaims; j++)
+			if (!(o = json_new_object()) ||
+			    json_array_add_node(routes, o) ||
+			    json_add_string(o, "host", infos[i].claims[j]) ||
+			    json_add_string(o, "profile", infos[i].name) ||
+			    json_add_string(o, "by", "hosts"))
+				goto out;
+	}
+	if ((r = routes_discovered_json(cfg, infos, n, routes)))
+		goto out;
+	r = json_add_node(obj, "profiles", profiles);
+	profiles = NULL;
+	if (!r)
+		r = json_add_node(obj, "routes", routes);
+	routes = NULL;
+out:
+	json_free(profiles);
+	json_free(routes);
+	accounts_free(infos, a, n);
+	return r;
+}
+
 /* status --json: one object on one line, for scripts. */
 static int
 status_json(const struct config *cfg)
 {
 	struct json *obj = json_new_object();
 	struct store *st = NULL;
-	char *text = NULL;
 	int r;
 
 	if (!obj)
@@ -241,11 +571,10 @@ status_json(const struct config *cfg)
 		goto out;
 	}
 	if ((r = status_json_tokens(cfg, st, obj)) ||
-	    (r = json_print(obj, false, &text)))
+	    (r = status_json_profiles(cfg, obj)))
 		goto out;
-	printf("%s\n", text);
+	r = json_line(obj);
 out:
-	secret_free(text);
 	store_close(st);
 	json_free(obj);
 	return r;
@@ -329,6 +658,8 @@ report_status(const struct config *cfg)
 		print_expiry("runtime cache:", exp);
 	secret_free(cached);
 out:
+	if (r == 0)
+		r = print_profiles(cfg);
 	store_close(st);
 	tokenset_release(&ts);
 	return r;

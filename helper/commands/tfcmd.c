@@ -52,9 +52,10 @@ tf_get(struct config *cfg, const struct server_ref *s)
 	int64_t exp;
 	int r;
 
-	if (!proto_allowed(cfg, s))
+	if ((r = proto_route(cfg, s, NULL)) == CLERK_ENOTFOUND)
 		return print_token(NULL);
-	if ((r = config_require(cfg)) || (r = session_token(cfg, &token, &exp)))
+	if (r || (r = config_require(cfg)) ||
+	    (r = session_token(cfg, &token, &exp)))
 		return r;
 	r = print_token(token);
 	secret_free(token);
@@ -75,8 +76,9 @@ tf_store(struct config *cfg, const struct server_ref *s)
 		          "{\"token\": \"...\"} on stdin");
 		goto out;
 	}
-	if (!proto_allowed(cfg, s) || config_require(cfg) ||
-	    !proto_is_ours(cfg, token)) {
+	if ((r = proto_route(cfg, s, NULL)) && r != CLERK_ENOTFOUND)
+		goto out;
+	if (r || config_require(cfg) || !proto_is_ours(cfg, token)) {
 		log_error("terraform store: not storing a token for %s: "
 		          "clerk-credential keeps only the tokens of its own "
 		          "sign-in (run `clerk-credential login`; `terraform "
@@ -97,9 +99,9 @@ tf_forget(struct config *cfg, const struct server_ref *s)
 {
 	int r;
 
-	if (!proto_allowed(cfg, s))
+	if ((r = proto_route(cfg, s, NULL)) == CLERK_ENOTFOUND)
 		return 0;
-	if ((r = config_require(cfg)))
+	if (r || (r = config_require(cfg)))
 		return r;
 	/* One sign-in serves every host: forget is a logout. */
 	return proto_signed_in(cfg) ? session_logout(cfg) : 0;

@@ -23,7 +23,7 @@
 #include "banned.h"
 
 #define REJECT_MAGIC    "clerk-credential-reject 1"
-#define REJECT_MAX_FILE 512
+#define REJECT_MAX_FILE (512 + 2 * SCOPES_MAX)
 
 uint64_t
 reject_fingerprint(const char *token)
@@ -81,6 +81,40 @@ reject_on_signin(struct reject_state *s, enum reject_signin why, int64_t now)
 {
 	s->signin_failed_at = now;
 	s->signin_why = why;
+}
+
+bool
+reject_stepup_want(struct reject_state *s, const char *scopes,
+                   const char *granted, int64_t now)
+{
+	char *all = NULL;
+
+	if (scopes_cover(granted, scopes))
+		return false;
+	if (s->stepped_at && now >= s->stepped_at &&
+	    now - s->stepped_at < REJECT_WINDOW &&
+	    scopes_cover(s->stepped, scopes))
+		return false;
+	if (scopes_union(s->stepup_wanted, scopes, &all) ||
+	    strlen(all) > SCOPES_MAX) {
+		free(all);
+		return false;
+	}
+	memcpy(s->stepup_wanted, all, strlen(all) + 1);
+	free(all);
+	return true;
+}
+
+void
+reject_stepup_done(struct reject_state *s, const char *granted, int64_t now)
+{
+	size_t n = granted ? strlen(granted) : 0;
+
+	s->stepup_wanted[0] = '\0';
+	s->stepped_at = now;
+	if (!scopes_valid(granted))
+		n = 0;
+	memcpy(s->stepped, n ? granted : "", n + 1);
 }
 
 int64_t
@@ -141,25 +175,18 @@ parse_fp(const char *s, uint64_t *out)
 }
 
 /*
- * "MAGIC\nrejected_at hold_until minted_at fp pending warned
- * signin_failed_at signin_why\n"; a file of an older version ends after
- * warned.
+ * The first line of state after the magic: "rejected_at hold_until
+ * minted_at fp pending warned signin_failed_at signin_why"; a file of an
+ * older version ends after warned. @p is that line, NUL-terminated.
  */
 static int
-parse_state(char *text, struct reject_state *s)
+parse_counts(char *p, struct reject_state *s)
 {
 	int64_t v[8] = {0};
-	char *p, *field;
-	size_t i, n;
+	char *field;
+	size_t i;
 	bool last;
 
-	if (strncmp(text, REJECT_MAGIC "\n", sizeof(REJECT_MAGIC)) != 0)
-		return CLERK_EPROTO;
-	p = text + sizeof(REJECT_MAGIC);
-	n = strlen(p);
-	if (n == 0 || p[n - 1] != '\n')
-		return CLERK_EPROTO;
-	p[n - 1] = '\0';
 	for (i = 0; i < 8; i++) {
 		field = p;
 		p += strcspn(p, " ");
@@ -182,6 +209,51 @@ parse_state(char *text, struct reject_state *s)
 	s->warned = v[5] != 0;
 	s->signin_failed_at = v[6];
 	s->signin_why = v[7] > REJECT_SIGNIN_TIMEOUT ? 0 : (int)v[7];
+	return 0;
+}
+
+/* Copy the scope list @line into @dst: empty, or scopes_valid(). */
+static int
+parse_scopes(const char *line, char dst[static SCOPES_MAX + 1])
+{
+	if (*line && !scopes_valid(line))
+		return CLERK_EPROTO;
+	memcpy(dst, line, strlen(line) + 1);
+	return 0;
+}
+
+/*
+ * "MAGIC\nCOUNTS\n", then (files that know step-up) "stepped_at\n"
+ * "WANTED\nSTEPPED\n", the two scope lists possibly empty.
+ */
+static int
+parse_state(char *text, struct reject_state *s)
+{
+	char *line[5], *p;
+	size_t n = 0;
+	int64_t at;
+
+	if (strncmp(text, REJECT_MAGIC "\n", sizeof(REJECT_MAGIC)) != 0)
+		return CLERK_EPROTO;
+	p = text + sizeof(REJECT_MAGIC);
+	while (*p) {
+		char *nl = strchr(p, '\n');
+
+		if (!nl || n == 4)
+			return CLERK_EPROTO;
+		*nl = '\0';
+		line[n++] = p;
+		p = nl + 1;
+	}
+	if ((n != 1 && n != 4) || parse_counts(line[0], s))
+		return CLERK_EPROTO;
+	if (n == 1)
+		return 0;
+	if (parse_int64(line[1], 0, INT64_MAX, &at) ||
+	    parse_scopes(line[2], s->stepup_wanted) ||
+	    parse_scopes(line[3], s->stepped))
+		return CLERK_EPROTO;
+	s->stepped_at = at;
 	return 0;
 }
 
@@ -210,16 +282,17 @@ reject_load(const struct config *cfg, struct reject_state *s)
 int
 reject_save(const struct config *cfg, const struct reject_state *s)
 {
-	char *path = NULL, buf[200];
+	char *path = NULL, buf[REJECT_MAX_FILE];
 	int n, r;
 
 	n = snprintf(buf, sizeof(buf),
 	             REJECT_MAGIC "\n%lld %lld %lld %016" PRIx64
-	                          " %d %d %lld %d\n",
+	                          " %d %d %lld %d\n%lld\n%s\n%s\n",
 	             (long long)s->rejected_at, (long long)s->hold_until,
 	             (long long)s->minted_at, s->minted_fp, s->pending ? 1 : 0,
 	             s->warned ? 1 : 0, (long long)s->signin_failed_at,
-	             s->signin_why);
+	             s->signin_why, (long long)s->stepped_at, s->stepup_wanted,
+	             s->stepped);
 	if (n < 0 || (size_t)n >= sizeof(buf))
 		return CLERK_EINTERNAL;
 	if ((r = reject_path(cfg, 1, &path)) == 0)

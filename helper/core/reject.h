@@ -19,14 +19,21 @@
  * profile starts for cfg->signin_cooldown seconds; login ignores it and
  * clears it when it succeeds.
  *
- * The decisions (reject_on_*, reject_cooling) are pure; the file
- * functions load and keep them.
+ * And it keeps step-up (contract §9): scopes a server said the token
+ * lacks (insufficient_scope) wait in stepup_wanted until a sign-in asks
+ * for them; that sign-in is remembered for REJECT_WINDOW, so a server that
+ * still says the same costs no second one.
+ *
+ * The decisions (reject_on_*, reject_cooling, reject_stepup_*) are pure;
+ * the file functions load and keep them.
  */
 #ifndef CLERK_REJECT_H
 #define CLERK_REJECT_H
 
 #include <stdbool.h>
 #include <stdint.h>
+
+#include "scopes.h"
 
 struct config;
 
@@ -41,6 +48,9 @@ struct reject_state {
 	bool warned;         /* the hold's message was printed */
 	int64_t signin_failed_at; /* the last failed sign-in; 0: none */
 	int signin_why;           /* how it ended: enum reject_signin */
+	char stepup_wanted[SCOPES_MAX + 1]; /* scopes to ask for; "": none */
+	int64_t stepped_at;                 /* the last step-up sign-in */
+	char stepped[SCOPES_MAX + 1];       /* what the grant then covered */
 };
 
 /* How a sign-in ended that starts the cool-down. */
@@ -76,6 +86,21 @@ int64_t reject_cooling(const struct reject_state *s, int cooldown, int64_t now);
 
 /* "was cancelled", "was denied", "timed out" for @why. */
 const char *reject_signin_name(int why);
+
+/*
+ * A server said at @now that the token lacks @scopes, where the stored
+ * grant covers @granted. True when a step-up sign-in is now wanted: not
+ * when @granted covers @scopes (the token was refused for another
+ * reason) or when a step-up within REJECT_WINDOW already covered them (it
+ * would only loop: the provider does not grant them). @scopes must be
+ * scopes_valid(); it joins what is wanted already.
+ */
+bool reject_stepup_want(struct reject_state *s, const char *scopes,
+                        const char *granted, int64_t now);
+
+/* A step-up sign-in covering @granted ended well at @now. */
+void reject_stepup_done(struct reject_state *s, const char *granted,
+                        int64_t now);
 
 /* True while a hold is on at @now. */
 bool reject_held(const struct reject_state *s, int64_t now);

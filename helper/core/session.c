@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cache.h"
+#include "challenge.h"
 #include "error.h"
 #include "fileio.h"
 #include "interrupt.h"
@@ -15,6 +16,7 @@
 #include "log.h"
 #include "net.h"
 #include "reject.h"
+#include "scopes.h"
 #include "store.h"
 #include "tokenset.h"
 #include "util.h"
@@ -255,6 +257,53 @@ check_hold(const struct config *cfg)
 	return CLERK_EHELD;
 }
 
+/*
+ * Under the lock: the step-up a server asked for (reject.h), when one
+ * waits: one sign-in asking for the profile's scopes, the grant's and the
+ * wanted ones, remembered before it starts so that it is tried once.
+ * CLERK_ENOTFOUND when none waits; else the sign-in's result, @ts then
+ * holding the new tokens.
+ */
+static int
+step_up(const struct config *cfg, struct store *st, struct tokenset *ts)
+{
+	struct config wide = *cfg;
+	struct reject_state rs;
+	char *granted = NULL, *ask = NULL, wanted[SCOPES_MAX + 1];
+	int r;
+
+	if (store_process_only(cfg) || reject_load(cfg, &rs) ||
+	    !rs.stepup_wanted[0])
+		return CLERK_ENOTFOUND;
+	memcpy(wanted, rs.stepup_wanted, sizeof(wanted));
+	if ((r = scopes_union(cfg->scopes, ts->scope, &granted)) ||
+	    (r = scopes_union(granted, wanted, &ask)))
+		goto out;
+	if (!cfg->interactive) {
+		log_error(
+		        "the server wants scopes the token of profile %s "
+		        "lacks (%s), and sign-in is disabled here (run "
+		        "`clerk-credential login --profile=%s` in a terminal)",
+		        cfg->profile, wanted, cfg->profile);
+		r = CLERK_ENOINTERACT;
+		goto out;
+	}
+	if ((r = check_cooldown(cfg)))
+		goto out;
+	reject_stepup_done(&rs, ask, time_now());
+	if ((r = reject_save(cfg, &rs)))
+		goto out;
+	log_info("the server wants scopes the token lacks (%s): signing in "
+	         "again to ask for them",
+	         wanted);
+	wide.scopes = ask;
+	r = sign_in(&wide, st, ts);
+out:
+	free(granted);
+	free(ask);
+	return r;
+}
+
 static int
 token_locked(const struct config *cfg, struct store *st, bool git, char **token,
              int64_t *expires_at)
@@ -268,6 +317,11 @@ token_locked(const struct config *cfg, struct store *st, bool git, char **token,
 	r = store_load_move(st, &ts);
 	if (r && r != CLERK_ENOTFOUND)
 		goto out;
+	/* A server asked for scopes the grant lacks: one sign-in for them. */
+	if ((held = step_up(cfg, st, &ts)) != CLERK_ENOTFOUND) {
+		r = held ? held : hand_out(&ts, token, expires_at);
+		goto out;
+	}
 	if (r == 0 && ts.access_token && still_valid(cfg, ts.expires_at)) {
 		log_debug("store: access token still valid");
 		if (!store_process_only(cfg))
@@ -509,6 +563,27 @@ session_git_token(const struct config *cfg, char **token, int64_t *expires_at)
 	return token_common(cfg, true, token, expires_at);
 }
 
+/* Under the lock: login's sign-in, asking too for a waiting step-up. */
+static int
+login_locked(const struct config *cfg, struct store *st, struct tokenset *ts)
+{
+	struct config wide = *cfg;
+	struct reject_state rs;
+	char *ask = NULL;
+	int r;
+
+	if (reject_load(cfg, &rs) || !rs.stepup_wanted[0])
+		return sign_in(cfg, st, ts);
+	if ((r = scopes_union(cfg->scopes, rs.stepup_wanted, &ask)))
+		return r;
+	log_debug("asking too for the scopes a server wanted: %s",
+	          rs.stepup_wanted);
+	wide.scopes = ask;
+	r = sign_in(&wide, st, ts);
+	free(ask);
+	return r;
+}
+
 int
 session_login(const struct config *cfg)
 {
@@ -531,7 +606,7 @@ session_login(const struct config *cfg)
 	/* A set left in the other store would go stale: move it first. */
 	if ((r = lock_acquire(cfg, cfg->timeout, &fd)) == 0 &&
 	    ((r = store_load_move(st, &ts)) == 0 || r == CLERK_ENOTFOUND))
-		r = sign_in(cfg, st, &ts);
+		r = login_locked(cfg, st, &ts);
 	/* A new sign-in is the user's word: forget past rejections. */
 	if (r == 0 && reject_clear(cfg))
 		log_warn("could not clear the rejection state");
@@ -633,6 +708,79 @@ out:
 	lock_release(fd);
 	store_close(st);
 	tokenset_release(&ts);
+	return r;
+}
+
+/* Under the lock: record the step-up @scopes asks for, when it is new. */
+static int
+stepup_note(const struct config *cfg, struct store *st, const char *scopes)
+{
+	struct tokenset ts = TOKENSET_INIT;
+	struct reject_state rs;
+	int r;
+
+	if ((r = reject_load(cfg, &rs)))
+		return r;
+	r = store_load(st, &ts);
+	if (r && r != CLERK_ENOTFOUND)
+		goto out;
+	r = 0;
+	if (!reject_stepup_want(&rs, scopes, ts.scope, time_now())) {
+		log_debug("the server wants scopes %s: the grant has them, or "
+		          "a sign-in asked for them moments ago; no new one",
+		          scopes);
+		goto out;
+	}
+	log_debug("the server wants scopes %s: the next token comes from a "
+	          "sign-in that asks for them",
+	          scopes);
+	/* The cached token lacks them: the next request must not see it. */
+	if ((r = reject_save(cfg, &rs)) == 0)
+		r = cache_drop(cfg, NULL);
+out:
+	tokenset_release(&ts);
+	return r;
+}
+
+int
+session_challenged(const struct config *cfg, const struct challenges *cs,
+                   bool erase)
+{
+	const struct challenge *b = challenges_find(cs, "Bearer");
+	const char *err = b ? challenge_param(b, "error") : NULL;
+	const char *scopes = b ? challenge_param(b, "scope") : NULL;
+	struct store *st = NULL;
+	char *cached = NULL, text[128];
+	int64_t exp;
+	int fd = -1, r;
+
+	/* A CI token has no grant to widen and no refresh. */
+	if (!err || config_ci_token(cfg) || store_process_only(cfg))
+		return 0;
+	if (strcmp(err, "invalid_token") == 0) {
+		/* erase says so already; a get's challenge is that erase. */
+		if (erase || cache_read(cfg, &cached, &exp))
+			return 0;
+		log_debug("the server refused the token (invalid_token): "
+		          "dropping it, so a refresh follows");
+		r = session_erase(cfg, cached);
+		secret_free(cached);
+		return r;
+	}
+	if (strcmp(err, "insufficient_scope") != 0)
+		return 0;
+	if (!scopes_valid(scopes)) {
+		log_debug("insufficient_scope without a usable scope list "
+		          "('%s'): nothing to ask for",
+		          str_printable(scopes, text, sizeof(text)));
+		return 0;
+	}
+	if ((r = store_open(cfg, &st)))
+		return r;
+	if ((r = lock_acquire(cfg, cfg->timeout, &fd)) == 0)
+		r = stepup_note(cfg, st, scopes);
+	lock_release(fd);
+	store_close(st);
 	return r;
 }
 

@@ -77,7 +77,27 @@ const char *session_ci_origin(const struct config *cfg);
  */
 int session_ci_token(const struct config *cfg, char **token);
 
-/* Sign in now, whatever is stored. */
+struct challenges;
+
+/*
+ * What a server said of this profile's token, in the challenges a caller
+ * passed on (git's wwwauth[], Cargo's headers; contract §9, step-up):
+ * Bearer error="insufficient_scope" with a scope list the stored grant
+ * does not cover records a step-up and drops the cached token, so the
+ * next token request signs in once asking for the union of the
+ * profile's scopes, the grant's and those (reject.h: never twice for the
+ * same scopes within the window); error="invalid_token" in a get (@erase
+ * false) counts as an erase of the cached token, so a refresh follows
+ * under the rejection rules (contract §12). Anything else, and a CI
+ * token, changes nothing. 0 or an error, said.
+ */
+int session_challenged(const struct config *cfg, const struct challenges *cs,
+                       bool erase);
+
+/*
+ * Sign in now, whatever is stored; a waiting step-up's scopes are asked
+ * for too. cfg->prompt_login makes the provider ask for the account.
+ */
 int session_login(const struct config *cfg);
 
 /*

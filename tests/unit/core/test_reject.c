@@ -137,6 +137,54 @@ test_fingerprint(void **state)
 	                     reject_fingerprint("token-2"));
 }
 
+/* Step-up (contract §9): wanted once, not again within the window. */
+static void
+test_stepup(void **state)
+{
+	static const struct {
+		const char *name;
+		const char *scopes, *granted;
+		int64_t now;
+		bool want;
+		const char *wanted; /* stepup_wanted after */
+	} steps[] = {
+	        {"the grant covers them: not a step-up", "openid",
+	         "openid email", 1000, false, ""},
+	        {"a scope the grant lacks", "repo:write", "openid email", 1000,
+	         true, "repo:write"},
+	        {"another one joins what is wanted", "pkg:publish repo:write",
+	         "openid", 1001, true, "repo:write pkg:publish"},
+	};
+	struct reject_state s = {0};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		print_message("%s\n", steps[i].name);
+		assert_int_equal(reject_stepup_want(&s, steps[i].scopes,
+		                                    steps[i].granted,
+		                                    steps[i].now),
+		                 steps[i].want);
+		assert_string_equal(s.stepup_wanted, steps[i].wanted);
+	}
+	/* The sign-in asked for them: nothing waits; the same scopes
+	 * within the window would only loop. */
+	reject_stepup_done(&s, "openid repo:write pkg:publish", 2000);
+	assert_string_equal(s.stepup_wanted, "");
+	assert_int_equal(s.stepped_at, 2000);
+	assert_false(reject_stepup_want(&s, "repo:write", "openid", 2001));
+	assert_false(reject_stepup_want(&s, "repo:write", NULL, 2000 + W - 1));
+	assert_string_equal(s.stepup_wanted, "");
+	/* A scope it did not ask for is new; after the window all are. */
+	assert_true(reject_stepup_want(&s, "admin", "openid", 2002));
+	assert_string_equal(s.stepup_wanted, "admin");
+	s.stepup_wanted[0] = '\0';
+	assert_true(reject_stepup_want(&s, "repo:write", "openid", 2000 + W));
+	/* A grant that is no scope list is not remembered as one. */
+	reject_stepup_done(&s, "bad  list", 3000);
+	assert_string_equal(s.stepped, "");
+}
+
 static char tmpdir[] = "/tmp/clerk-test-reject-XXXXXX";
 
 /* The cool-down after a failed sign-in: how long it still runs. */
@@ -215,6 +263,9 @@ test_file(void **state)
 	s.warned = true;
 	s.signin_failed_at = 1700000100;
 	s.signin_why = REJECT_SIGNIN_DENIED;
+	strcpy(s.stepup_wanted, "repo:write");
+	s.stepped_at = 1700000050;
+	strcpy(s.stepped, "openid pkg:publish");
 	assert_int_equal(reject_save(&cfg, &s), 0);
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0600);
@@ -242,6 +293,13 @@ test_file(void **state)
 	        "clerk-credential-reject 1\n1 2 3 00000000000000ff 1 1 5 2 1\n",
 	        "clerk-credential-reject 1\n1 2 3 00000000000000ff 1 1 x 2\n",
 	        "clerk-credential-reject 1\n1 2 3 00000000000000ff 1 1 5 2 \n",
+	        /* The step-up lines: all three or none. */
+	        "clerk-credential-reject 1\n1 2 3 00000000000000ff 1 1 5 2\n9\n",
+	        "clerk-credential-reject 1\n1 2 3 00000000000000ff 1 1 5 2\n9\na\n",
+	        "clerk-credential-reject 1\n1 2 3 00000000000000ff 1 1 5 2\nx\na\nb\n",
+	        "clerk-credential-reject 1\n1 2 3 00000000000000ff 1 1 5 2\n9\na  b\nb\n",
+	        "clerk-credential-reject 1\n1 2 3 00000000000000ff 1 1 5 2\n9\na\n\"b\n",
+	        "clerk-credential-reject 1\n1 2 3 00000000000000ff 1 1 5 2\n9\na\nb\nc\n",
 	};
 	for (size_t i = 0; i < sizeof(damaged) / sizeof(damaged[0]); i++) {
 		write_file(path, damaged[i], 0600);
@@ -271,6 +329,15 @@ test_file(void **state)
 	           0600);
 	assert_int_equal(reject_load(&cfg, &back), 0);
 	assert_int_equal(back.signin_why, REJECT_SIGNIN_NONE);
+	/* Step-up lines, empty lists allowed. */
+	write_file(path,
+	           "clerk-credential-reject 1\n1 2 3 00000000000000ff 1 0 "
+	           "9 3\n77\n\nopenid repo:write\n",
+	           0600);
+	assert_int_equal(reject_load(&cfg, &back), 0);
+	assert_int_equal(back.stepped_at, 77);
+	assert_string_equal(back.stepup_wanted, "");
+	assert_string_equal(back.stepped, "openid repo:write");
 
 	/* Same trust rules as the token cache. */
 	write_file(path,
@@ -291,6 +358,7 @@ main(void)
 	        cmocka_unit_test(test_policy),
 	        cmocka_unit_test(test_fingerprint),
 	        cmocka_unit_test(test_cooldown),
+	        cmocka_unit_test(test_stepup),
 	        cmocka_unit_test(test_file),
 	};
 
