@@ -1,6 +1,6 @@
 /*
- * Unit tests: protocmd.c (what the protocol commands share: the host
- * rule, the token from the cache, whether a secret is ours, whether the
+ * Unit tests: protocmd.c (what the protocol commands share: routing and
+ * the host rule, the token from the cache, whether a secret is ours, whether the
  * user is signed in, error texts, reading stdin and printing JSON).
  */
 #include <setjmp.h>
@@ -56,7 +56,8 @@ check_allowed(struct config *cfg)
 	struct server_ref s;
 
 	assert_int_equal(server_ref_parse(allowed_case->ref, true, &s), 0);
-	assert_int_equal(proto_allowed(cfg, &s), allowed_case->want);
+	assert_int_equal(proto_route(cfg, &s, NULL),
+	                 allowed_case->want ? 0 : CLERK_ENOTFOUND);
 	return 0;
 }
 
