@@ -87,6 +87,8 @@ struct config {
 	char *config_path; /* file in use (may not exist) */
 	char *ca_file;     /* CA certificates to trust, or NULL (http.h) */
 	char *token_file;  /* CI token file, or NULL (session.h) */
+	char *resource;    /* RFC 8707 resource indicator (contract §3), or NULL */
+	bool prompt_login; /* --switch / --prompt=login: ask for the account again */
 
 	/* Where each value came from: src_<field>, filled through the
 	 * option table in config.c. */

@@ -10,12 +10,13 @@
 #ifndef CLERK_NET_H
 #define CLERK_NET_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "config.h"
 #include "tokenset.h"
 
-#define NET_API_VERSION 4
+#define NET_API_VERSION 5
 
 #define NET_PROBE_TEXT 256
 
@@ -70,6 +71,18 @@ struct net_api {
 	 * out. Fills @out; returns 0 unless memory ran out.
 	 */
 	int (*probe)(const struct config *cfg, struct net_probe *out);
+	/*
+	 * GET @url under the URL rule (contract §8: https, http only to
+	 * loopback, TLS verified, no redirect followed, 10 s to connect,
+	 * 30 s in all), without any credential. Only a 200 answer of at
+	 * most @max bytes (capped at 1 MiB) is taken, whatever its
+	 * Content-Type: 0 and *@body (NUL-terminated, free with
+	 * secret_free()) and *@len. Else, said here: CLERK_ECONFIG the URL
+	 * is refused, CLERK_EPROTO the answer is too large, CLERK_EPROVIDER
+	 * another status, CLERK_ENET / CLERK_ETLS as for the others.
+	 */
+	int (*fetch)(const struct config *cfg, const char *url, size_t max,
+	             char **body, size_t *len);
 };
 
 /* The table the module exports under this name. */

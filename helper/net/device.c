@@ -228,7 +228,8 @@ device_start(const struct config *cfg, const struct oidc_provider *op,
 	int r;
 
 	if ((r = form_add(&form, "client_id", cfg->client_id)) ||
-	    (r = form_add(&form, "scope", cfg->scopes)))
+	    (r = form_add(&form, "scope", cfg->scopes)) ||
+	    (r = oauth_form_add_resource(cfg, &form)))
 		goto out;
 	log_debug("device flow: asking for a code");
 	if ((r = http_post_form(op->device_authorization_endpoint, form.buf,
@@ -350,7 +351,8 @@ poll_once(const struct config *cfg, const struct oidc_provider *op,
 
 	if ((r = form_add(&form, "grant_type", DEVICE_GRANT_TYPE)) ||
 	    (r = form_add(&form, "device_code", da->device_code)) ||
-	    (r = form_add(&form, "client_id", cfg->client_id)))
+	    (r = form_add(&form, "client_id", cfg->client_id)) ||
+	    (r = oauth_form_add_resource(cfg, &form)))
 		goto out;
 	if ((r = http_post_form(op->token_endpoint, form.buf, &resp)) == 0)
 		r = poll_answer(&resp, da, sent, interval, out);

@@ -244,6 +244,7 @@ http_url_allowed(const char *url)
 
 struct sink {
 	struct strbuf body;
+	size_t max; /* the largest body taken, at most HTTP_MAX_BODY */
 	bool too_big;
 	bool nomem;
 };
@@ -254,7 +255,7 @@ write_cb(char *data, size_t size, size_t nmemb, void *ud)
 	struct sink *s = ud;
 	size_t n = size * nmemb; /* curl: size is always 1 */
 
-	if (size != 1 || n > HTTP_MAX_BODY - s->body.len) {
+	if (size != 1 || n > s->max - s->body.len) {
 		s->too_big = true;
 		return 0; /* aborts the transfer */
 	}
@@ -367,9 +368,9 @@ curl_failure(CURLcode c, const struct sink *s, const char *method,
 		return CLERK_ENOMEM;
 	}
 	if (s->too_big || c == CURLE_FILESIZE_EXCEEDED) {
-		log_error("%s %s failed: the answer is over %d bytes "
+		log_error("%s %s failed: the answer is over %zu bytes "
 		          "(check the issuer URL)",
-		          method, url, HTTP_MAX_BODY);
+		          method, url, s->max);
 		return CLERK_EPROTO;
 	}
 	if (c == CURLE_URL_MALFORMAT || c == CURLE_UNSUPPORTED_PROTOCOL) {
@@ -448,7 +449,7 @@ set_options(CURL *curl, const char *url, struct curl_slist *headers,
 	SET(CURLOPT_CONNECTTIMEOUT, HTTP_CONNECT_TIMEOUT);
 	SET(CURLOPT_TIMEOUT, HTTP_TIMEOUT);
 	SET(CURLOPT_NOSIGNAL, 1L);
-	SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)HTTP_MAX_BODY);
+	SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)sink->max);
 	SET(CURLOPT_USERAGENT, HTTP_USER_AGENT);
 	SET(CURLOPT_HTTPHEADER, headers);
 	SET(CURLOPT_WRITEFUNCTION, write_cb);
@@ -511,14 +512,15 @@ take_response(CURL *curl, struct sink *sink, struct http_response *out)
 }
 
 /*
- * One request: GET when @form is NULL, else POST of @form. @headers is
- * taken over. http_global_init() has run (curl_slist_append allocates).
+ * One request: GET when @form is NULL, else POST of @form; an answer over
+ * @max bytes is refused. @headers is taken over. http_global_init() has
+ * run (curl_slist_append allocates).
  */
 static int
 perform(const char *method, const char *url, const char *form,
-        struct curl_slist *headers, struct http_response *out)
+        struct curl_slist *headers, size_t max, struct http_response *out)
 {
-	struct sink sink = {STRBUF_INIT_SECRET, false, false};
+	struct sink sink = {STRBUF_INIT_SECRET, max, false, false};
 	struct strbuf noproxy = STRBUF_INIT;
 	char errbuf[CURL_ERROR_SIZE] = "";
 	CURL *curl = NULL;
@@ -601,7 +603,7 @@ http_post_form(const char *url, const char *form, struct http_response *out)
 		curl_slist_free_all(h);
 		return CLERK_ENOMEM;
 	}
-	return perform("POST", url, form, h, out);
+	return perform("POST", url, form, h, HTTP_MAX_BODY, out);
 }
 
 static bool
@@ -616,8 +618,9 @@ bearer_ok(const char *b)
 	return n > 0;
 }
 
-int
-http_get(const char *url, const char *bearer, struct http_response *out)
+/* A GET with @bearer (or none) of an answer up to @max bytes. */
+static int
+get(const char *url, const char *bearer, size_t max, struct http_response *out)
 {
 	struct strbuf auth = STRBUF_INIT_SECRET;
 	struct curl_slist *h = NULL;
@@ -639,10 +642,22 @@ http_get(const char *url, const char *bearer, struct http_response *out)
 	if (bearer && (strbuf_addf(&auth, "Authorization: Bearer %s", bearer) ||
 	               !add_header(&h, auth.buf)))
 		goto out;
-	r = perform("GET", url, NULL, h, out);
+	r = perform("GET", url, NULL, h, max, out);
 	h = NULL; /* taken over */
 out:
 	curl_slist_free_all(h);
 	strbuf_release(&auth);
 	return r;
+}
+
+int
+http_get(const char *url, const char *bearer, struct http_response *out)
+{
+	return get(url, bearer, HTTP_MAX_BODY, out);
+}
+
+int
+http_get_limited(const char *url, size_t max, struct http_response *out)
+{
+	return get(url, NULL, max < HTTP_MAX_BODY ? max : HTTP_MAX_BODY, out);
 }

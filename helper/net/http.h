@@ -81,4 +81,11 @@ int http_post_form(const char *url, const char *form,
  */
 int http_get(const char *url, const char *bearer, struct http_response *out);
 
+/*
+ * http_get() without a bearer, whose answer may be at most @max bytes
+ * (at most HTTP_MAX_BODY: a larger @max is that); a larger one is
+ * CLERK_EPROTO.
+ */
+int http_get_limited(const char *url, size_t max, struct http_response *out);
+
 #endif

@@ -1,6 +1,7 @@
 /*
  * The network module's table (see net.h): discovery, then the token
- * endpoint, the browser flow or userinfo.
+ * endpoint, the browser flow or userinfo; and the plain fetch of a
+ * document that is not the provider's (a server's resource metadata).
  */
 #include "discovery.h"
 #include "error.h"
@@ -135,6 +136,31 @@ net_revoke(const struct config *cfg, const struct tokenset *ts)
 	return r;
 }
 
+/* See net.h: the resource metadata of RFC 9728, or any small document. */
+static int
+net_fetch(const struct config *cfg, const char *url, size_t max, char **body,
+          size_t *len)
+{
+	struct http_response resp = HTTP_RESPONSE_INIT;
+	int r = net_setup(cfg);
+
+	if (!r)
+		r = http_get_limited(url, max, &resp);
+	if (!r && resp.status != 200) {
+		log_error("cannot fetch %s: HTTP %ld (check the server's "
+		          "configuration)",
+		          url, resp.status);
+		r = CLERK_EPROVIDER;
+	}
+	if (!r) {
+		*body = resp.body;
+		*len = resp.len;
+		resp.body = NULL;
+	}
+	http_response_release(&resp);
+	return r;
+}
+
 const struct net_api clerk_net_api = {
         .version = NET_API_VERSION,
         .refresh = net_refresh,
@@ -142,4 +168,5 @@ const struct net_api clerk_net_api = {
         .userinfo = net_userinfo,
         .revoke = net_revoke,
         .probe = probe_run,
+        .fetch = net_fetch,
 };

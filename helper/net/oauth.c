@@ -264,6 +264,12 @@ oauth_parse_token_response(long status, const char *body, size_t len,
 	return parse_response(status, body, len, now, -1, out);
 }
 
+int
+oauth_form_add_resource(const struct config *cfg, struct strbuf *form)
+{
+	return cfg->resource ? form_add(form, "resource", cfg->resource) : 0;
+}
+
 /* POST @form to the token endpoint and parse the answer into @out. */
 static int
 token_request(const struct oidc_provider *op, const char *form,
@@ -299,7 +305,8 @@ oauth_exchange_code(const struct config *cfg, const struct oidc_provider *op,
 	    (r = form_add(&form, "code", code)) ||
 	    (r = form_add(&form, "redirect_uri", redirect_uri)) ||
 	    (r = form_add(&form, "client_id", cfg->client_id)) ||
-	    (r = form_add(&form, "code_verifier", verifier)))
+	    (r = form_add(&form, "code_verifier", verifier)) ||
+	    (r = oauth_form_add_resource(cfg, &form)))
 		goto out;
 	log_debug("oauth: exchanging the authorization code");
 	r = token_request(op, form.buf, out);
@@ -326,7 +333,8 @@ oauth_refresh(const struct config *cfg, const struct oidc_provider *op,
 	}
 	if ((r = form_add(&form, "grant_type", "refresh_token")) ||
 	    (r = form_add(&form, "refresh_token", out->refresh_token)) ||
-	    (r = form_add(&form, "client_id", cfg->client_id)))
+	    (r = form_add(&form, "client_id", cfg->client_id)) ||
+	    (r = oauth_form_add_resource(cfg, &form)))
 		goto out;
 	log_debug("oauth: refreshing the access token");
 	r = token_request(op, form.buf, out);

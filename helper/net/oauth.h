@@ -9,6 +9,7 @@
 
 struct config;
 struct oidc_provider;
+struct strbuf;
 struct tokenset;
 
 /*
@@ -35,8 +36,15 @@ int oauth_parse_token_response(long status, const char *body, size_t len,
 const char *oauth_error_hint(const char *error, const char *description);
 
 /*
+ * Add "resource=<cfg->resource>" (RFC 8707) to the form @form when the
+ * profile names a resource; nothing otherwise. Every request for tokens
+ * carries it, so that each grant is for that resource alone.
+ */
+int oauth_form_add_resource(const struct config *cfg, struct strbuf *form);
+
+/*
  * grant_type=authorization_code with PKCE: POST code, redirect_uri,
- * client_id and code_verifier. Fills @out as above.
+ * client_id, code_verifier and the resource (above). Fills @out as above.
  */
 int oauth_exchange_code(const struct config *cfg,
                         const struct oidc_provider *op, const char *code,
@@ -49,7 +57,8 @@ int oauth_exchange_code(const struct config *cfg,
  * (only when answered with 400/401: a 5xx is CLERK_EPROVIDER, so a
  * provider outage never makes the caller forget its tokens);
  * CLERK_ENOTFOUND, without a message, when @out has no refresh token.
- * The scope is not resent. On any failure @out is unchanged.
+ * The scope is not resent; the resource is (RFC 8707 §2.2). On any
+ * failure @out is unchanged.
  */
 int oauth_refresh(const struct config *cfg, const struct oidc_provider *op,
                   struct tokenset *out);

@@ -68,6 +68,13 @@ signin_authorize_url(const struct config *cfg, const struct oidc_provider *op,
 		r = form_add(&sb, "code_challenge_method", "S256");
 	if (!r && nonce)
 		r = form_add(&sb, "nonce", nonce);
+	/* RFC 8707: the token is for this resource alone. */
+	if (!r && cfg->resource)
+		r = form_add(&sb, "resource", cfg->resource);
+	/* Another account: the provider asks who signs in even when a
+	 * session of its own is open (OIDC Core 3.1.2.1). */
+	if (!r && cfg->prompt_login)
+		r = form_add(&sb, "prompt", "login");
 	if (!r)
 		r = strbuf_detach(&sb, out);
 	strbuf_release(&sb);

@@ -13,7 +13,11 @@
 #include "discovery.h"
 #include "tokenset.h"
 
-/* Build the authorization URL (exposed for tests). */
+/*
+ * Build the authorization URL (exposed for tests): PKCE, state, the nonce
+ * when given, "resource" when cfg->resource is set (RFC 8707) and
+ * "prompt=login" when cfg->prompt_login asks for the account again.
+ */
 int signin_authorize_url(const struct config *cfg,
                          const struct oidc_provider *op,
                          const char *redirect_uri, const char *state,

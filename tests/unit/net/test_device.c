@@ -207,7 +207,7 @@ run_flow(const struct flow_case *fc)
 	struct oidc_provider op = {0};
 	struct tokenset ts = TOKENSET_INIT;
 	struct config cfg;
-	char req[4096];
+	char req[4096], resource[] = "https://api.example/";
 	int port, r;
 
 	snprintf(device_body, sizeof(device_body), DEVICE_FAST, fc->expires_in);
@@ -233,6 +233,8 @@ run_flow(const struct flow_case *fc)
 	cfg.scopes = "offline_access";
 	cfg.timeout = 20;
 	cfg.quiet = true;
+	/* RFC 8707: every poll names the resource. */
+	cfg.resource = resource;
 
 	r = device_signin(&cfg, &op, &ts);
 	if (r != fc->result)
@@ -248,6 +250,8 @@ run_flow(const struct flow_case *fc)
 		                       "oauth%3Agrant-type%3Adevice_code"));
 		assert_non_null(strstr(req, "device_code=dc-secret-123"));
 		assert_non_null(strstr(req, "client_id=cid"));
+		assert_non_null(strstr(req, "&resource=https%3A%2F%2F"
+		                            "api.example%2F"));
 	}
 	if (r == 0) {
 		assert_string_equal(ts.access_token, "at-1");

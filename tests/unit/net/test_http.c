@@ -18,7 +18,10 @@
 #include "http.h"
 #include "capture.h"
 #include "httpd.h"
+#include "config.h"
 #include "log.h"
+#include "net.h"
+#include "util.h"
 
 static const struct {
 	const char *url;
@@ -237,6 +240,104 @@ test_body_over_limit(void **state)
 	}
 }
 
+/* A smaller limit than HTTP_MAX_BODY for one GET; never a larger one. */
+static void
+test_get_limited(void **state)
+{
+	static const struct {
+		const char *path;
+		size_t max;
+		int result;
+	} cases[] = {
+	        {"/ok", 17, 0},
+	        {"/ok", 16, CLERK_EPROTO},
+	        {"/echo", 64 * 1024, 0},
+	        {"/big-no-length", 64 * 1024, CLERK_EPROTO},
+	        {"/exactly-limit", SIZE_MAX, 0},
+	        {"/big", SIZE_MAX, CLERK_EPROTO},
+	};
+	char req[4096];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		struct http_response resp = HTTP_RESPONSE_INIT;
+		int r = http_get_limited(url_of(cases[i].path), cases[i].max,
+		                         &resp);
+
+		if (r != cases[i].result)
+			fail_msg("case %zu: %d", i, r);
+		assert_true(r ? resp.body == NULL : resp.status == 200);
+		httpd_last_request(req, sizeof(req));
+		assert_null(strstr(req, "Authorization"));
+		http_response_release(&resp);
+	}
+}
+
+struct fetch_call {
+	const struct net_api *net;
+	const char *url;
+	char *body;
+	size_t len;
+	int result;
+};
+
+static void
+run_fetch(void *arg)
+{
+	struct fetch_call *c = arg;
+	struct config cfg = {0};
+
+	c->result = c->net->fetch(&cfg, c->url, 64, &c->body, &c->len);
+}
+
+/* The network module's fetch: a 200 answer, else one error said. */
+static void
+test_net_fetch(void **state)
+{
+	static const struct {
+		const char *path;
+		int result;
+		const char *said;
+	} cases[] = {
+	        {"/ok", 0, NULL},
+	        {"/redirect", CLERK_EPROVIDER, "HTTP 302"},
+	        {"/missing", CLERK_EPROVIDER, "HTTP 404"},
+	        {"/empty", CLERK_EPROVIDER, "HTTP 204"},
+	        {"/big", CLERK_EPROTO, "over 64 bytes"},
+	};
+	const struct net_api *net = NULL;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(net_load(&net), 0);
+	for (i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		struct fetch_call c = {net, url_of(cases[i].path), NULL, 0, 0};
+		int before = httpd_requests();
+		const char *text = capture_stderr(run_fetch, &c);
+
+		if (c.result != cases[i].result)
+			fail_msg("case %zu: %d", i, c.result);
+		/* No redirect followed: one request each. */
+		assert_int_equal(httpd_requests(), before + 1);
+		if (c.result) {
+			assert_null(c.body);
+			assert_non_null(strstr(text, cases[i].said));
+		} else {
+			assert_int_equal(c.len, 17);
+			assert_string_equal(c.body, "{\"hello\":\"world\"}");
+		}
+		secret_free(c.body);
+	}
+	{
+		struct fetch_call c = {net, "http://example.com/x", NULL, 0, 0};
+
+		capture_stderr(run_fetch, &c);
+		assert_int_equal(c.result, CLERK_ECONFIG);
+		assert_null(c.body);
+	}
+}
+
 static void
 test_post_form(void **state)
 {
@@ -375,6 +476,8 @@ main(void)
 	        cmocka_unit_test(test_get_table),
 	        cmocka_unit_test(test_redirect_not_followed),
 	        cmocka_unit_test(test_body_over_limit),
+	        cmocka_unit_test(test_get_limited),
+	        cmocka_unit_test(test_net_fetch),
 	        cmocka_unit_test(test_post_form),
 	        cmocka_unit_test(test_get_bearer),
 	        cmocka_unit_test(test_refused_urls),

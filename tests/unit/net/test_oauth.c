@@ -349,6 +349,46 @@ test_exchange_code(void **state)
 	oidc_provider_release(&op);
 }
 
+/* RFC 8707: the resource goes with the code and with every refresh. */
+static void
+test_resource_sent(void **state)
+{
+	char resource[] = "https://api.example/v1";
+	struct config cfg = {.client_id = "client", .resource = resource};
+	struct oidc_provider op;
+	struct tokenset ts = TOKENSET_INIT;
+
+	(void)state;
+	provider_at(&op, "/token", NULL);
+	assert_int_equal(oauth_exchange_code(&cfg, &op, "code", "verifier",
+	                                     "http://127.0.0.1:1/callback",
+	                                     &ts),
+	                 0);
+	httpd_last_request(req, sizeof(req));
+	assert_non_null(strstr(req,
+	                       "&code_verifier=verifier"
+	                       "&resource=https%3A%2F%2Fapi.example%2Fv1"));
+	tokenset_release(&ts);
+
+	old_tokens(&ts);
+	assert_int_equal(oauth_refresh(&cfg, &op, &ts), 0);
+	httpd_last_request(req, sizeof(req));
+	assert_non_null(strstr(req,
+	                       "&refresh_token=old-refresh&client_id=client"
+	                       "&resource=https%3A%2F%2Fapi.example%2Fv1"));
+	assert_null(strstr(req, "scope="));
+	tokenset_release(&ts);
+
+	/* Without one, no parameter at all. */
+	cfg.resource = NULL;
+	old_tokens(&ts);
+	assert_int_equal(oauth_refresh(&cfg, &op, &ts), 0);
+	httpd_last_request(req, sizeof(req));
+	assert_null(strstr(req, "resource="));
+	tokenset_release(&ts);
+	oidc_provider_release(&op);
+}
+
 static void
 test_refresh(void **state)
 {
@@ -503,6 +543,7 @@ main(void)
 	const struct CMUnitTest net_tests[] = {
 	        cmocka_unit_test(test_exchange_code),
 	        cmocka_unit_test(test_refresh),
+	        cmocka_unit_test(test_resource_sent),
 	        cmocka_unit_test(test_refresh_invalid_grant),
 	        cmocka_unit_test(test_refresh_retry_after),
 	        cmocka_unit_test(test_refresh_network_failure),

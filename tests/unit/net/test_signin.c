@@ -62,6 +62,70 @@ test_authorize_url(void **state)
 	config_release(&cfg);
 }
 
+static bool
+ends_with(const char *s, const char *tail)
+{
+	size_t n = strlen(s), m = strlen(tail);
+
+	return n >= m && strcmp(s + n - m, tail) == 0;
+}
+
+/* RFC 8707's resource and a new account's prompt=login, when asked. */
+static void
+test_authorize_url_resource_prompt(void **state)
+{
+	static const struct {
+		const char *resource;
+		bool prompt_login;
+		const char *tail;
+	} cases[] = {
+	        {NULL, false, "&code_challenge_method=S256"},
+	        {"https://api.example/v1?x=1", false,
+	         "&code_challenge_method=S256"
+	         "&resource=https%3A%2F%2Fapi.example%2Fv1%3Fx%3D1"},
+	        {NULL, true, "&code_challenge_method=S256&prompt=login"},
+	        {"https://api.example", true,
+	         "&code_challenge_method=S256"
+	         "&resource=https%3A%2F%2Fapi.example&prompt=login"},
+	};
+	struct oidc_provider op = {0};
+	struct config cfg;
+	char resource[64];
+	size_t i;
+
+	(void)state;
+	config_init(&cfg);
+	str_set(&cfg.client_id, "cl");
+	str_set(&cfg.scopes, "email");
+	op.authorization_endpoint = "https://c.example/authorize";
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *url = NULL;
+
+		cfg.resource = NULL;
+		if (cases[i].resource) {
+			snprintf(resource, sizeof(resource), "%s",
+			         cases[i].resource);
+			cfg.resource = resource;
+		}
+		cfg.prompt_login = cases[i].prompt_login;
+		assert_int_equal(signin_authorize_url(&cfg, &op,
+		                                      "http://127.0.0.1:1/"
+		                                      "callback",
+		                                      "st", "ch", NULL, &url),
+		                 0);
+		if (!ends_with(url, cases[i].tail))
+			fail_msg("case %zu: %s", i, url);
+		assert_int_equal(strstr(url, "prompt=") != NULL,
+		                 cases[i].prompt_login);
+		assert_int_equal(strstr(url, "resource=") != NULL,
+		                 cases[i].resource != NULL);
+		free(url);
+	}
+	/* Not the config's to free: a local buffer. */
+	cfg.resource = NULL;
+	config_release(&cfg);
+}
+
 /* A port free right now on 127.0.0.1. */
 static int
 free_port(void)
@@ -146,6 +210,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_authorize_url),
+	        cmocka_unit_test(test_authorize_url_resource_prompt),
 	        cmocka_unit_test(test_timeout_names_redirect_uri),
 	};
 
