@@ -444,7 +444,7 @@ routes_discovered_json(const struct config *cfg,
 	const char *name;
 	int r;
 
-	if ((r = rsmeta_cached(cfg, &metas, &nm)))
+	if ((r = rsmeta_cached(&metas, &nm)))
 		return r;
 	for (i = 0; i < nm; i++) {
 		name = discovered_profile(&metas[i], infos, n);
@@ -474,7 +474,7 @@ print_profiles(const struct config *cfg)
 
 	if ((r = accounts_load(cfg, &infos, &a, &n)))
 		return r;
-	if ((r = rsmeta_cached(cfg, &metas, &nm)))
+	if ((r = rsmeta_cached(&metas, &nm)))
 		goto out;
 	/* One profile and no discovered route: nothing to add. */
 	if (n <= 1 && nm == 0)

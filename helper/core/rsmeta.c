@@ -14,6 +14,7 @@
  */
 #include "rsmeta.h"
 
+#include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -383,4 +384,101 @@ rsmeta_get(const struct config *cfg, const char *url, const char *protocol,
 out:
 	free(file);
 	return r;
+}
+
+/* "resource-" 16 hex ".json": a name cache_path() makes. */
+static bool
+cache_name(const char *name)
+{
+	size_t i;
+
+	if (strlen(name) != 30 || strncmp(name, "resource-", 9) != 0 ||
+	    strcmp(name + 25, ".json") != 0)
+		return false;
+	for (i = 9; i < 25; i++)
+		if (!strchr("0123456789abcdef", name[i]))
+			return false;
+	return true;
+}
+
+/* The cache file @dir/@name as a document, when young and private. */
+static int
+cached_doc(const char *dir, const char *name, struct rsmeta *out)
+{
+	struct stat st;
+	int64_t now = time_now();
+	char *file = NULL, *text = NULL;
+	size_t len = 0;
+	int r;
+
+	if ((r = paths_join(dir, name, &file)))
+		return r;
+	r = CLERK_ENOTFOUND;
+	if (lstat(file, &st) == 0 && S_ISREG(st.st_mode) &&
+	    (int64_t)st.st_mtime <= now &&
+	    now - (int64_t)st.st_mtime < RSMETA_MAX_AGE &&
+	    (r = file_read_private(file, RSMETA_MAX_DOC, &text, &len)) == 0)
+		r = rsmeta_parse(text, len, out);
+	if (r && r != CLERK_ENOMEM && r != CLERK_ENOTFOUND)
+		log_debug("resource metadata: skipping the cache %s", file);
+	secret_free(text);
+	free(file);
+	return r == CLERK_ENOMEM ? r : r ? CLERK_ENOTFOUND : 0;
+}
+
+int
+rsmeta_cached(struct rsmeta **out, size_t *n)
+{
+	struct rsmeta *all = NULL, *grown, m;
+	size_t alloc = 0;
+	struct dirent *de;
+	char *dir = NULL;
+	DIR *d;
+	int r = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (paths_state_dir(&dir) || !(d = opendir(dir))) {
+		free(dir);
+		return 0;
+	}
+	while (!r && (de = readdir(d))) {
+		m = (struct rsmeta)RSMETA_INIT;
+		if (!cache_name(de->d_name) ||
+		    (r = cached_doc(dir, de->d_name, &m)) == CLERK_ENOTFOUND) {
+			r = 0;
+			continue;
+		}
+		if (r)
+			break;
+		if (*n == alloc) {
+			alloc = alloc ? alloc * 2 : 4;
+			if (!(grown = realloc(all, alloc * sizeof(*all)))) {
+				rsmeta_release(&m);
+				r = CLERK_ENOMEM;
+				break;
+			}
+			all = grown;
+		}
+		all[(*n)++] = m;
+	}
+	closedir(d);
+	free(dir);
+	if (r) {
+		rsmeta_free_all(all, *n);
+		*n = 0;
+		return r;
+	}
+	*out = all;
+	return 0;
+}
+
+void
+rsmeta_free_all(struct rsmeta *all, size_t n)
+{
+	size_t i;
+
+	for (i = 0; all && i < n; i++)
+		rsmeta_release(&all[i]);
+	free(all);
 }

@@ -98,4 +98,13 @@ bool rsmeta_resource_matches(const char *resource, const char *protocol,
 int rsmeta_get(const struct config *cfg, const char *url, const char *protocol,
                const char *host, const char *path, struct rsmeta *out);
 
+/*
+ * Every document of the cache still within its day, for `status` (which
+ * shows the routes they make): 0 and a new array of *@n (none when the
+ * state dir does not exist); free it with rsmeta_free_all(). A file that
+ * is not private, or does not parse, is skipped (said at debug level).
+ */
+int rsmeta_cached(struct rsmeta **out, size_t *n);
+void rsmeta_free_all(struct rsmeta *all, size_t n);
+
 #endif
