@@ -93,7 +93,8 @@ typedef int opt_set_fn(struct config *cfg, const struct opt_desc *d,
                        const char *where);
 
 static opt_set_fn opt_set_string, opt_set_nonempty, opt_set_choice, opt_set_int,
-        opt_set_switch, opt_set_hosts, opt_set_ports, opt_set_config;
+        opt_set_switch, opt_set_hosts, opt_set_ports, opt_set_config,
+        opt_set_resource, opt_set_prompt;
 
 /* No source kept: offset 0 is the issuer, never a source field. */
 #define NO_SRC 0
@@ -145,6 +146,11 @@ static const struct opt_desc opt_table[] = {
 	 .kind = KIND_STRING, .set = opt_set_string,
 	 FIELD(scopes), SOURCE(src_scopes),
 	 .def_text = CONFIG_DEFAULT_SCOPES, .show_def = true},
+	{.name = "resource", .arg = "URL", .env = "CLERK_RESOURCE",
+	 .file_key = "resource",
+	 .help = "RFC 8707 resource indicator sent with sign-in and refresh",
+	 .kind = KIND_STRING, .set = opt_set_resource,
+	 FIELD(resource), SOURCE(src_resource), .what = "the resource"},
 	{.name = "host", .arg = "PATTERN", .env = "CLERK_CREDENTIAL_HOSTS",
 	 .file_key = "hosts",
 	 .help = "host that may receive the token; repeatable; *.example.com",
@@ -236,6 +242,14 @@ static const struct opt_desc opt_table[] = {
 	{.name = "all", .help = "with logout: sign out of every profile",
 	 .kind = KIND_SWITCH, .set = opt_set_switch,
 	 FIELD(all), .on = true},
+	{.name = "prompt", .arg = "VALUE",
+	 .help = "with login: login (the one VALUE) asks for the account again",
+	 .kind = KIND_SWITCH, .set = opt_set_prompt,
+	 FIELD(prompt_login), .on = true},
+	{.name = "switch", .help = "with login: sign in as another account "
+	                           "(--prompt=login)",
+	 .kind = KIND_SWITCH, .set = opt_set_switch,
+	 FIELD(prompt_login), .on = true},
 	{.name = "cargo-plugin",
 	 .help = "speak Cargo's credential-provider protocol (cargo adds it)",
 	 .kind = KIND_SWITCH, .set = opt_set_switch,
@@ -415,6 +429,72 @@ opt_set_config(struct config *cfg, const struct opt_desc *d, const char *val,
 		return CLERK_ECONFIG;
 	}
 	return str_set(&cfg->config_path, val);
+}
+
+/* The authority (@n bytes at @auth) of a resource: a host[:port], and a
+ * loopback one when @scheme is http. */
+static bool
+resource_authority_ok(const char *scheme, const char *auth, size_t n)
+{
+	char host[HOST_MAX + 1];
+
+	if (n == 0 || n > HOST_MAX || !host_port_valid(auth, n))
+		return false;
+	memcpy(host, auth, n);
+	host[n] = '\0';
+	return host_protocol_allowed(scheme, host);
+}
+
+/*
+ * An RFC 8707 resource: an absolute https URL (http only to this
+ * machine), no fragment, no blank or control byte, RESOURCE_MAX bytes.
+ */
+#define RESOURCE_MAX 2048
+
+static bool
+resource_valid(const char *val)
+{
+	const char *scheme = str_starts_with(val, "https://")  ? "https"
+	                     : str_starts_with(val, "http://") ? "http"
+	                                                       : NULL;
+	const char *auth;
+	size_t i, n = strlen(val);
+
+	if (!scheme || n > RESOURCE_MAX || strchr(val, '#'))
+		return false;
+	for (i = 0; i < n; i++)
+		if ((unsigned char)val[i] <= ' ' || val[i] == 0x7f)
+			return false;
+	auth = val + strlen(scheme) + 3;
+	return resource_authority_ok(scheme, auth, strcspn(auth, "/?"));
+}
+
+static int
+opt_set_resource(struct config *cfg, const struct opt_desc *d, const char *val,
+                 enum config_source src, const char *where)
+{
+	/* Not echoed: it may hold bytes a terminal acts on. */
+	if (resource_valid(val))
+		return opt_set_string(cfg, d, val, src, where);
+	log_error("%s: %s must be an absolute https URL (http only to "
+	          "localhost, 127.0.0.1 or [::1]) with no fragment, blank or "
+	          "control character, at most %d bytes",
+	          where, d->what, RESOURCE_MAX);
+	return CLERK_ECONFIG;
+}
+
+/* --prompt takes one value today: login (the same as --switch). */
+static int
+opt_set_prompt(struct config *cfg, const struct opt_desc *d, const char *val,
+               enum config_source src, const char *where)
+{
+	(void)src;
+	if (strcmp(val, "login") == 0) {
+		*(bool *)opt_field(cfg, d) = true;
+		return 0;
+	}
+	log_error("%s: the prompt must be login", where);
+	return CLERK_ECONFIG;
 }
 
 /* The @k-th choice of @d, or NULL past the last. */

@@ -87,6 +87,9 @@ struct config {
 	char *config_path; /* file in use (may not exist) */
 	char *ca_file;     /* CA certificates to trust, or NULL (http.h) */
 	char *token_file;  /* CI token file, or NULL (session.h) */
+	char *resource; /* RFC 8707 resource indicator (contract §3), or NULL */
+	bool prompt_login; /* --switch / --prompt=login: ask for the account
+	                      again */
 
 	/* Where each value came from: src_<field>, filled through the
 	 * option table in config.c. */
@@ -94,7 +97,7 @@ struct config {
 	        src_profile, src_storage, src_callback_port, src_username,
 	        src_timeout, src_refresh_margin, src_signin_cooldown,
 	        src_interactive, src_flow, src_authtype, src_ca_file,
-	        src_token_file;
+	        src_token_file, src_resource;
 
 	/* Positional arguments left after the options (not owned). */
 	char **args;

@@ -35,6 +35,7 @@ static const char *const env_vars[] = {
         "CLERK_CREDENTIAL_CA_FILE",
         "CLERK_CREDENTIAL_TOKEN_FILE",
         "CLERK_CREDENTIAL_TOKEN",
+        "CLERK_RESOURCE",
 };
 
 static int
@@ -305,6 +306,9 @@ static const struct source_case source_cases[] = {
         {"--token-file=/t", "CLERK_CREDENTIAL_TOKEN_FILE", "/t",
          "\"token_file\": \"/t\"", AT(token_file), AT(src_token_file), V_STRING,
          "/t"},
+        {"--resource=https://api.example/v1", "CLERK_RESOURCE",
+         "https://api.example/v1", "\"resource\": \"https://api.example/v1\"",
+         AT(resource), AT(src_resource), V_STRING, "https://api.example/v1"},
         {"--non-interactive", "CLERK_CREDENTIAL_INTERACTIVE", "no",
          "\"interactive\": false", AT(interactive), AT(src_interactive), V_BOOL,
          "false"},
@@ -907,6 +911,149 @@ test_overridden_bad_value(void **state)
 	unsetenv("CLERK_CREDENTIAL_STORAGE");
 }
 
+/* A resource indicator: which values each source takes. */
+static const struct {
+	const char *value;
+	bool ok;
+} resource_cases[] = {
+        {"https://api.example", true},
+        {"https://api.example/", true},
+        {"https://api.example:8443/v1/x?tenant=a", true},
+        {"https://[2001:db8::1]/v1", true},
+        {"http://127.0.0.1:8080/api", true},
+        {"http://localhost/api", true},
+        {"http://[::1]:9000", true},
+        {"http://api.example/v1", false},
+        {"ftp://api.example", false},
+        {"HTTPS://api.example", false},
+        {"api.example", false},
+        {"/v1", false},
+        {"https://", false},
+        {"https:///v1", false},
+        {"https://api.example/v1#frag", false},
+        {"https://api.example/a b", false},
+        {"https://api.example/a\tb", false},
+        {"https://api.example/\x7f", false},
+        {"https://user@api.example/", false},
+        {"https://api.example:0/", false},
+        {"", false},
+};
+
+static void
+test_resource(void **state)
+{
+	char opt[2200], json[2300], big[2100];
+	const char *args[2] = {opt, NULL};
+	struct config cfg;
+	size_t i;
+	int want;
+
+	(void)state;
+	unlink(cfgpath);
+	for (i = 0; i < sizeof(resource_cases) / sizeof(resource_cases[0]);
+	     i++) {
+		print_message("resource: %s\n", resource_cases[i].value);
+		want = resource_cases[i].ok ? 0 : CLERK_ECONFIG;
+		snprintf(opt, sizeof(opt), "--resource=%s",
+		         resource_cases[i].value);
+		assert_int_equal(load(&cfg, args), want);
+		if (!want)
+			assert_string_equal(cfg.resource,
+			                    resource_cases[i].value);
+		config_release(&cfg);
+		if (!*resource_cases[i].value)
+			continue;
+		setenv("CLERK_RESOURCE", resource_cases[i].value, 1);
+		assert_int_equal(load(&cfg, NULL), want);
+		config_release(&cfg);
+		unsetenv("CLERK_RESOURCE");
+		if (strchr(resource_cases[i].value, '\t') ||
+		    strchr(resource_cases[i].value, 0x7f))
+			continue; /* not a JSON string as it stands */
+		snprintf(json, sizeof(json), "{\"resource\": \"%s\"}",
+		         resource_cases[i].value);
+		write_config(json);
+		assert_int_equal(load(&cfg, NULL), want);
+		config_release(&cfg);
+	}
+	/* 2048 bytes at most. */
+	unlink(cfgpath);
+	memset(big, 'a', sizeof(big));
+	memcpy(big, "https://a.example/", 18);
+	big[2048] = '\0';
+	snprintf(opt, sizeof(opt), "--resource=%s", big);
+	assert_int_equal(load(&cfg, args), 0);
+	config_release(&cfg);
+	big[2048] = 'a';
+	big[2049] = '\0';
+	snprintf(opt, sizeof(opt), "--resource=%s", big);
+	assert_int_equal(load(&cfg, args), CLERK_ECONFIG);
+	config_release(&cfg);
+	unlink(cfgpath);
+}
+
+/* The error names the source, not the value. */
+static void
+load_bad_resource(void *arg)
+{
+	static const char *const args[] = {"--resource=https://x.example/#f",
+	                                   NULL};
+	struct config cfg;
+
+	(void)arg;
+	assert_int_equal(load(&cfg, args), CLERK_ECONFIG);
+	config_release(&cfg);
+}
+
+static void
+test_resource_message(void **state)
+{
+	const char *out;
+
+	(void)state;
+	unlink(cfgpath);
+	out = capture_stderr(load_bad_resource, NULL);
+	assert_non_null(strstr(out, "option --resource: the resource must be"));
+	assert_null(strstr(out, "x.example"));
+}
+
+/* --switch and --prompt=login: the account is asked for again. */
+static void
+test_prompt(void **state)
+{
+	static const char *const none[] = {NULL};
+	static const char *const sw[] = {"--switch", NULL};
+	static const char *const pl[] = {"--prompt=login", NULL};
+	static const char *const pl2[] = {"login", "--prompt", "login", NULL};
+	static const char *const bad[] = {"--prompt=consent", NULL};
+	static const char *const empty[] = {"--prompt=", NULL};
+	static const struct {
+		const char *const *args;
+		int r;
+		bool on;
+	} t[] = {
+	        {none, 0, false},        {sw, 0, true},
+	        {pl, 0, true},           {pl2, 0, true},
+	        {bad, CLERK_ECONFIG, 0}, {empty, CLERK_ECONFIG, 0},
+	};
+	struct config cfg;
+	size_t i;
+
+	(void)state;
+	unlink(cfgpath);
+	/* No environment variable, no file key: only the option. */
+	write_config("{\"prompt\": \"login\"}");
+	assert_int_equal(load(&cfg, NULL), CLERK_ECONFIG);
+	config_release(&cfg);
+	unlink(cfgpath);
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		assert_int_equal(load(&cfg, t[i].args), t[i].r);
+		if (!t[i].r)
+			assert_int_equal(cfg.prompt_login, t[i].on);
+		config_release(&cfg);
+	}
+}
+
 int
 main(void)
 {
@@ -930,6 +1077,9 @@ main(void)
 	        cmocka_unit_test(test_overridden_bad_value),
 	        cmocka_unit_test(test_authtype),
 	        cmocka_unit_test(test_config_file_trust),
+	        cmocka_unit_test(test_resource),
+	        cmocka_unit_test(test_resource_message),
+	        cmocka_unit_test(test_prompt),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
