@@ -1062,14 +1062,11 @@ view_check(const struct file_view *v, const char *path)
 	return r;
 }
 
-/* The view of @profile in the parsed config file @doc. */
+/* The "profiles" object of @doc (NULL when none); -1 when malformed. */
 static int
-view_from_json(struct file_view *v, const struct json *doc, const char *path,
-               const char *profile)
+file_profiles(const struct json *doc, const char *path,
+              const struct json **profiles)
 {
-	const struct json *profiles, *section;
-	int r;
-
 	if (!json_is_object(doc)) {
 		log_error("%s: not a JSON object, or a key given twice in "
 		          "one (expected {\"issuer\": …, \"client_id\": …, "
@@ -1077,24 +1074,165 @@ view_from_json(struct file_view *v, const struct json *doc, const char *path,
 		          path);
 		return CLERK_ECONFIG;
 	}
-	profiles = json_get(doc, "profiles");
-	if (profiles && !json_is_object(profiles)) {
+	*profiles = json_get(doc, "profiles");
+	if (*profiles && !json_is_object(*profiles)) {
 		log_error("%s: key 'profiles': expected an object of profile "
 		          "names, found %s",
-		          path, json_type_name(profiles));
+		          path, json_type_name(*profiles));
 		return CLERK_ECONFIG;
 	}
-	section = json_get(profiles, profile);
-	if (section && !json_is_object(section)) {
+	return 0;
+}
+
+/* The section @profile of @profiles (NULL when none); -1 when malformed. */
+static int
+file_section(const struct json *profiles, const char *path, const char *profile,
+             const struct json **section)
+{
+	*section = profile ? json_get(profiles, profile) : NULL;
+	if (*section && !json_is_object(*section)) {
 		log_error("%s: profile '%s': expected an object, found %s",
-		          path, profile, json_type_name(section));
+		          path, profile, json_type_name(*section));
 		return CLERK_ECONFIG;
 	}
+	return 0;
+}
+
+/*
+ * The view of @profile in the parsed config file @doc; with a NULL
+ * @profile, the top level's (a profile without a section).
+ */
+static int
+view_from_json(struct file_view *v, const struct json *doc, const char *path,
+               const char *profile)
+{
+	const struct json *profiles, *section;
+	int r;
+
+	if ((r = file_profiles(doc, path, &profiles)) ||
+	    (r = file_section(profiles, path, profile, &section)))
+		return r;
 	if (section && (r = view_collect(v, section, path, profile, false)))
 		return r;
 	if ((r = view_collect(v, doc, path, NULL, true)))
 		return r;
 	return view_check(v, path);
+}
+
+/*
+ * The host patterns section @name (@section) lists as its own "hosts",
+ * checked as the host list is, in *@list (strings of the parsed file, the
+ * array freed by the caller); *@list is NULL when it lists none.
+ */
+static int
+section_claims(const struct json *section, const char *path, const char *name,
+               const char ***list, size_t *n)
+{
+	struct file_view v = {0};
+	const struct json *hosts = json_get(section, "hosts");
+	char where[512];
+	int r;
+
+	*list = NULL;
+	*n = 0;
+	if (!hosts)
+		return 0;
+	snprintf(where, sizeof(where), "%s: profile '%s': key 'hosts'", path,
+	         name);
+	if (!json_is_array(hosts)) {
+		log_error("%s: expected %s, found %s", where,
+		          kind_expected[KIND_HOSTS], json_type_name(hosts));
+		return CLERK_ECONFIG;
+	}
+	if ((r = view_hosts(&v, hosts, where))) {
+		view_release(&v);
+		return r;
+	}
+	*list = v.hosts;
+	*n = v.nhosts;
+	return 0;
+}
+
+/*
+ * Every view of the parsed file @doc, to compile: [0] the top level's,
+ * then each section's. A view that fails its checks is kept out (its
+ * profile is then read from the JSON, which says why); a section whose
+ * own "hosts" is malformed keeps the whole file out (routing reads every
+ * section's). Quiet: only the profile in use is checked aloud.
+ */
+struct file_views {
+	struct file_view *views;
+	struct cfgindex_record *records;
+	size_t n;
+};
+
+static void
+views_release(struct file_views *all)
+{
+	size_t i;
+
+	for (i = 0; i < all->n; i++) {
+		view_release(&all->views[i]);
+		free((void *)all->records[i].hosts);
+	}
+	free(all->views);
+	free(all->records);
+}
+
+/* Record @i of @all: the view of section @name (NULL: the top level). */
+static int
+views_add(struct file_views *all, size_t i, const struct json *doc,
+          const struct json *section, const char *name, const char *path)
+{
+	struct cfgindex_record *rec = &all->records[i];
+	struct file_view *v = &all->views[i];
+	const char **own = NULL;
+	size_t nown = 0;
+	int r;
+
+	rec->profile = name;
+	if ((r = section_claims(section ? section : doc, path,
+	                        name ? name : "(top level)", &own, &nown)))
+		return r;
+	rec->own_hosts = (section ? section : doc) &&
+	                 json_get(section ? section : doc, "hosts");
+	rec->hosts = own;
+	rec->nhosts = nown;
+	if (view_from_json(v, doc, path, name) == 0) {
+		rec->viewable = true;
+		rec->keys = v->keys;
+		rec->values = v->values;
+		rec->npairs = v->n;
+	}
+	return 0;
+}
+
+static int
+views_collect(struct file_views *all, const struct json *doc, const char *path)
+{
+	const struct json *profiles = json_get(doc, "profiles"), *m;
+	size_t n = 1, i;
+	int r;
+
+	for (m = json_first_member(profiles); m; m = json_next_member(m))
+		n++;
+	all->views = calloc(n, sizeof(*all->views));
+	all->records = calloc(n, sizeof(*all->records));
+	if (!all->views || !all->records)
+		return CLERK_ENOMEM;
+	all->n = n;
+	if ((r = views_add(all, 0, doc, NULL, NULL, path)))
+		return r;
+	for (i = 1, m = json_first_member(profiles); m;
+	     i++, m = json_next_member(m)) {
+		/* Not an object: not viewable, so read (and refused)
+		 * from the JSON when in use. */
+		all->records[i].profile = json_member_key(m);
+		if (json_is_object(m) &&
+		    (r = views_add(all, i, doc, m, json_member_key(m), path)))
+			return r;
+	}
+	return 0;
 }
 
 /* The host list of @v becomes cfg's, pointing into the parsed file. */
@@ -1109,24 +1247,35 @@ hosts_borrow(struct config *cfg, struct file_view *v)
 	v->hosts = NULL;
 }
 
-/* Compile @v into an index of the file (best effort, see cfgindex.h). */
+/* Compile every view of @doc into an index of the file (best effort,
+ * see cfgindex.h). */
 static int
-view_index(const struct config *cfg, const struct file_view *v,
-           const char *profile, const struct stat *st)
+view_index(const struct config *cfg, const struct json *doc,
+           const struct stat *st)
 {
-	struct cfgindex_src src = {
-	        .config_path = cfg->config_path,
-	        .profile = profile,
-	        .st = st,
-	        .keys = v->keys,
-	        .values = v->values,
-	        .npairs = v->n,
-	        .has_hosts = v->has_hosts,
-	        .hosts = v->hosts,
-	        .nhosts = v->nhosts,
-	};
+	struct file_views all = {0};
+	bool was_silent = log_is_silent();
+	int r;
 
-	return cfgindex_write(&src);
+	log_set_silent(true);
+	r = views_collect(&all, doc, cfg->config_path);
+	log_set_silent(was_silent);
+	if (r == 0) {
+		struct cfgindex_src src = {
+		        .config_path = cfg->config_path,
+		        .st = st,
+		        .records = all.records,
+		        .nrecords = all.n,
+		};
+
+		r = cfgindex_write(&src);
+	} else if (r != CLERK_ENOMEM) {
+		log_debug("%s: a section's hosts are malformed: not indexed",
+		          cfg->config_path);
+		r = 0;
+	}
+	views_release(&all);
+	return r;
 }
 
 /* Parse the config file open as @fd (its fstat @st) and apply it. */
@@ -1148,8 +1297,7 @@ load_json(struct config *cfg, const char *profile, int fd,
 	if ((r = view_from_json(&v, doc, cfg->config_path, profile)) ||
 	    (r = view_apply(cfg, &v, cfg->config_path, false)))
 		goto out;
-	if (st->st_size >= CFGINDEX_MIN_FILE &&
-	    (r = view_index(cfg, &v, profile, st)))
+	if (st->st_size >= CFGINDEX_MIN_FILE && (r = view_index(cfg, doc, st)))
 		goto out;
 	/* Hosts taken from the file point into it: keep it with cfg. */
 	if (v.has_hosts && cfg->src_hosts == SRC_DEFAULT) {
@@ -1165,40 +1313,55 @@ out:
 }
 
 /*
- * Apply the compiled config file @idx, which cfg keeps when it gives the
- * host list and which is closed otherwise. CLERK_ENOTFOUND, before
- * anything is applied: the index is not usable.
+ * Apply @profile's view in the compiled config file @idx, which cfg then
+ * keeps (for the host list and routing); the caller still owns it on an
+ * error. CLERK_ENOTFOUND, before anything is applied: the index cannot
+ * answer for @profile.
  */
 static int
-load_index(struct config *cfg, struct cfgindex *idx)
+load_index(struct config *cfg, struct cfgindex *idx, const char *profile)
 {
 	const struct opt_desc *d;
 	struct file_view v = {0};
-	size_t i;
-	int r = CLERK_ENOTFOUND;
+	size_t i, rec = cfgindex_find(idx, profile);
+	int r;
 
-	if (cfgindex_npairs(idx) > NOPTS)
-		goto out;
-	for (i = 0; i < cfgindex_npairs(idx); i++)
-		if (cfgindex_pair(idx, i, &v.keys[i], &v.values[i]) ||
+	if (!cfgindex_viewable(idx, rec) || cfgindex_npairs(idx, rec) > NOPTS)
+		return CLERK_ENOTFOUND;
+	for (i = 0; i < cfgindex_npairs(idx, rec); i++)
+		if (cfgindex_pair(idx, rec, i, &v.keys[i], &v.values[i]) ||
 		    !(d = opt_by_file_key(v.keys[i])) || d->kind == KIND_HOSTS)
-			goto out;
+			return CLERK_ENOTFOUND;
 	v.n = i;
 	if ((r = view_apply(cfg, &v, cfg->config_path, false)))
-		goto out;
-	if (cfgindex_has_hosts(idx) && cfg->src_hosts == SRC_DEFAULT) {
+		return r;
+	if (cfgindex_has_hosts(idx, rec) && cfg->src_hosts == SRC_DEFAULT) {
 		cfg->src_hosts = SRC_FILE;
-		cfg->nhosts = cfgindex_nhosts(idx);
-		cfg->file_index = idx;
-		idx = NULL;
+		cfg->nhosts = cfgindex_nhosts(idx, rec);
 	}
-out:
-	cfgindex_close(idx);
-	return r;
+	cfg->file_index = idx;
+	cfg->file_record = rec;
+	return 0;
 }
 
+/* The index of the config file @path (stat @st), when one is current. */
+static struct cfgindex *
+index_of(const char *path, const struct stat *st)
+{
+	struct cfgindex *idx = NULL;
+
+	if (st->st_size < CFGINDEX_MIN_FILE || cfgindex_open(path, st, &idx))
+		return NULL;
+	return idx;
+}
+
+/*
+ * Load the config file for @profile; @given, when not NULL, is its
+ * index mapped already (config_use_profile()), which cfg then shares.
+ */
 static int
-config_load_file(struct config *cfg, const char *profile)
+config_load_file(struct config *cfg, const char *profile,
+                 struct cfgindex *given)
 {
 	struct cfgindex *idx = NULL;
 	bool explicit_path = cfg->config_path != NULL;
@@ -1207,6 +1370,8 @@ config_load_file(struct config *cfg, const char *profile)
 
 	if (!explicit_path && (r = paths_config_file(&cfg->config_path)))
 		return r;
+	if (given && (r = load_index(cfg, given, profile)) != CLERK_ENOTFOUND)
+		return r;
 	/*
 	 * An index is compiled only from a file that passed the full check
 	 * below, and answers only while the file keeps its inode and change
@@ -1214,11 +1379,13 @@ config_load_file(struct config *cfg, const char *profile)
 	 * that finds it current stands for that check, so a cache hit does
 	 * not walk the directories again (cfgindex.h).
 	 */
-	if (file_stat_trusted(cfg->config_path, &st) == 0 &&
-	    st.st_size >= CFGINDEX_MIN_FILE &&
-	    cfgindex_open(cfg->config_path, profile, &st, &idx) == 0 &&
-	    (r = load_index(cfg, idx)) != CLERK_ENOTFOUND)
-		return r;
+	if (!given && file_stat_trusted(cfg->config_path, &st) == 0 &&
+	    (idx = index_of(cfg->config_path, &st))) {
+		if ((r = load_index(cfg, idx, profile)))
+			cfgindex_close(idx);
+		if (r != CLERK_ENOTFOUND)
+			return r;
+	}
 	r = file_open_trusted(cfg->config_path, &fd, &st);
 	if (r == CLERK_ENOTFOUND && !explicit_path)
 		return 0;
@@ -1273,8 +1440,8 @@ config_defaults(struct config *cfg)
 	return 0;
 }
 
-int
-config_load(struct config *cfg)
+static int
+config_load_with(struct config *cfg, struct cfgindex *given)
 {
 	int r;
 
@@ -1289,13 +1456,19 @@ config_load(struct config *cfg)
 		          cfg->profile, config_source_name(cfg->src_profile));
 		return CLERK_ECONFIG;
 	}
-	if ((r = config_load_file(cfg, cfg->profile)))
+	if ((r = config_load_file(cfg, cfg->profile, given)))
 		return r;
 	if ((r = config_defaults(cfg)))
 		return r;
 	log_set_verbose(cfg->verbose);
 	log_set_quiet(cfg->quiet);
 	return 0;
+}
+
+int
+config_load(struct config *cfg)
+{
+	return config_load_with(cfg, NULL);
 }
 
 bool
@@ -1334,8 +1507,8 @@ config_host_allowed(const struct config *cfg, const char *protocol,
 {
 	if (!host || !*host || !host_protocol_allowed(protocol, host))
 		return false;
-	if (!cfg->hosts && cfg->file_index)
-		return cfgindex_match(cfg->file_index, host);
+	if (!cfg->hosts && cfg->nhosts && cfg->file_index)
+		return cfgindex_match(cfg->file_index, cfg->file_record, host);
 	return host_list_match((const char *const *)cfg->hosts, cfg->nhosts,
 	                       host);
 }
@@ -1347,7 +1520,9 @@ config_host(const struct config *cfg, size_t i)
 
 	if (cfg->hosts)
 		return cfg->hosts[i];
-	host = cfg->file_index ? cfgindex_host(cfg->file_index, i) : NULL;
+	host = cfg->file_index
+	               ? cfgindex_host(cfg->file_index, cfg->file_record, i)
+	               : NULL;
 	/* Only a damaged index lacks it: it then names no host. */
 	return host ? host : "";
 }

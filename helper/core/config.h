@@ -68,7 +68,9 @@ struct config {
 	size_t hosts_alloc;
 	bool hosts_borrowed;   /* hosts point into file_doc */
 	struct json *file_doc; /* the parsed config file, kept for hosts */
-	struct cfgindex *file_index; /* the compiled config file, mapped */
+	struct cfgindex
+	        *file_index; /* the compiled config file, when current */
+	size_t file_record;  /* the profile's record in file_index */
 	char *profile;
 	enum storage_kind storage;
 	enum signin_flow flow;

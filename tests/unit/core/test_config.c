@@ -805,8 +805,11 @@ test_big_file_index(void **state)
 	setenv("CLERK_CREDENTIAL_HOSTS", "env.example", 1);
 	setenv("CLERK_ISSUER", "https://env.example", 1);
 	assert_int_equal(load(&b, NULL), 0);
-	assert_null(b.file_index);
+	assert_non_null(b.file_index); /* kept for routing */
+	assert_non_null(b.hosts);
 	assert_int_equal(b.nhosts, 1);
+	assert_true(config_host_allowed(&b, "https", "env.example"));
+	assert_false(config_host_allowed(&b, "https", "h0001.example:443"));
 	assert_string_equal(b.issuer, "https://env.example");
 	assert_int_equal(b.timeout, 9);
 	config_release(&b);
