@@ -41,6 +41,8 @@ config_source_name(enum config_source src)
 		return "environment";
 	case SRC_FILE:
 		return "config file";
+	case SRC_ROUTE:
+		return "routing";
 	default:
 		return "default";
 	}
@@ -730,6 +732,8 @@ config_parse_args(struct config *cfg, int argc, char **argv, bool *want_help,
 	}
 	cfg->args = argv + optind;
 	cfg->nargs = argc - optind;
+	cfg->argc = argc;
+	cfg->argv = argv;
 	return r;
 }
 
@@ -1555,6 +1559,300 @@ config_key_path(const struct config *cfg, const char *dir, const char *prefix,
 	struct paths_owner owner = config_owner(cfg);
 
 	return paths_key_path(&owner, dir, prefix, suffix, out);
+}
+
+/* --- routing: which profile a host belongs to (contract §3) --------- */
+
+/* The parsed config file of @cfg; CLERK_ENOTFOUND when there is none. */
+static int
+file_parse(const struct config *cfg, struct json **doc)
+{
+	char *text = NULL;
+	size_t len = 0;
+	struct stat st;
+	int fd, r;
+
+	if (!cfg->config_path)
+		return CLERK_ENOTFOUND;
+	if ((r = file_open_trusted(cfg->config_path, &fd, &st)))
+		return r;
+	r = file_read_fd(fd, cfg->config_path, CONFIG_MAX_FILE, &text, &len);
+	close(fd);
+	if (r)
+		return r;
+	*doc = json_parse(text, len);
+	secret_free(text);
+	return 0;
+}
+
+/* Two sections claim @host: the one line that says so. */
+static int
+claim_conflict(const struct config *cfg, const char *host, const char *a,
+               const char *b)
+{
+	log_error("host '%s' is claimed by profiles '%s' and '%s' in %s: "
+	          "remove it from one (or pass --profile)",
+	          host, a, b, cfg->config_path);
+	return CLERK_ECONFIG;
+}
+
+/* config_claimant() through the JSON: every section's "hosts" read. */
+static int
+claimant_json(const struct config *cfg, const char *host, char **profile)
+{
+	const struct json *profiles = NULL, *m;
+	const char *first = NULL, **list = NULL;
+	struct json *doc = NULL;
+	size_t n;
+	int r;
+
+	if ((r = file_parse(cfg, &doc)) ||
+	    (r = file_profiles(doc, cfg->config_path, &profiles)))
+		goto out;
+	r = CLERK_ENOTFOUND;
+	for (m = json_first_member(profiles); m; m = json_next_member(m)) {
+		const char *name = json_member_key(m);
+		int rr;
+
+		if (!json_is_object(m))
+			continue;
+		if ((rr = section_claims(m, cfg->config_path, name, &list,
+		                         &n))) {
+			r = rr;
+			goto out;
+		}
+		if (host_list_match(list, n, host)) {
+			if (first) {
+				r = claim_conflict(cfg, host, first, name);
+				goto out;
+			}
+			first = name;
+		}
+		free(list);
+		list = NULL;
+	}
+	if (first)
+		r = str_set(profile, first);
+out:
+	free(list);
+	json_free_public(doc);
+	return r;
+}
+
+/* config_claimant() through the mapped index: a few probes. */
+static int
+claimant_index(const struct config *cfg, const char *host, char **profile)
+{
+	const struct cfgindex *idx = cfg->file_index;
+	size_t found[2], n = cfgindex_claimants(idx, host, found, 2);
+	const char *a, *b;
+
+	if (n == 0)
+		return CLERK_ENOTFOUND;
+	if (!(a = cfgindex_record_name(idx, found[0])))
+		return CLERK_ENOTFOUND;
+	if (n == 2) {
+		b = cfgindex_record_name(idx, found[1]);
+		return claim_conflict(cfg, host, a, b ? b : "");
+	}
+	return str_set(profile, a);
+}
+
+int
+config_claimant(const struct config *cfg, const char *host, char **profile)
+{
+	char *name = NULL;
+	int r;
+
+	/* Not a host: it matches nothing (and is never echoed). */
+	if (!host || !host_port_valid(host, strlen(host)))
+		return CLERK_ENOTFOUND;
+	r = cfg->file_index ? claimant_index(cfg, host, &name)
+	                    : claimant_json(cfg, host, &name);
+	if (r == 0) {
+		log_debug("host %s is claimed by profile %s", host, name);
+		*profile = name;
+	}
+	return r;
+}
+
+int
+config_use_profile(struct config *cfg, const char *profile)
+{
+	struct config n;
+	bool help, version;
+	int r = 0;
+
+	config_init(&n);
+	if (cfg->argv)
+		r = config_parse_args(&n, cfg->argc, cfg->argv, &help,
+		                      &version);
+	if (!r && !(r = str_set(&n.profile, profile))) {
+		n.src_profile = SRC_ROUTE;
+		r = config_load_with(&n, cfg->file_index);
+	}
+	/* The index, when n took it, is cfg's: one of the two keeps it. */
+	if (r) {
+		if (n.file_index == cfg->file_index)
+			n.file_index = NULL;
+		config_release(&n);
+		return r;
+	}
+	if (n.file_index == cfg->file_index)
+		cfg->file_index = NULL;
+	config_release(cfg);
+	*cfg = n;
+	return 0;
+}
+
+/* --- the profiles a config file names --------------------------------- */
+
+void
+config_profiles_free(struct config_profile_info *p, size_t n)
+{
+	size_t i, k;
+
+	for (i = 0; p && i < n; i++) {
+		free(p[i].name);
+		free(p[i].issuer);
+		free(p[i].client_id);
+		free(p[i].resource);
+		for (k = 0; k < p[i].nclaims; k++)
+			free(p[i].claims[k]);
+		free(p[i].claims);
+	}
+	free(p);
+}
+
+/*
+ * String @key of @section, else of the top level @doc, into *@out (NULL
+ * when neither gives it); a value that is no string is an error.
+ */
+static int
+info_string(const struct json *doc, const struct json *section,
+            const char *name, const char *key, const char *path, char **out)
+{
+	const struct json *val = section ? json_get(section, key) : NULL;
+
+	if (!val)
+		val = json_get(doc, key);
+	if (!val)
+		return 0;
+	if (!json_string_value(val)) {
+		log_error("%s: key '%s' (profile '%s'): expected a string, "
+		          "found %s",
+		          path, key, name, json_type_name(val));
+		return CLERK_ECONFIG;
+	}
+	return str_set(out, json_string_value(val));
+}
+
+/* Option or environment value @val (from @src) over the file's @out. */
+static int
+info_override(enum config_source src, const char *val, char **out)
+{
+	if (src != SRC_OPTION && src != SRC_ENV)
+		return 0;
+	return str_set(out, val);
+}
+
+/* The effective issuer, client id and resource of @p; its claims. */
+static int
+info_fill(const struct config *cfg, const struct json *doc,
+          const struct json *section, struct config_profile_info *p)
+{
+	const char **list = NULL, *path = cfg->config_path;
+	size_t n = 0, k;
+	int r;
+
+	if ((r = info_string(doc, section, p->name, "issuer", path,
+	                     &p->issuer)) ||
+	    (r = info_string(doc, section, p->name, "client_id", path,
+	                     &p->client_id)) ||
+	    (r = info_string(doc, section, p->name, "resource", path,
+	                     &p->resource)) ||
+	    (r = info_override(cfg->src_issuer, cfg->issuer, &p->issuer)) ||
+	    (r = info_override(cfg->src_client_id, cfg->client_id,
+	                       &p->client_id)) ||
+	    (r = info_override(cfg->src_resource, cfg->resource, &p->resource)))
+		return r;
+	if (p->resource && !resource_valid(p->resource)) {
+		log_error("%s: key 'resource' (profile '%s'): expected an "
+		          "absolute https URL (http only to loopback) with no "
+		          "fragment, at most %d bytes",
+		          path, p->name, RESOURCE_MAX);
+		return CLERK_ECONFIG;
+	}
+	/* "https://x.example/" and "https://x.example" name one issuer. */
+	for (k = p->issuer ? strlen(p->issuer) : 0;
+	     k > 0 && p->issuer[k - 1] == '/';)
+		p->issuer[--k] = '\0';
+	if (section && (r = section_claims(section, path, p->name, &list, &n)))
+		return r;
+	if (n && !(p->claims = calloc(n, sizeof(*p->claims))))
+		r = CLERK_ENOMEM;
+	for (k = 0; !r && k < n; k++, p->nclaims++)
+		if (!(p->claims[k] = strdup(list[k])))
+			r = CLERK_ENOMEM;
+	free(list);
+	return r;
+}
+
+/* Profile @name (its section @section or NULL) as entry @p. */
+static int
+info_add(const struct config *cfg, const struct json *doc,
+         const struct json *section, const char *name,
+         struct config_profile_info *p)
+{
+	int r;
+
+	if ((r = str_set(&p->name, name)))
+		return r;
+	if (section && !json_is_object(section)) {
+		log_error("%s: profile '%s': expected an object, found %s",
+		          cfg->config_path, name, json_type_name(section));
+		return CLERK_ECONFIG;
+	}
+	return info_fill(cfg, doc, section, p);
+}
+
+int
+config_profiles(const struct config *cfg, struct config_profile_info **out,
+                size_t *n)
+{
+	const struct json *profiles = NULL, *m;
+	struct config_profile_info *p = NULL;
+	struct json *doc = NULL;
+	size_t count = 1, i = 0;
+	int r;
+
+	r = file_parse(cfg, &doc);
+	if (r == CLERK_ENOTFOUND)
+		r = 0; /* no file: "default", from options and environment */
+	else if (!r)
+		r = file_profiles(doc, cfg->config_path, &profiles);
+	if (r)
+		goto out;
+	for (m = json_first_member(profiles); m; m = json_next_member(m))
+		count++;
+	if (!(p = calloc(count, sizeof(*p)))) {
+		r = CLERK_ENOMEM;
+		goto out;
+	}
+	r = info_add(cfg, doc, json_get(profiles, CONFIG_DEFAULT_PROFILE),
+	             CONFIG_DEFAULT_PROFILE, &p[i++]);
+	for (m = json_first_member(profiles); !r && m; m = json_next_member(m))
+		if (strcmp(json_member_key(m), CONFIG_DEFAULT_PROFILE) != 0)
+			r = info_add(cfg, doc, m, json_member_key(m), &p[i++]);
+out:
+	json_free_public(doc);
+	if (r) {
+		config_profiles_free(p, i);
+		return r;
+	}
+	*out = p;
+	*n = i;
+	return 0;
 }
 
 /* " (default: ...)" of @d, when --help shows its default. */

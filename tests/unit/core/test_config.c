@@ -1057,6 +1057,295 @@ test_prompt(void **state)
 	}
 }
 
+/* The routing config: default (top level), work, dev, ops, all claim. */
+static const char routing_config[] =
+        "{\"issuer\": \"https://top.example/\", \"client_id\": \"top\",\n"
+        " \"hosts\": [\"git.top.example\", \"*.shared.example\"],\n"
+        " \"timeout\": 11,\n"
+        " \"profiles\": {\n"
+        "  \"work\": {\"issuer\": \"https://work.example\",\n"
+        "            \"client_id\": \"w\", \"timeout\": 22,\n"
+        "            \"resource\": \"https://api.work.example/\",\n"
+        "            \"hosts\": [\"*.corp.example\", \"git.work.example:8443\"]},\n"
+        "  \"dev\": {\"client_id\": \"d\",\n"
+        "           \"hosts\": [\"x.corp.example\", \"dev.example\"]},\n"
+        "  \"ops\": {\"issuer\": \"https://ops.example\", \"bogus\": 1},\n"
+        "  \"ci\": {\"issuer\": \"https://ci.example\", \"hosts\": []}\n"
+        "%s }}\n";
+
+/* What config_claimant() answers for a host: a profile, or an error. */
+static const struct {
+	const char *host;
+	const char *profile; /* NULL: the error below */
+	int r;
+} claim_cases[] = {
+        {"git.top.example", NULL, CLERK_ENOTFOUND}, /* top claims none */
+        {"a.shared.example", NULL, CLERK_ENOTFOUND},
+        {"y.corp.example", "work", 0},     /* wildcard */
+        {"Y.CORP.example:443", "work", 0}, /* any port */
+        {"corp.example", NULL, CLERK_ENOTFOUND},
+        {"git.work.example:8443", "work", 0},        /* its port */
+        {"git.work.example", NULL, CLERK_ENOTFOUND}, /* not another */
+        {"git.work.example:443", NULL, CLERK_ENOTFOUND},
+        {"dev.example:22", "dev", 0},
+        {"x.corp.example", NULL, CLERK_ECONFIG}, /* work and dev */
+        {"nothing.example", NULL, CLERK_ENOTFOUND},
+        {"bad/host", NULL, CLERK_ENOTFOUND},
+        {"", NULL, CLERK_ENOTFOUND},
+};
+
+/* Padding that makes the file big enough to be indexed. */
+static void
+write_routing_config(bool big)
+{
+	char pad[6000] = "", *text;
+	size_t i;
+
+	if (big) {
+		for (i = 0; i < 60; i++)
+			snprintf(pad + strlen(pad), sizeof(pad) - strlen(pad),
+			         "  ,\"pad%02zu\": {\"client_id\": "
+			         "\"padding-padding-padding-padding-pad\"}\n",
+			         i);
+	}
+	assert_non_null(text = malloc(sizeof(routing_config) + sizeof(pad)));
+	snprintf(text, sizeof(routing_config) + sizeof(pad), routing_config,
+	         pad);
+	write_config(text);
+	free(text);
+}
+
+/* Each claim case through @cfg (JSON or index): the same answers. */
+static void
+check_claims(const struct config *cfg)
+{
+	char *name;
+	size_t i;
+
+	for (i = 0; i < sizeof(claim_cases) / sizeof(claim_cases[0]); i++) {
+		name = NULL;
+		print_message("claim: %s\n", claim_cases[i].host);
+		assert_int_equal(
+		        config_claimant(cfg, claim_cases[i].host, &name),
+		        claim_cases[i].r);
+		if (claim_cases[i].profile)
+			assert_string_equal(name, claim_cases[i].profile);
+		else
+			assert_null(name);
+		free(name);
+	}
+}
+
+static void
+claim_conflict_quietly(void *arg)
+{
+	char *name = NULL;
+
+	assert_int_equal(config_claimant(arg, "x.corp.example", &name),
+	                 CLERK_ECONFIG);
+}
+
+static void
+test_claimant(void **state)
+{
+	struct config cfg;
+	const char *out;
+	char *name = NULL;
+
+	(void)state;
+	unlink(cfgpath);
+	/* No config file: nobody claims anything. */
+	assert_int_equal(load(&cfg, NULL), 0);
+	assert_int_equal(config_claimant(&cfg, "y.corp.example", &name),
+	                 CLERK_ENOTFOUND);
+	config_release(&cfg);
+
+	write_routing_config(false);
+	assert_int_equal(load(&cfg, NULL), 0);
+	assert_null(cfg.file_index);
+	check_claims(&cfg);
+	out = capture_stderr(claim_conflict_quietly, &cfg);
+	assert_non_null(strstr(out, "clerk-credential: host 'x.corp.example' "
+	                            "is claimed by profiles 'work' and 'dev' "
+	                            "in "));
+	assert_non_null(strstr(out, "config.json: remove it from one (or "
+	                            "pass --profile)\n"));
+	assert_int_equal(strchr(out, '\n') - out + 1, strlen(out)); /* 1 line */
+	config_release(&cfg);
+
+	/* The same file, big and settled: the index gives the answers. */
+	write_routing_config(true);
+	sleep(2);
+	usleep(200000);
+	assert_int_equal(load(&cfg, NULL), 0); /* parses, then indexes */
+	config_release(&cfg);
+	assert_int_equal(load(&cfg, NULL), 0);
+	assert_non_null(cfg.file_index);
+	check_claims(&cfg);
+	out = capture_stderr(claim_conflict_quietly, &cfg);
+	assert_non_null(strstr(out, "claimed by profiles 'work' and 'dev'"));
+	config_release(&cfg);
+	unlink(cfgpath);
+}
+
+/* A section's malformed "hosts" is an error once routing reads it. */
+static void
+test_claimant_malformed(void **state)
+{
+	static const char *const texts[] = {
+	        "{\"profiles\": {\"a\": {\"hosts\": \"x.example\"}}}",
+	        "{\"profiles\": {\"a\": {\"hosts\": [\"https://x.example\"]}}}",
+	        "{\"profiles\": {\"a\": {\"hosts\": [1]}}}",
+	};
+	struct config cfg;
+	char *name = NULL;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		write_config(texts[i]);
+		/* Not in use: loading the default profile does not look. */
+		assert_int_equal(load(&cfg, NULL), 0);
+		assert_int_equal(config_claimant(&cfg, "x.example", &name),
+		                 CLERK_ECONFIG);
+		assert_null(name);
+		config_release(&cfg);
+	}
+	unlink(cfgpath);
+}
+
+/* Routing reloads: options and environment stay, the section counts. */
+static void
+test_use_profile(void **state)
+{
+	static const char *const args[] = {"get", "--client-id=opt", NULL};
+	static const struct {
+		bool big;
+	} t[] = {{false}, {true}};
+	struct config cfg;
+	char *before;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		write_routing_config(t[i].big);
+		if (t[i].big) {
+			sleep(2);
+			usleep(200000);
+			assert_int_equal(load(&cfg, NULL), 0);
+			config_release(&cfg);
+		}
+		setenv("CLERK_SCOPES", "env-scope", 1);
+		assert_int_equal(load(&cfg, args), 0);
+		assert_int_equal(cfg.file_index != NULL, t[i].big);
+		assert_string_equal(cfg.issuer, "https://top.example");
+		assert_int_equal(cfg.timeout, 11);
+		assert_int_equal(config_use_profile(&cfg, "work"), 0);
+		assert_string_equal(cfg.profile, "work");
+		assert_int_equal(cfg.src_profile, SRC_ROUTE);
+		assert_string_equal(config_source_name(cfg.src_profile),
+		                    "routing");
+		assert_string_equal(cfg.issuer, "https://work.example");
+		assert_int_equal(cfg.src_issuer, SRC_FILE);
+		assert_string_equal(cfg.client_id, "opt");
+		assert_int_equal(cfg.src_client_id, SRC_OPTION);
+		assert_string_equal(cfg.scopes, "env-scope");
+		assert_int_equal(cfg.src_scopes, SRC_ENV);
+		assert_string_equal(cfg.resource, "https://api.work.example/");
+		assert_int_equal(cfg.timeout, 22);
+		assert_int_equal(cfg.nargs, 1);
+		assert_string_equal(cfg.args[0], "get");
+		assert_int_equal(cfg.file_index != NULL, t[i].big);
+		/* The chosen profile's own host list is the host list. */
+		assert_true(
+		        config_host_allowed(&cfg, "https", "a.corp.example"));
+		assert_false(
+		        config_host_allowed(&cfg, "https", "git.top.example"));
+		/* A section without hosts inherits the top level's. */
+		assert_int_equal(config_use_profile(&cfg, "dev"), 0);
+		assert_string_equal(cfg.issuer, "https://top.example");
+		assert_true(config_host_allowed(&cfg, "https", "dev.example"));
+		/* A bad section: an error, and cfg as it was. */
+		before = strdup(cfg.profile);
+		assert_int_equal(config_use_profile(&cfg, "ops"),
+		                 CLERK_ECONFIG);
+		assert_string_equal(cfg.profile, before);
+		assert_string_equal(cfg.client_id, "opt");
+		assert_true(config_host_allowed(&cfg, "https", "dev.example"));
+		assert_int_equal(config_use_profile(&cfg, "../x"),
+		                 CLERK_ECONFIG);
+		assert_string_equal(cfg.profile, before);
+		free(before);
+		config_release(&cfg);
+		unsetenv("CLERK_SCOPES");
+	}
+	unlink(cfgpath);
+}
+
+static void
+test_profiles_list(void **state)
+{
+	static const char *const args[] = {"--issuer=https://opt.example/",
+	                                   NULL};
+	static const char *const names[] = {"default", "work", "dev", "ops",
+	                                    "ci"};
+	struct config_profile_info *p = NULL;
+	struct config cfg;
+	size_t n = 0, i;
+
+	(void)state;
+	unlink(cfgpath);
+	assert_int_equal(load(&cfg, NULL), 0);
+	assert_int_equal(config_profiles(&cfg, &p, &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(p[0].name, "default");
+	assert_null(p[0].issuer);
+	config_profiles_free(p, n);
+	config_release(&cfg);
+
+	write_routing_config(false);
+	assert_int_equal(load(&cfg, NULL), 0);
+	assert_int_equal(config_profiles(&cfg, &p, &n), 0);
+	assert_int_equal(n, 5);
+	for (i = 0; i < n; i++)
+		assert_string_equal(p[i].name, names[i]);
+	assert_string_equal(p[0].issuer, "https://top.example");
+	assert_string_equal(p[0].client_id, "top");
+	assert_null(p[0].resource);
+	assert_int_equal(p[0].nclaims, 0);
+	assert_string_equal(p[1].issuer, "https://work.example");
+	assert_string_equal(p[1].resource, "https://api.work.example/");
+	assert_int_equal(p[1].nclaims, 2);
+	assert_string_equal(p[1].claims[1], "git.work.example:8443");
+	assert_string_equal(p[2].issuer, "https://top.example");
+	assert_string_equal(p[2].client_id, "d");
+	assert_int_equal(p[2].nclaims, 2);
+	assert_int_equal(p[4].nclaims, 0);
+	config_profiles_free(p, n);
+	config_release(&cfg);
+
+	/* An option wins over every section. */
+	assert_int_equal(load(&cfg, args), 0);
+	assert_int_equal(config_profiles(&cfg, &p, &n), 0);
+	for (i = 0; i < n; i++)
+		assert_string_equal(p[i].issuer, "https://opt.example");
+	config_profiles_free(p, n);
+	config_release(&cfg);
+
+	/* A default section comes first, once. */
+	write_config("{\"profiles\": {\"a\": {}, \"default\": "
+	             "{\"issuer\": \"https://d.example\"}}}");
+	assert_int_equal(load(&cfg, NULL), 0);
+	assert_int_equal(config_profiles(&cfg, &p, &n), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(p[0].name, "default");
+	assert_string_equal(p[0].issuer, "https://d.example");
+	assert_string_equal(p[1].name, "a");
+	config_profiles_free(p, n);
+	config_release(&cfg);
+	unlink(cfgpath);
+}
+
 int
 main(void)
 {
@@ -1083,6 +1372,10 @@ main(void)
 	        cmocka_unit_test(test_resource),
 	        cmocka_unit_test(test_resource_message),
 	        cmocka_unit_test(test_prompt),
+	        cmocka_unit_test(test_claimant),
+	        cmocka_unit_test(test_claimant_malformed),
+	        cmocka_unit_test(test_use_profile),
+	        cmocka_unit_test(test_profiles_list),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
