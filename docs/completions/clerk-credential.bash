@@ -10,15 +10,15 @@
 _clerk_credential_commands="get store erase login logout token header whoami
 status doctor version docker kubectl bazel terraform cargo configure unconfigure help"
 
-_clerk_credential_options="--issuer --client-id --scopes --host --profile
+_clerk_credential_options="--issuer --client-id --scopes --resource --host --profile
 --storage --callback-port --username --timeout --refresh-margin
---signin-cooldown --flow --authtype --ca-file --token-file --non-interactive --verbose --quiet --config --all --cargo-plugin --json
+--signin-cooldown --flow --authtype --ca-file --token-file --non-interactive --verbose --quiet --config --all --prompt --switch --cargo-plugin --json
 --help --version"
 
 # Options that take a value as the next word.
-_clerk_credential_valued="--issuer --client-id --scopes --host --profile
+_clerk_credential_valued="--issuer --client-id --scopes --resource --host --profile
 --storage --callback-port --username --timeout --refresh-margin
---signin-cooldown --flow --authtype --ca-file --token-file --config"
+--signin-cooldown --flow --authtype --ca-file --token-file --config --prompt"
 
 _clerk_credential_values()
 {
@@ -27,6 +27,7 @@ _clerk_credential_values()
 	--storage) compgen -W "auto keyring file memory" -- "$2" ;;
 	--flow) compgen -W "auto browser device paste" -- "$2" ;;
 	--authtype) compgen -W "auto bearer basic" -- "$2" ;;
+	--prompt) compgen -W "login" -- "$2" ;;
 	--config | --ca-file | --token-file) compgen -f -- "$2" ;;
 	esac
 }

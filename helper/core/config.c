@@ -41,6 +41,8 @@ config_source_name(enum config_source src)
 		return "environment";
 	case SRC_FILE:
 		return "config file";
+	case SRC_ROUTE:
+		return "routing";
 	default:
 		return "default";
 	}
@@ -93,7 +95,8 @@ typedef int opt_set_fn(struct config *cfg, const struct opt_desc *d,
                        const char *where);
 
 static opt_set_fn opt_set_string, opt_set_nonempty, opt_set_choice, opt_set_int,
-        opt_set_switch, opt_set_hosts, opt_set_ports, opt_set_config;
+        opt_set_switch, opt_set_hosts, opt_set_ports, opt_set_config,
+        opt_set_resource, opt_set_prompt;
 
 /* No source kept: offset 0 is the issuer, never a source field. */
 #define NO_SRC 0
@@ -145,6 +148,11 @@ static const struct opt_desc opt_table[] = {
 	 .kind = KIND_STRING, .set = opt_set_string,
 	 FIELD(scopes), SOURCE(src_scopes),
 	 .def_text = CONFIG_DEFAULT_SCOPES, .show_def = true},
+	{.name = "resource", .arg = "URL", .env = "CLERK_RESOURCE",
+	 .file_key = "resource",
+	 .help = "RFC 8707 resource indicator sent with sign-in and refresh",
+	 .kind = KIND_STRING, .set = opt_set_resource,
+	 FIELD(resource), SOURCE(src_resource), .what = "the resource"},
 	{.name = "host", .arg = "PATTERN", .env = "CLERK_CREDENTIAL_HOSTS",
 	 .file_key = "hosts",
 	 .help = "host that may receive the token; repeatable; *.example.com",
@@ -236,6 +244,14 @@ static const struct opt_desc opt_table[] = {
 	{.name = "all", .help = "with logout: sign out of every profile",
 	 .kind = KIND_SWITCH, .set = opt_set_switch,
 	 FIELD(all), .on = true},
+	{.name = "prompt", .arg = "VALUE",
+	 .help = "with login: login (the one VALUE) asks for the account again",
+	 .kind = KIND_SWITCH, .set = opt_set_prompt,
+	 FIELD(prompt_login), .on = true},
+	{.name = "switch", .help = "with login: sign in as another account "
+	                           "(--prompt=login)",
+	 .kind = KIND_SWITCH, .set = opt_set_switch,
+	 FIELD(prompt_login), .on = true},
 	{.name = "cargo-plugin",
 	 .help = "speak Cargo's credential-provider protocol (cargo adds it)",
 	 .kind = KIND_SWITCH, .set = opt_set_switch,
@@ -415,6 +431,72 @@ opt_set_config(struct config *cfg, const struct opt_desc *d, const char *val,
 		return CLERK_ECONFIG;
 	}
 	return str_set(&cfg->config_path, val);
+}
+
+/* The authority (@n bytes at @auth) of a resource: a host[:port], and a
+ * loopback one when @scheme is http. */
+static bool
+resource_authority_ok(const char *scheme, const char *auth, size_t n)
+{
+	char host[HOST_MAX + 1];
+
+	if (n == 0 || n > HOST_MAX || !host_port_valid(auth, n))
+		return false;
+	memcpy(host, auth, n);
+	host[n] = '\0';
+	return host_protocol_allowed(scheme, host);
+}
+
+/*
+ * An RFC 8707 resource: an absolute https URL (http only to this
+ * machine), no fragment, no blank or control byte, RESOURCE_MAX bytes.
+ */
+#define RESOURCE_MAX 2048
+
+static bool
+resource_valid(const char *val)
+{
+	const char *scheme = str_starts_with(val, "https://")  ? "https"
+	                     : str_starts_with(val, "http://") ? "http"
+	                                                       : NULL;
+	const char *auth;
+	size_t i, n = strlen(val);
+
+	if (!scheme || n > RESOURCE_MAX || strchr(val, '#'))
+		return false;
+	for (i = 0; i < n; i++)
+		if ((unsigned char)val[i] <= ' ' || val[i] == 0x7f)
+			return false;
+	auth = val + strlen(scheme) + 3;
+	return resource_authority_ok(scheme, auth, strcspn(auth, "/?"));
+}
+
+static int
+opt_set_resource(struct config *cfg, const struct opt_desc *d, const char *val,
+                 enum config_source src, const char *where)
+{
+	/* Not echoed: it may hold bytes a terminal acts on. */
+	if (resource_valid(val))
+		return opt_set_string(cfg, d, val, src, where);
+	log_error("%s: %s must be an absolute https URL (http only to "
+	          "localhost, 127.0.0.1 or [::1]) with no fragment, blank or "
+	          "control character, at most %d bytes",
+	          where, d->what, RESOURCE_MAX);
+	return CLERK_ECONFIG;
+}
+
+/* --prompt takes one value today: login (the same as --switch). */
+static int
+opt_set_prompt(struct config *cfg, const struct opt_desc *d, const char *val,
+               enum config_source src, const char *where)
+{
+	(void)src;
+	if (strcmp(val, "login") == 0) {
+		*(bool *)opt_field(cfg, d) = true;
+		return 0;
+	}
+	log_error("%s: the prompt must be login", where);
+	return CLERK_ECONFIG;
 }
 
 /* The @k-th choice of @d, or NULL past the last. */
@@ -650,6 +732,8 @@ config_parse_args(struct config *cfg, int argc, char **argv, bool *want_help,
 	}
 	cfg->args = argv + optind;
 	cfg->nargs = argc - optind;
+	cfg->argc = argc;
+	cfg->argv = argv;
 	return r;
 }
 
@@ -982,14 +1066,11 @@ view_check(const struct file_view *v, const char *path)
 	return r;
 }
 
-/* The view of @profile in the parsed config file @doc. */
+/* The "profiles" object of @doc (NULL when none); -1 when malformed. */
 static int
-view_from_json(struct file_view *v, const struct json *doc, const char *path,
-               const char *profile)
+file_profiles(const struct json *doc, const char *path,
+              const struct json **profiles)
 {
-	const struct json *profiles, *section;
-	int r;
-
 	if (!json_is_object(doc)) {
 		log_error("%s: not a JSON object, or a key given twice in "
 		          "one (expected {\"issuer\": …, \"client_id\": …, "
@@ -997,24 +1078,165 @@ view_from_json(struct file_view *v, const struct json *doc, const char *path,
 		          path);
 		return CLERK_ECONFIG;
 	}
-	profiles = json_get(doc, "profiles");
-	if (profiles && !json_is_object(profiles)) {
+	*profiles = json_get(doc, "profiles");
+	if (*profiles && !json_is_object(*profiles)) {
 		log_error("%s: key 'profiles': expected an object of profile "
 		          "names, found %s",
-		          path, json_type_name(profiles));
+		          path, json_type_name(*profiles));
 		return CLERK_ECONFIG;
 	}
-	section = json_get(profiles, profile);
-	if (section && !json_is_object(section)) {
+	return 0;
+}
+
+/* The section @profile of @profiles (NULL when none); -1 when malformed. */
+static int
+file_section(const struct json *profiles, const char *path, const char *profile,
+             const struct json **section)
+{
+	*section = profile ? json_get(profiles, profile) : NULL;
+	if (*section && !json_is_object(*section)) {
 		log_error("%s: profile '%s': expected an object, found %s",
-		          path, profile, json_type_name(section));
+		          path, profile, json_type_name(*section));
 		return CLERK_ECONFIG;
 	}
+	return 0;
+}
+
+/*
+ * The view of @profile in the parsed config file @doc; with a NULL
+ * @profile, the top level's (a profile without a section).
+ */
+static int
+view_from_json(struct file_view *v, const struct json *doc, const char *path,
+               const char *profile)
+{
+	const struct json *profiles, *section;
+	int r;
+
+	if ((r = file_profiles(doc, path, &profiles)) ||
+	    (r = file_section(profiles, path, profile, &section)))
+		return r;
 	if (section && (r = view_collect(v, section, path, profile, false)))
 		return r;
 	if ((r = view_collect(v, doc, path, NULL, true)))
 		return r;
 	return view_check(v, path);
+}
+
+/*
+ * The host patterns section @name (@section) lists as its own "hosts",
+ * checked as the host list is, in *@list (strings of the parsed file, the
+ * array freed by the caller); *@list is NULL when it lists none.
+ */
+static int
+section_claims(const struct json *section, const char *path, const char *name,
+               const char ***list, size_t *n)
+{
+	struct file_view v = {0};
+	const struct json *hosts = json_get(section, "hosts");
+	char where[512];
+	int r;
+
+	*list = NULL;
+	*n = 0;
+	if (!hosts)
+		return 0;
+	snprintf(where, sizeof(where), "%s: profile '%s': key 'hosts'", path,
+	         name);
+	if (!json_is_array(hosts)) {
+		log_error("%s: expected %s, found %s", where,
+		          kind_expected[KIND_HOSTS], json_type_name(hosts));
+		return CLERK_ECONFIG;
+	}
+	if ((r = view_hosts(&v, hosts, where))) {
+		view_release(&v);
+		return r;
+	}
+	*list = v.hosts;
+	*n = v.nhosts;
+	return 0;
+}
+
+/*
+ * Every view of the parsed file @doc, to compile: [0] the top level's,
+ * then each section's. A view that fails its checks is kept out (its
+ * profile is then read from the JSON, which says why); a section whose
+ * own "hosts" is malformed keeps the whole file out (routing reads every
+ * section's). Quiet: only the profile in use is checked aloud.
+ */
+struct file_views {
+	struct file_view *views;
+	struct cfgindex_record *records;
+	size_t n;
+};
+
+static void
+views_release(struct file_views *all)
+{
+	size_t i;
+
+	for (i = 0; i < all->n; i++) {
+		view_release(&all->views[i]);
+		free((void *)all->records[i].hosts);
+	}
+	free(all->views);
+	free(all->records);
+}
+
+/* Record @i of @all: the view of section @name (NULL: the top level). */
+static int
+views_add(struct file_views *all, size_t i, const struct json *doc,
+          const struct json *section, const char *name, const char *path)
+{
+	struct cfgindex_record *rec = &all->records[i];
+	struct file_view *v = &all->views[i];
+	const char **own = NULL;
+	size_t nown = 0;
+	int r;
+
+	rec->profile = name;
+	if ((r = section_claims(section ? section : doc, path,
+	                        name ? name : "(top level)", &own, &nown)))
+		return r;
+	rec->own_hosts = (section ? section : doc) &&
+	                 json_get(section ? section : doc, "hosts");
+	rec->hosts = own;
+	rec->nhosts = nown;
+	if (view_from_json(v, doc, path, name) == 0) {
+		rec->viewable = true;
+		rec->keys = v->keys;
+		rec->values = v->values;
+		rec->npairs = v->n;
+	}
+	return 0;
+}
+
+static int
+views_collect(struct file_views *all, const struct json *doc, const char *path)
+{
+	const struct json *profiles = json_get(doc, "profiles"), *m;
+	size_t n = 1, i;
+	int r;
+
+	for (m = json_first_member(profiles); m; m = json_next_member(m))
+		n++;
+	all->views = calloc(n, sizeof(*all->views));
+	all->records = calloc(n, sizeof(*all->records));
+	if (!all->views || !all->records)
+		return CLERK_ENOMEM;
+	all->n = n;
+	if ((r = views_add(all, 0, doc, NULL, NULL, path)))
+		return r;
+	for (i = 1, m = json_first_member(profiles); m;
+	     i++, m = json_next_member(m)) {
+		/* Not an object: not viewable, so read (and refused)
+		 * from the JSON when in use. */
+		all->records[i].profile = json_member_key(m);
+		if (json_is_object(m) &&
+		    (r = views_add(all, i, doc, m, json_member_key(m), path)))
+			return r;
+	}
+	return 0;
 }
 
 /* The host list of @v becomes cfg's, pointing into the parsed file. */
@@ -1029,24 +1251,35 @@ hosts_borrow(struct config *cfg, struct file_view *v)
 	v->hosts = NULL;
 }
 
-/* Compile @v into an index of the file (best effort, see cfgindex.h). */
+/* Compile every view of @doc into an index of the file (best effort,
+ * see cfgindex.h). */
 static int
-view_index(const struct config *cfg, const struct file_view *v,
-           const char *profile, const struct stat *st)
+view_index(const struct config *cfg, const struct json *doc,
+           const struct stat *st)
 {
-	struct cfgindex_src src = {
-	        .config_path = cfg->config_path,
-	        .profile = profile,
-	        .st = st,
-	        .keys = v->keys,
-	        .values = v->values,
-	        .npairs = v->n,
-	        .has_hosts = v->has_hosts,
-	        .hosts = v->hosts,
-	        .nhosts = v->nhosts,
-	};
+	struct file_views all = {0};
+	bool was_silent = log_is_silent();
+	int r;
 
-	return cfgindex_write(&src);
+	log_set_silent(true);
+	r = views_collect(&all, doc, cfg->config_path);
+	log_set_silent(was_silent);
+	if (r == 0) {
+		struct cfgindex_src src = {
+		        .config_path = cfg->config_path,
+		        .st = st,
+		        .records = all.records,
+		        .nrecords = all.n,
+		};
+
+		r = cfgindex_write(&src);
+	} else if (r != CLERK_ENOMEM) {
+		log_debug("%s: a section's hosts are malformed: not indexed",
+		          cfg->config_path);
+		r = 0;
+	}
+	views_release(&all);
+	return r;
 }
 
 /* Parse the config file open as @fd (its fstat @st) and apply it. */
@@ -1068,8 +1301,7 @@ load_json(struct config *cfg, const char *profile, int fd,
 	if ((r = view_from_json(&v, doc, cfg->config_path, profile)) ||
 	    (r = view_apply(cfg, &v, cfg->config_path, false)))
 		goto out;
-	if (st->st_size >= CFGINDEX_MIN_FILE &&
-	    (r = view_index(cfg, &v, profile, st)))
+	if (st->st_size >= CFGINDEX_MIN_FILE && (r = view_index(cfg, doc, st)))
 		goto out;
 	/* Hosts taken from the file point into it: keep it with cfg. */
 	if (v.has_hosts && cfg->src_hosts == SRC_DEFAULT) {
@@ -1085,40 +1317,55 @@ out:
 }
 
 /*
- * Apply the compiled config file @idx, which cfg keeps when it gives the
- * host list and which is closed otherwise. CLERK_ENOTFOUND, before
- * anything is applied: the index is not usable.
+ * Apply @profile's view in the compiled config file @idx, which cfg then
+ * keeps (for the host list and routing); the caller still owns it on an
+ * error. CLERK_ENOTFOUND, before anything is applied: the index cannot
+ * answer for @profile.
  */
 static int
-load_index(struct config *cfg, struct cfgindex *idx)
+load_index(struct config *cfg, struct cfgindex *idx, const char *profile)
 {
 	const struct opt_desc *d;
 	struct file_view v = {0};
-	size_t i;
-	int r = CLERK_ENOTFOUND;
+	size_t i, rec = cfgindex_find(idx, profile);
+	int r;
 
-	if (cfgindex_npairs(idx) > NOPTS)
-		goto out;
-	for (i = 0; i < cfgindex_npairs(idx); i++)
-		if (cfgindex_pair(idx, i, &v.keys[i], &v.values[i]) ||
+	if (!cfgindex_viewable(idx, rec) || cfgindex_npairs(idx, rec) > NOPTS)
+		return CLERK_ENOTFOUND;
+	for (i = 0; i < cfgindex_npairs(idx, rec); i++)
+		if (cfgindex_pair(idx, rec, i, &v.keys[i], &v.values[i]) ||
 		    !(d = opt_by_file_key(v.keys[i])) || d->kind == KIND_HOSTS)
-			goto out;
+			return CLERK_ENOTFOUND;
 	v.n = i;
 	if ((r = view_apply(cfg, &v, cfg->config_path, false)))
-		goto out;
-	if (cfgindex_has_hosts(idx) && cfg->src_hosts == SRC_DEFAULT) {
+		return r;
+	if (cfgindex_has_hosts(idx, rec) && cfg->src_hosts == SRC_DEFAULT) {
 		cfg->src_hosts = SRC_FILE;
-		cfg->nhosts = cfgindex_nhosts(idx);
-		cfg->file_index = idx;
-		idx = NULL;
+		cfg->nhosts = cfgindex_nhosts(idx, rec);
 	}
-out:
-	cfgindex_close(idx);
-	return r;
+	cfg->file_index = idx;
+	cfg->file_record = rec;
+	return 0;
 }
 
+/* The index of the config file @path (stat @st), when one is current. */
+static struct cfgindex *
+index_of(const char *path, const struct stat *st)
+{
+	struct cfgindex *idx = NULL;
+
+	if (st->st_size < CFGINDEX_MIN_FILE || cfgindex_open(path, st, &idx))
+		return NULL;
+	return idx;
+}
+
+/*
+ * Load the config file for @profile; @given, when not NULL, is its
+ * index mapped already (config_use_profile()), which cfg then shares.
+ */
 static int
-config_load_file(struct config *cfg, const char *profile)
+config_load_file(struct config *cfg, const char *profile,
+                 struct cfgindex *given)
 {
 	struct cfgindex *idx = NULL;
 	bool explicit_path = cfg->config_path != NULL;
@@ -1127,6 +1374,8 @@ config_load_file(struct config *cfg, const char *profile)
 
 	if (!explicit_path && (r = paths_config_file(&cfg->config_path)))
 		return r;
+	if (given && (r = load_index(cfg, given, profile)) != CLERK_ENOTFOUND)
+		return r;
 	/*
 	 * An index is compiled only from a file that passed the full check
 	 * below, and answers only while the file keeps its inode and change
@@ -1134,11 +1383,13 @@ config_load_file(struct config *cfg, const char *profile)
 	 * that finds it current stands for that check, so a cache hit does
 	 * not walk the directories again (cfgindex.h).
 	 */
-	if (file_stat_trusted(cfg->config_path, &st) == 0 &&
-	    st.st_size >= CFGINDEX_MIN_FILE &&
-	    cfgindex_open(cfg->config_path, profile, &st, &idx) == 0 &&
-	    (r = load_index(cfg, idx)) != CLERK_ENOTFOUND)
-		return r;
+	if (!given && file_stat_trusted(cfg->config_path, &st) == 0 &&
+	    (idx = index_of(cfg->config_path, &st))) {
+		if ((r = load_index(cfg, idx, profile)))
+			cfgindex_close(idx);
+		if (r != CLERK_ENOTFOUND)
+			return r;
+	}
 	r = file_open_trusted(cfg->config_path, &fd, &st);
 	if (r == CLERK_ENOTFOUND && !explicit_path)
 		return 0;
@@ -1193,8 +1444,8 @@ config_defaults(struct config *cfg)
 	return 0;
 }
 
-int
-config_load(struct config *cfg)
+static int
+config_load_with(struct config *cfg, struct cfgindex *given)
 {
 	int r;
 
@@ -1209,13 +1460,19 @@ config_load(struct config *cfg)
 		          cfg->profile, config_source_name(cfg->src_profile));
 		return CLERK_ECONFIG;
 	}
-	if ((r = config_load_file(cfg, cfg->profile)))
+	if ((r = config_load_file(cfg, cfg->profile, given)))
 		return r;
 	if ((r = config_defaults(cfg)))
 		return r;
 	log_set_verbose(cfg->verbose);
 	log_set_quiet(cfg->quiet);
 	return 0;
+}
+
+int
+config_load(struct config *cfg)
+{
+	return config_load_with(cfg, NULL);
 }
 
 bool
@@ -1254,8 +1511,8 @@ config_host_allowed(const struct config *cfg, const char *protocol,
 {
 	if (!host || !*host || !host_protocol_allowed(protocol, host))
 		return false;
-	if (!cfg->hosts && cfg->file_index)
-		return cfgindex_match(cfg->file_index, host);
+	if (!cfg->hosts && cfg->nhosts && cfg->file_index)
+		return cfgindex_match(cfg->file_index, cfg->file_record, host);
 	return host_list_match((const char *const *)cfg->hosts, cfg->nhosts,
 	                       host);
 }
@@ -1267,7 +1524,9 @@ config_host(const struct config *cfg, size_t i)
 
 	if (cfg->hosts)
 		return cfg->hosts[i];
-	host = cfg->file_index ? cfgindex_host(cfg->file_index, i) : NULL;
+	host = cfg->file_index
+	               ? cfgindex_host(cfg->file_index, cfg->file_record, i)
+	               : NULL;
 	/* Only a damaged index lacks it: it then names no host. */
 	return host ? host : "";
 }
@@ -1300,6 +1559,300 @@ config_key_path(const struct config *cfg, const char *dir, const char *prefix,
 	struct paths_owner owner = config_owner(cfg);
 
 	return paths_key_path(&owner, dir, prefix, suffix, out);
+}
+
+/* --- routing: which profile a host belongs to (contract §3) --------- */
+
+/* The parsed config file of @cfg; CLERK_ENOTFOUND when there is none. */
+static int
+file_parse(const struct config *cfg, struct json **doc)
+{
+	char *text = NULL;
+	size_t len = 0;
+	struct stat st;
+	int fd, r;
+
+	if (!cfg->config_path)
+		return CLERK_ENOTFOUND;
+	if ((r = file_open_trusted(cfg->config_path, &fd, &st)))
+		return r;
+	r = file_read_fd(fd, cfg->config_path, CONFIG_MAX_FILE, &text, &len);
+	close(fd);
+	if (r)
+		return r;
+	*doc = json_parse(text, len);
+	secret_free(text);
+	return 0;
+}
+
+/* Two sections claim @host: the one line that says so. */
+static int
+claim_conflict(const struct config *cfg, const char *host, const char *a,
+               const char *b)
+{
+	log_error("host '%s' is claimed by profiles '%s' and '%s' in %s: "
+	          "remove it from one (or pass --profile)",
+	          host, a, b, cfg->config_path);
+	return CLERK_ECONFIG;
+}
+
+/* config_claimant() through the JSON: every section's "hosts" read. */
+static int
+claimant_json(const struct config *cfg, const char *host, char **profile)
+{
+	const struct json *profiles = NULL, *m;
+	const char *first = NULL, **list = NULL;
+	struct json *doc = NULL;
+	size_t n;
+	int r;
+
+	if ((r = file_parse(cfg, &doc)) ||
+	    (r = file_profiles(doc, cfg->config_path, &profiles)))
+		goto out;
+	r = CLERK_ENOTFOUND;
+	for (m = json_first_member(profiles); m; m = json_next_member(m)) {
+		const char *name = json_member_key(m);
+		int rr;
+
+		if (!json_is_object(m))
+			continue;
+		if ((rr = section_claims(m, cfg->config_path, name, &list,
+		                         &n))) {
+			r = rr;
+			goto out;
+		}
+		if (host_list_match(list, n, host)) {
+			if (first) {
+				r = claim_conflict(cfg, host, first, name);
+				goto out;
+			}
+			first = name;
+		}
+		free(list);
+		list = NULL;
+	}
+	if (first)
+		r = str_set(profile, first);
+out:
+	free(list);
+	json_free_public(doc);
+	return r;
+}
+
+/* config_claimant() through the mapped index: a few probes. */
+static int
+claimant_index(const struct config *cfg, const char *host, char **profile)
+{
+	const struct cfgindex *idx = cfg->file_index;
+	size_t found[2], n = cfgindex_claimants(idx, host, found, 2);
+	const char *a, *b;
+
+	if (n == 0)
+		return CLERK_ENOTFOUND;
+	if (!(a = cfgindex_record_name(idx, found[0])))
+		return CLERK_ENOTFOUND;
+	if (n == 2) {
+		b = cfgindex_record_name(idx, found[1]);
+		return claim_conflict(cfg, host, a, b ? b : "");
+	}
+	return str_set(profile, a);
+}
+
+int
+config_claimant(const struct config *cfg, const char *host, char **profile)
+{
+	char *name = NULL;
+	int r;
+
+	/* Not a host: it matches nothing (and is never echoed). */
+	if (!host || !host_port_valid(host, strlen(host)))
+		return CLERK_ENOTFOUND;
+	r = cfg->file_index ? claimant_index(cfg, host, &name)
+	                    : claimant_json(cfg, host, &name);
+	if (r == 0) {
+		log_debug("host %s is claimed by profile %s", host, name);
+		*profile = name;
+	}
+	return r;
+}
+
+int
+config_use_profile(struct config *cfg, const char *profile)
+{
+	struct config n;
+	bool help, version;
+	int r = 0;
+
+	config_init(&n);
+	if (cfg->argv)
+		r = config_parse_args(&n, cfg->argc, cfg->argv, &help,
+		                      &version);
+	if (!r && !(r = str_set(&n.profile, profile))) {
+		n.src_profile = SRC_ROUTE;
+		r = config_load_with(&n, cfg->file_index);
+	}
+	/* The index, when n took it, is cfg's: one of the two keeps it. */
+	if (r) {
+		if (n.file_index == cfg->file_index)
+			n.file_index = NULL;
+		config_release(&n);
+		return r;
+	}
+	if (n.file_index == cfg->file_index)
+		cfg->file_index = NULL;
+	config_release(cfg);
+	*cfg = n;
+	return 0;
+}
+
+/* --- the profiles a config file names --------------------------------- */
+
+void
+config_profiles_free(struct config_profile_info *p, size_t n)
+{
+	size_t i, k;
+
+	for (i = 0; p && i < n; i++) {
+		free(p[i].name);
+		free(p[i].issuer);
+		free(p[i].client_id);
+		free(p[i].resource);
+		for (k = 0; k < p[i].nclaims; k++)
+			free(p[i].claims[k]);
+		free(p[i].claims);
+	}
+	free(p);
+}
+
+/*
+ * String @key of @section, else of the top level @doc, into *@out (NULL
+ * when neither gives it); a value that is no string is an error.
+ */
+static int
+info_string(const struct json *doc, const struct json *section,
+            const char *name, const char *key, const char *path, char **out)
+{
+	const struct json *val = section ? json_get(section, key) : NULL;
+
+	if (!val)
+		val = json_get(doc, key);
+	if (!val)
+		return 0;
+	if (!json_string_value(val)) {
+		log_error("%s: key '%s' (profile '%s'): expected a string, "
+		          "found %s",
+		          path, key, name, json_type_name(val));
+		return CLERK_ECONFIG;
+	}
+	return str_set(out, json_string_value(val));
+}
+
+/* Option or environment value @val (from @src) over the file's @out. */
+static int
+info_override(enum config_source src, const char *val, char **out)
+{
+	if (src != SRC_OPTION && src != SRC_ENV)
+		return 0;
+	return str_set(out, val);
+}
+
+/* The effective issuer, client id and resource of @p; its claims. */
+static int
+info_fill(const struct config *cfg, const struct json *doc,
+          const struct json *section, struct config_profile_info *p)
+{
+	const char **list = NULL, *path = cfg->config_path;
+	size_t n = 0, k;
+	int r;
+
+	if ((r = info_string(doc, section, p->name, "issuer", path,
+	                     &p->issuer)) ||
+	    (r = info_string(doc, section, p->name, "client_id", path,
+	                     &p->client_id)) ||
+	    (r = info_string(doc, section, p->name, "resource", path,
+	                     &p->resource)) ||
+	    (r = info_override(cfg->src_issuer, cfg->issuer, &p->issuer)) ||
+	    (r = info_override(cfg->src_client_id, cfg->client_id,
+	                       &p->client_id)) ||
+	    (r = info_override(cfg->src_resource, cfg->resource, &p->resource)))
+		return r;
+	if (p->resource && !resource_valid(p->resource)) {
+		log_error("%s: key 'resource' (profile '%s'): expected an "
+		          "absolute https URL (http only to loopback) with no "
+		          "fragment, at most %d bytes",
+		          path, p->name, RESOURCE_MAX);
+		return CLERK_ECONFIG;
+	}
+	/* "https://x.example/" and "https://x.example" name one issuer. */
+	for (k = p->issuer ? strlen(p->issuer) : 0;
+	     k > 0 && p->issuer[k - 1] == '/';)
+		p->issuer[--k] = '\0';
+	if (section && (r = section_claims(section, path, p->name, &list, &n)))
+		return r;
+	if (n && !(p->claims = calloc(n, sizeof(*p->claims))))
+		r = CLERK_ENOMEM;
+	for (k = 0; !r && k < n; k++, p->nclaims++)
+		if (!(p->claims[k] = strdup(list[k])))
+			r = CLERK_ENOMEM;
+	free(list);
+	return r;
+}
+
+/* Profile @name (its section @section or NULL) as entry @p. */
+static int
+info_add(const struct config *cfg, const struct json *doc,
+         const struct json *section, const char *name,
+         struct config_profile_info *p)
+{
+	int r;
+
+	if ((r = str_set(&p->name, name)))
+		return r;
+	if (section && !json_is_object(section)) {
+		log_error("%s: profile '%s': expected an object, found %s",
+		          cfg->config_path, name, json_type_name(section));
+		return CLERK_ECONFIG;
+	}
+	return info_fill(cfg, doc, section, p);
+}
+
+int
+config_profiles(const struct config *cfg, struct config_profile_info **out,
+                size_t *n)
+{
+	const struct json *profiles = NULL, *m;
+	struct config_profile_info *p = NULL;
+	struct json *doc = NULL;
+	size_t count = 1, i = 0;
+	int r;
+
+	r = file_parse(cfg, &doc);
+	if (r == CLERK_ENOTFOUND)
+		r = 0; /* no file: "default", from options and environment */
+	else if (!r)
+		r = file_profiles(doc, cfg->config_path, &profiles);
+	if (r)
+		goto out;
+	for (m = json_first_member(profiles); m; m = json_next_member(m))
+		count++;
+	if (!(p = calloc(count, sizeof(*p)))) {
+		r = CLERK_ENOMEM;
+		goto out;
+	}
+	r = info_add(cfg, doc, json_get(profiles, CONFIG_DEFAULT_PROFILE),
+	             CONFIG_DEFAULT_PROFILE, &p[i++]);
+	for (m = json_first_member(profiles); !r && m; m = json_next_member(m))
+		if (strcmp(json_member_key(m), CONFIG_DEFAULT_PROFILE) != 0)
+			r = info_add(cfg, doc, m, json_member_key(m), &p[i++]);
+out:
+	json_free_public(doc);
+	if (r) {
+		config_profiles_free(p, i);
+		return r;
+	}
+	*out = p;
+	*n = i;
+	return 0;
 }
 
 /* " (default: ...)" of @d, when --help shows its default. */

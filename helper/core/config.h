@@ -44,6 +44,7 @@ enum config_source {
 	SRC_OPTION,
 	SRC_ENV,
 	SRC_FILE,
+	SRC_ROUTE, /* the profile: chosen by the request's host (contract §3) */
 };
 
 #define CONFIG_MAX_PORTS 16
@@ -68,7 +69,9 @@ struct config {
 	size_t hosts_alloc;
 	bool hosts_borrowed;   /* hosts point into file_doc */
 	struct json *file_doc; /* the parsed config file, kept for hosts */
-	struct cfgindex *file_index; /* the compiled config file, mapped */
+	struct cfgindex
+	        *file_index; /* the compiled config file, when current */
+	size_t file_record;  /* the profile's record in file_index */
 	char *profile;
 	enum storage_kind storage;
 	enum signin_flow flow;
@@ -87,8 +90,9 @@ struct config {
 	char *config_path; /* file in use (may not exist) */
 	char *ca_file;     /* CA certificates to trust, or NULL (http.h) */
 	char *token_file;  /* CI token file, or NULL (session.h) */
-	char *resource;    /* RFC 8707 resource indicator (contract §3), or NULL */
-	bool prompt_login; /* --switch / --prompt=login: ask for the account again */
+	char *resource; /* RFC 8707 resource indicator (contract §3), or NULL */
+	bool prompt_login; /* --switch / --prompt=login: ask for the account
+	                      again */
 
 	/* Where each value came from: src_<field>, filled through the
 	 * option table in config.c. */
@@ -96,11 +100,15 @@ struct config {
 	        src_profile, src_storage, src_callback_port, src_username,
 	        src_timeout, src_refresh_margin, src_signin_cooldown,
 	        src_interactive, src_flow, src_authtype, src_ca_file,
-	        src_token_file;
+	        src_token_file, src_resource;
 
 	/* Positional arguments left after the options (not owned). */
 	char **args;
 	int nargs;
+	/* As config_parse_args() got them (not owned): config_use_profile()
+	 * reads them again. */
+	int argc;
+	char **argv;
 };
 
 #define CONFIG_DEFAULT_SCOPES         "profile email openid offline_access"
@@ -147,7 +155,7 @@ bool config_ci_token(const struct config *cfg);
  */
 int config_require(const struct config *cfg);
 
-/* "option", "environment", "config file", "default". */
+/* "option", "environment", "config file", "routing", "default". */
 const char *config_source_name(enum config_source src);
 const char *config_flow_name(enum signin_flow flow);
 const char *config_authtype_name(enum authtype_kind kind);
@@ -172,6 +180,59 @@ int config_key(const struct config *cfg, char **out);
 /* "<dir>/<prefix><key><suffix>", the key as above (paths_key_path()). */
 int config_key_path(const struct config *cfg, const char *dir,
                     const char *prefix, const char *suffix, char **out);
+
+/*
+ * The profile whose own section's "hosts" matches @host ("name[:port]"),
+ * from the config file cfg was loaded from (config_load() done).
+ * 0 and a new string in *@profile; CLERK_ENOTFOUND when no section
+ * claims it (or there is no config file); CLERK_ECONFIG, said on stderr in
+ * one line naming both profiles and the host, when two sections claim it
+ * (or a section's "hosts" is malformed). The top-level "hosts" claims
+ * nothing. A section claims with host_pattern_match(): exact, "*.suffix",
+ * with or without a port. Uses the compiled index when one is current,
+ * so a cache hit stays flat (contract §15).
+ *
+ * Example (no --profile, no CLERK_PROFILE):
+ *	if (cfg.src_profile == SRC_DEFAULT) {
+ *		r = config_claimant(&cfg, host, &name);
+ *		if (r == 0)
+ *			r = config_use_profile(&cfg, name);
+ *		else if (r == CLERK_ENOTFOUND)
+ *			r = 0;
+ *		free(name);
+ *	}
+ */
+int config_claimant(const struct config *cfg, const char *host, char **profile);
+
+/*
+ * Reload @cfg for @profile: options and environment as first given
+ * (cfg->argc/argv and the environment), the config file read for
+ * @profile; src_profile becomes SRC_ROUTE. On error @cfg is unchanged.
+ * Cheap when the compiled index is mapped already (no second parse).
+ */
+int config_use_profile(struct config *cfg, const char *profile);
+
+/* One profile of the config file, as config_load() would load it. */
+struct config_profile_info {
+	char *name;
+	char *issuer;    /* effective: option > env > section > top; or NULL */
+	char *client_id; /* likewise */
+	char *resource;  /* likewise */
+	size_t nclaims;  /* host patterns its own section lists (0: claims none)
+	                  */
+	char **claims;   /* those patterns, in file order */
+};
+
+/*
+ * The profiles the config file names: "default" first (always, whether
+ * or not it has a section), then each section of "profiles" in file
+ * order. Slow path (status, discovery routing): may parse the file. A
+ * section's "hosts", issuer, client_id or resource of the wrong type or
+ * value is CLERK_ECONFIG, said on stderr.
+ */
+int config_profiles(const struct config *cfg, struct config_profile_info **out,
+                    size_t *n);
+void config_profiles_free(struct config_profile_info *p, size_t n);
 
 /* Usage text of the options (for --help). */
 void config_print_options_help(void);

@@ -41,6 +41,12 @@ log_set_silent(bool on)
 	silent = on;
 }
 
+bool
+log_is_silent(void)
+{
+	return silent;
+}
+
 static void __attribute__((format(printf, 2, 0)))
 log_v(const char *tag, const char *fmt, va_list ap)
 {

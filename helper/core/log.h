@@ -13,8 +13,12 @@
 void log_set_verbose(bool on);
 bool log_is_verbose(void);
 void log_set_quiet(bool on);
-/* Nothing at all on stderr, errors included (fuzzing only). */
+/*
+ * Nothing at all on stderr, errors included: fuzzing, and checks whose
+ * failures are reported later, where they matter (the config index).
+ */
 void log_set_silent(bool on);
+bool log_is_silent(void);
 
 /*
  * @fn (NULL: none) runs before every message is written: it takes the

@@ -6,6 +6,7 @@ through its git alias and check what reaches stdout, stderr and the exit
 status, and which shared libraries a cache hit maps.
 """
 
+import json
 import os
 import pwd
 import subprocess
@@ -148,6 +149,44 @@ class FastPath(h.OfflineCase):
                         "--config", str(cfg), env=env)
         self.assertIn("password=tok-big\n", r.stdout, r.stderr)
 
+    def test_one_index_answers_every_profile(self):
+        """One index per config file: each profile's view, a section's own
+        host list or the top level's, from the same mapped file."""
+        exp = int(time.time()) + 3600
+        cfg = Path(self.tmp.name) / "profiles.json"
+        doc = {"hosts": ["h%04d.example.test" % i for i in range(300)] +
+               ["git.example.test"],
+               "profiles": {
+                   "work": {"hosts": ["*.work.example.test"]},
+                   "ops": {"username": "ops-user"}}}
+        cfg.write_text(json.dumps(doc))
+        old = time.time() - 10
+        os.utime(cfg, (old, old))
+        time.sleep(2.2)
+        for profile in ("default", "work", "ops"):
+            self.seed("tok-" + profile, exp, profile)
+        env = {"CLERK_CREDENTIAL_HOSTS": ""}
+        # (profile, host, the answer's token, or None: not ours)
+        cases = [("default", "git.example.test", "tok-default"),
+                 ("default", "a.work.example.test", None),
+                 ("work", "a.work.example.test", "tok-work"),
+                 ("work", "git.example.test", None),
+                 ("ops", "h0007.example.test", "tok-ops")]
+        index_dir = self.run_dir / "clerk-credential"
+        for _ in range(2):  # parses and indexes, then maps the index
+            for profile, host, token in cases:
+                r = self.helper("get", "protocol=https\nhost=%s\n\n" % host,
+                                "--config", str(cfg), "--profile=" + profile,
+                                env=env)
+                if token:
+                    self.assertIn("password=%s\n" % token, r.stdout, r.stderr)
+                else:
+                    self.assertEqual(r.stdout, "", (profile, host))
+        self.assertEqual(len(list(index_dir.glob("config-*.index"))), 1)
+        r = self.helper("get", "protocol=https\nhost=h0001.example.test\n\n",
+                        "--config", str(cfg), "--profile=ops", env=env)
+        self.assertIn("username=ops-user\n", r.stdout, r.stderr)
+
     def test_no_host_list_says_how(self):
         self.seed("tok-x", int(time.time()) + 3600)
         r = self.helper("get", "protocol=https\nhost=git.example.test\n\n",
@@ -234,7 +273,7 @@ class FastPath(h.OfflineCase):
              "not a regular file"),
             ("config file", cfg_path, True, False, None,
              "not a regular file"),
-            ("config index", run / ("config-%016x-default.index" %
+            ("config index", run / ("config-%016x.index" %
                                     fnv1a64(str(cfg_path))),
              True, True, "tok-fifo", None),
             ("token file", state / "tokens-default.json", False, False,

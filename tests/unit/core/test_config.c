@@ -35,6 +35,7 @@ static const char *const env_vars[] = {
         "CLERK_CREDENTIAL_CA_FILE",
         "CLERK_CREDENTIAL_TOKEN_FILE",
         "CLERK_CREDENTIAL_TOKEN",
+        "CLERK_RESOURCE",
 };
 
 static int
@@ -305,6 +306,9 @@ static const struct source_case source_cases[] = {
         {"--token-file=/t", "CLERK_CREDENTIAL_TOKEN_FILE", "/t",
          "\"token_file\": \"/t\"", AT(token_file), AT(src_token_file), V_STRING,
          "/t"},
+        {"--resource=https://api.example/v1", "CLERK_RESOURCE",
+         "https://api.example/v1", "\"resource\": \"https://api.example/v1\"",
+         AT(resource), AT(src_resource), V_STRING, "https://api.example/v1"},
         {"--non-interactive", "CLERK_CREDENTIAL_INTERACTIVE", "no",
          "\"interactive\": false", AT(interactive), AT(src_interactive), V_BOOL,
          "false"},
@@ -801,8 +805,11 @@ test_big_file_index(void **state)
 	setenv("CLERK_CREDENTIAL_HOSTS", "env.example", 1);
 	setenv("CLERK_ISSUER", "https://env.example", 1);
 	assert_int_equal(load(&b, NULL), 0);
-	assert_null(b.file_index);
+	assert_non_null(b.file_index); /* kept for routing */
+	assert_non_null(b.hosts);
 	assert_int_equal(b.nhosts, 1);
+	assert_true(config_host_allowed(&b, "https", "env.example"));
+	assert_false(config_host_allowed(&b, "https", "h0001.example:443"));
 	assert_string_equal(b.issuer, "https://env.example");
 	assert_int_equal(b.timeout, 9);
 	config_release(&b);
@@ -907,6 +914,438 @@ test_overridden_bad_value(void **state)
 	unsetenv("CLERK_CREDENTIAL_STORAGE");
 }
 
+/* A resource indicator: which values each source takes. */
+static const struct {
+	const char *value;
+	bool ok;
+} resource_cases[] = {
+        {"https://api.example", true},
+        {"https://api.example/", true},
+        {"https://api.example:8443/v1/x?tenant=a", true},
+        {"https://[2001:db8::1]/v1", true},
+        {"http://127.0.0.1:8080/api", true},
+        {"http://localhost/api", true},
+        {"http://[::1]:9000", true},
+        {"http://api.example/v1", false},
+        {"ftp://api.example", false},
+        {"HTTPS://api.example", false},
+        {"api.example", false},
+        {"/v1", false},
+        {"https://", false},
+        {"https:///v1", false},
+        {"https://api.example/v1#frag", false},
+        {"https://api.example/a b", false},
+        {"https://api.example/a\tb", false},
+        {"https://api.example/\x7f", false},
+        {"https://user@api.example/", false},
+        {"https://api.example:0/", false},
+        {"", false},
+};
+
+static void
+test_resource(void **state)
+{
+	char opt[2200], json[2300], big[2100];
+	const char *args[2] = {opt, NULL};
+	struct config cfg;
+	size_t i;
+	int want;
+
+	(void)state;
+	unlink(cfgpath);
+	for (i = 0; i < sizeof(resource_cases) / sizeof(resource_cases[0]);
+	     i++) {
+		print_message("resource: %s\n", resource_cases[i].value);
+		want = resource_cases[i].ok ? 0 : CLERK_ECONFIG;
+		snprintf(opt, sizeof(opt), "--resource=%s",
+		         resource_cases[i].value);
+		assert_int_equal(load(&cfg, args), want);
+		if (!want)
+			assert_string_equal(cfg.resource,
+			                    resource_cases[i].value);
+		config_release(&cfg);
+		if (!*resource_cases[i].value)
+			continue;
+		setenv("CLERK_RESOURCE", resource_cases[i].value, 1);
+		assert_int_equal(load(&cfg, NULL), want);
+		config_release(&cfg);
+		unsetenv("CLERK_RESOURCE");
+		if (strchr(resource_cases[i].value, '\t') ||
+		    strchr(resource_cases[i].value, 0x7f))
+			continue; /* not a JSON string as it stands */
+		snprintf(json, sizeof(json), "{\"resource\": \"%s\"}",
+		         resource_cases[i].value);
+		write_config(json);
+		assert_int_equal(load(&cfg, NULL), want);
+		config_release(&cfg);
+	}
+	/* 2048 bytes at most. */
+	unlink(cfgpath);
+	memset(big, 'a', sizeof(big));
+	memcpy(big, "https://a.example/", 18);
+	big[2048] = '\0';
+	snprintf(opt, sizeof(opt), "--resource=%s", big);
+	assert_int_equal(load(&cfg, args), 0);
+	config_release(&cfg);
+	big[2048] = 'a';
+	big[2049] = '\0';
+	snprintf(opt, sizeof(opt), "--resource=%s", big);
+	assert_int_equal(load(&cfg, args), CLERK_ECONFIG);
+	config_release(&cfg);
+	unlink(cfgpath);
+}
+
+/* The error names the source, not the value. */
+static void
+load_bad_resource(void *arg)
+{
+	static const char *const args[] = {"--resource=https://x.example/#f",
+	                                   NULL};
+	struct config cfg;
+
+	(void)arg;
+	assert_int_equal(load(&cfg, args), CLERK_ECONFIG);
+	config_release(&cfg);
+}
+
+static void
+test_resource_message(void **state)
+{
+	const char *out;
+
+	(void)state;
+	unlink(cfgpath);
+	out = capture_stderr(load_bad_resource, NULL);
+	assert_non_null(strstr(out, "option --resource: the resource must be"));
+	assert_null(strstr(out, "x.example"));
+}
+
+/* --switch and --prompt=login: the account is asked for again. */
+static void
+test_prompt(void **state)
+{
+	static const char *const none[] = {NULL};
+	static const char *const sw[] = {"--switch", NULL};
+	static const char *const pl[] = {"--prompt=login", NULL};
+	static const char *const pl2[] = {"login", "--prompt", "login", NULL};
+	static const char *const bad[] = {"--prompt=consent", NULL};
+	static const char *const empty[] = {"--prompt=", NULL};
+	static const struct {
+		const char *const *args;
+		int r;
+		bool on;
+	} t[] = {
+	        {none, 0, false},        {sw, 0, true},
+	        {pl, 0, true},           {pl2, 0, true},
+	        {bad, CLERK_ECONFIG, 0}, {empty, CLERK_ECONFIG, 0},
+	};
+	struct config cfg;
+	size_t i;
+
+	(void)state;
+	unlink(cfgpath);
+	/* No environment variable, no file key: only the option. */
+	write_config("{\"prompt\": \"login\"}");
+	assert_int_equal(load(&cfg, NULL), CLERK_ECONFIG);
+	config_release(&cfg);
+	unlink(cfgpath);
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		assert_int_equal(load(&cfg, t[i].args), t[i].r);
+		if (!t[i].r)
+			assert_int_equal(cfg.prompt_login, t[i].on);
+		config_release(&cfg);
+	}
+}
+
+/* The routing config: default (top level), work, dev, ops, all claim. */
+static const char routing_config[] =
+        "{\"issuer\": \"https://top.example/\", \"client_id\": \"top\",\n"
+        " \"hosts\": [\"git.top.example\", \"*.shared.example\"],\n"
+        " \"timeout\": 11,\n"
+        " \"profiles\": {\n"
+        "  \"work\": {\"issuer\": \"https://work.example\",\n"
+        "            \"client_id\": \"w\", \"timeout\": 22,\n"
+        "            \"resource\": \"https://api.work.example/\",\n"
+        "            \"hosts\": [\"*.corp.example\", \"git.work.example:8443\"]},\n"
+        "  \"dev\": {\"client_id\": \"d\",\n"
+        "           \"hosts\": [\"x.corp.example\", \"dev.example\"]},\n"
+        "  \"ops\": {\"issuer\": \"https://ops.example\", \"bogus\": 1},\n"
+        "  \"ci\": {\"issuer\": \"https://ci.example\", \"hosts\": []}\n"
+        "%s }}\n";
+
+/* What config_claimant() answers for a host: a profile, or an error. */
+static const struct {
+	const char *host;
+	const char *profile; /* NULL: the error below */
+	int r;
+} claim_cases[] = {
+        {"git.top.example", NULL, CLERK_ENOTFOUND}, /* top claims none */
+        {"a.shared.example", NULL, CLERK_ENOTFOUND},
+        {"y.corp.example", "work", 0},     /* wildcard */
+        {"Y.CORP.example:443", "work", 0}, /* any port */
+        {"corp.example", NULL, CLERK_ENOTFOUND},
+        {"git.work.example:8443", "work", 0},        /* its port */
+        {"git.work.example", NULL, CLERK_ENOTFOUND}, /* not another */
+        {"git.work.example:443", NULL, CLERK_ENOTFOUND},
+        {"dev.example:22", "dev", 0},
+        {"x.corp.example", NULL, CLERK_ECONFIG}, /* work and dev */
+        {"nothing.example", NULL, CLERK_ENOTFOUND},
+        {"bad/host", NULL, CLERK_ENOTFOUND},
+        {"", NULL, CLERK_ENOTFOUND},
+};
+
+/* Padding that makes the file big enough to be indexed. */
+static void
+write_routing_config(bool big)
+{
+	char pad[6000] = "", *text;
+	size_t i;
+
+	if (big) {
+		for (i = 0; i < 60; i++)
+			snprintf(pad + strlen(pad), sizeof(pad) - strlen(pad),
+			         "  ,\"pad%02zu\": {\"client_id\": "
+			         "\"padding-padding-padding-padding-pad\"}\n",
+			         i);
+	}
+	assert_non_null(text = malloc(sizeof(routing_config) + sizeof(pad)));
+	snprintf(text, sizeof(routing_config) + sizeof(pad), routing_config,
+	         pad);
+	write_config(text);
+	free(text);
+}
+
+/* Each claim case through @cfg (JSON or index): the same answers. */
+static void
+check_claims(const struct config *cfg)
+{
+	char *name;
+	size_t i;
+
+	for (i = 0; i < sizeof(claim_cases) / sizeof(claim_cases[0]); i++) {
+		name = NULL;
+		print_message("claim: %s\n", claim_cases[i].host);
+		assert_int_equal(
+		        config_claimant(cfg, claim_cases[i].host, &name),
+		        claim_cases[i].r);
+		if (claim_cases[i].profile)
+			assert_string_equal(name, claim_cases[i].profile);
+		else
+			assert_null(name);
+		free(name);
+	}
+}
+
+static void
+claim_conflict_quietly(void *arg)
+{
+	char *name = NULL;
+
+	assert_int_equal(config_claimant(arg, "x.corp.example", &name),
+	                 CLERK_ECONFIG);
+}
+
+static void
+test_claimant(void **state)
+{
+	struct config cfg;
+	const char *out;
+	char *name = NULL;
+
+	(void)state;
+	unlink(cfgpath);
+	/* No config file: nobody claims anything. */
+	assert_int_equal(load(&cfg, NULL), 0);
+	assert_int_equal(config_claimant(&cfg, "y.corp.example", &name),
+	                 CLERK_ENOTFOUND);
+	config_release(&cfg);
+
+	write_routing_config(false);
+	assert_int_equal(load(&cfg, NULL), 0);
+	assert_null(cfg.file_index);
+	check_claims(&cfg);
+	out = capture_stderr(claim_conflict_quietly, &cfg);
+	assert_non_null(strstr(out, "clerk-credential: host 'x.corp.example' "
+	                            "is claimed by profiles 'work' and 'dev' "
+	                            "in "));
+	assert_non_null(strstr(out, "config.json: remove it from one (or "
+	                            "pass --profile)\n"));
+	assert_int_equal(strchr(out, '\n') - out + 1, strlen(out)); /* 1 line */
+	config_release(&cfg);
+
+	/* The same file, big and settled: the index gives the answers. */
+	write_routing_config(true);
+	sleep(2);
+	usleep(200000);
+	assert_int_equal(load(&cfg, NULL), 0); /* parses, then indexes */
+	config_release(&cfg);
+	assert_int_equal(load(&cfg, NULL), 0);
+	assert_non_null(cfg.file_index);
+	check_claims(&cfg);
+	out = capture_stderr(claim_conflict_quietly, &cfg);
+	assert_non_null(strstr(out, "claimed by profiles 'work' and 'dev'"));
+	config_release(&cfg);
+	unlink(cfgpath);
+}
+
+/* A section's malformed "hosts" is an error once routing reads it. */
+static void
+test_claimant_malformed(void **state)
+{
+	static const char *const texts[] = {
+	        "{\"profiles\": {\"a\": {\"hosts\": \"x.example\"}}}",
+	        "{\"profiles\": {\"a\": {\"hosts\": [\"https://x.example\"]}}}",
+	        "{\"profiles\": {\"a\": {\"hosts\": [1]}}}",
+	};
+	struct config cfg;
+	char *name = NULL;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		write_config(texts[i]);
+		/* Not in use: loading the default profile does not look. */
+		assert_int_equal(load(&cfg, NULL), 0);
+		assert_int_equal(config_claimant(&cfg, "x.example", &name),
+		                 CLERK_ECONFIG);
+		assert_null(name);
+		config_release(&cfg);
+	}
+	unlink(cfgpath);
+}
+
+/* Routing reloads: options and environment stay, the section counts. */
+static void
+test_use_profile(void **state)
+{
+	static const char *const args[] = {"get", "--client-id=opt", NULL};
+	static const struct {
+		bool big;
+	} t[] = {{false}, {true}};
+	struct config cfg;
+	char *before;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		write_routing_config(t[i].big);
+		if (t[i].big) {
+			sleep(2);
+			usleep(200000);
+			assert_int_equal(load(&cfg, NULL), 0);
+			config_release(&cfg);
+		}
+		setenv("CLERK_SCOPES", "env-scope", 1);
+		assert_int_equal(load(&cfg, args), 0);
+		assert_int_equal(cfg.file_index != NULL, t[i].big);
+		assert_string_equal(cfg.issuer, "https://top.example");
+		assert_int_equal(cfg.timeout, 11);
+		assert_int_equal(config_use_profile(&cfg, "work"), 0);
+		assert_string_equal(cfg.profile, "work");
+		assert_int_equal(cfg.src_profile, SRC_ROUTE);
+		assert_string_equal(config_source_name(cfg.src_profile),
+		                    "routing");
+		assert_string_equal(cfg.issuer, "https://work.example");
+		assert_int_equal(cfg.src_issuer, SRC_FILE);
+		assert_string_equal(cfg.client_id, "opt");
+		assert_int_equal(cfg.src_client_id, SRC_OPTION);
+		assert_string_equal(cfg.scopes, "env-scope");
+		assert_int_equal(cfg.src_scopes, SRC_ENV);
+		assert_string_equal(cfg.resource, "https://api.work.example/");
+		assert_int_equal(cfg.timeout, 22);
+		assert_int_equal(cfg.nargs, 1);
+		assert_string_equal(cfg.args[0], "get");
+		assert_int_equal(cfg.file_index != NULL, t[i].big);
+		/* The chosen profile's own host list is the host list. */
+		assert_true(
+		        config_host_allowed(&cfg, "https", "a.corp.example"));
+		assert_false(
+		        config_host_allowed(&cfg, "https", "git.top.example"));
+		/* A section without hosts inherits the top level's. */
+		assert_int_equal(config_use_profile(&cfg, "dev"), 0);
+		assert_string_equal(cfg.issuer, "https://top.example");
+		assert_true(config_host_allowed(&cfg, "https", "dev.example"));
+		/* A bad section: an error, and cfg as it was. */
+		before = strdup(cfg.profile);
+		assert_int_equal(config_use_profile(&cfg, "ops"),
+		                 CLERK_ECONFIG);
+		assert_string_equal(cfg.profile, before);
+		assert_string_equal(cfg.client_id, "opt");
+		assert_true(config_host_allowed(&cfg, "https", "dev.example"));
+		assert_int_equal(config_use_profile(&cfg, "../x"),
+		                 CLERK_ECONFIG);
+		assert_string_equal(cfg.profile, before);
+		free(before);
+		config_release(&cfg);
+		unsetenv("CLERK_SCOPES");
+	}
+	unlink(cfgpath);
+}
+
+static void
+test_profiles_list(void **state)
+{
+	static const char *const args[] = {"--issuer=https://opt.example/",
+	                                   NULL};
+	static const char *const names[] = {"default", "work", "dev", "ops",
+	                                    "ci"};
+	struct config_profile_info *p = NULL;
+	struct config cfg;
+	size_t n = 0, i;
+
+	(void)state;
+	unlink(cfgpath);
+	assert_int_equal(load(&cfg, NULL), 0);
+	assert_int_equal(config_profiles(&cfg, &p, &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(p[0].name, "default");
+	assert_null(p[0].issuer);
+	config_profiles_free(p, n);
+	config_release(&cfg);
+
+	write_routing_config(false);
+	assert_int_equal(load(&cfg, NULL), 0);
+	assert_int_equal(config_profiles(&cfg, &p, &n), 0);
+	assert_int_equal(n, 5);
+	for (i = 0; i < n; i++)
+		assert_string_equal(p[i].name, names[i]);
+	assert_string_equal(p[0].issuer, "https://top.example");
+	assert_string_equal(p[0].client_id, "top");
+	assert_null(p[0].resource);
+	assert_int_equal(p[0].nclaims, 0);
+	assert_string_equal(p[1].issuer, "https://work.example");
+	assert_string_equal(p[1].resource, "https://api.work.example/");
+	assert_int_equal(p[1].nclaims, 2);
+	assert_string_equal(p[1].claims[1], "git.work.example:8443");
+	assert_string_equal(p[2].issuer, "https://top.example");
+	assert_string_equal(p[2].client_id, "d");
+	assert_int_equal(p[2].nclaims, 2);
+	assert_int_equal(p[4].nclaims, 0);
+	config_profiles_free(p, n);
+	config_release(&cfg);
+
+	/* An option wins over every section. */
+	assert_int_equal(load(&cfg, args), 0);
+	assert_int_equal(config_profiles(&cfg, &p, &n), 0);
+	for (i = 0; i < n; i++)
+		assert_string_equal(p[i].issuer, "https://opt.example");
+	config_profiles_free(p, n);
+	config_release(&cfg);
+
+	/* A default section comes first, once. */
+	write_config("{\"profiles\": {\"a\": {}, \"default\": "
+	             "{\"issuer\": \"https://d.example\"}}}");
+	assert_int_equal(load(&cfg, NULL), 0);
+	assert_int_equal(config_profiles(&cfg, &p, &n), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(p[0].name, "default");
+	assert_string_equal(p[0].issuer, "https://d.example");
+	assert_string_equal(p[1].name, "a");
+	config_profiles_free(p, n);
+	config_release(&cfg);
+	unlink(cfgpath);
+}
+
 int
 main(void)
 {
@@ -930,6 +1369,13 @@ main(void)
 	        cmocka_unit_test(test_overridden_bad_value),
 	        cmocka_unit_test(test_authtype),
 	        cmocka_unit_test(test_config_file_trust),
+	        cmocka_unit_test(test_resource),
+	        cmocka_unit_test(test_resource_message),
+	        cmocka_unit_test(test_prompt),
+	        cmocka_unit_test(test_claimant),
+	        cmocka_unit_test(test_claimant_malformed),
+	        cmocka_unit_test(test_use_profile),
+	        cmocka_unit_test(test_profiles_list),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
