@@ -10,14 +10,16 @@ docker-registry and skopeo. No --profile and no CLERK_PROFILE anywhere
 unless a test says so: the request's host picks the profile.
 
 - Routing: skopeo copies an image to two registries, one claimed by each
-  profile; each registry sees its own provider's token; `status` names the
+  profile; each registry sees its own provider's token, and so does every
+  protocol (git, docker, Terraform, Bazel, kubectl, Cargo); `status` names the
   profile of each claimed host and the account of each profile; `whoami`;
   a host claimed by two sections is a configuration error naming both;
   `logout --profile b` leaves a alone.
 - Discovery (RFC 9728): a git server no section claims points at its
   metadata, which names b's issuer: git's get (challenge in wwwauth[]) is
   answered with b's token; metadata naming no configured issuer gets no
-  token; metadata for another origin is ignored; a profile with a
+  token (not even the default profile's); metadata for another origin is
+  ignored; a profile with a
   `resource` (RFC 8707) gets a token for that audience.
 - Step-up: insufficient_scope after git's erase starts exactly one sign-in
   for the wider scope, never a loop.
@@ -38,7 +40,6 @@ import json
 import os
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -99,23 +100,32 @@ def _walk(node):
             yield from _walk(v)
 
 
-def json_route(status, host):
-    """The profile status --json says host goes to, or None: a member
-    {host: profile} anywhere, or an object holding host and a profile
-    name (as "profile" or another string member)."""
+def json_routes(status, host):
+    """The profiles status --json ties host to (a set): from a member
+    {host: profile} anywhere, an object {profile: {... host ...}} or an
+    object naming a profile ("profile" or "name") that holds host as a
+    value or in a list. The top level's own "profile" (the profile in use)
+    counts only for what it lists outside its sections."""
+    out = set()
     for node in _walk(status):
         if not isinstance(node, dict):
             continue
         if isinstance(node.get(host), str):
-            return node[host]
-        values = [v for v in node.values() if isinstance(v, str)]
-        if host in values or any(isinstance(v, list) and host in v
-                                 for v in node.values()):
-            if isinstance(node.get("profile"), str):
-                return node["profile"]
-            if isinstance(node.get("name"), str):
-                return node["name"]
-    return None
+            out.add(node[host])
+        for key, value in node.items():
+            if isinstance(value, dict) and (
+                    host in value.values()
+                    or any(isinstance(v, list) and host in v for v in value.values())):
+                if not any(isinstance(value.get(k), str) for k in ("profile", "name")):
+                    out.add(key)
+        holds = host in node.values() or any(
+            isinstance(v, list) and host in v for v in node.values())
+        if holds:
+            for k in ("profile", "name"):
+                if isinstance(node.get(k), str):
+                    out.add(node[k])
+                    break
+    return out
 
 
 def json_account(status, profile):
@@ -356,20 +366,48 @@ class TestRouting(AccountsCase):
         done = sb.browser_done()
         self.assertEqual([e.get("result") for e in done[-2:]], ["ok", "ok"], done)
 
+    def protocol_tokens(self, sb, host):
+        """{protocol: the token it hands out for host}, every protocol."""
+        bindir = Path(sb.main).parent
+        out = {}
+        r = self.git_get(sb, host)
+        self.assert_ok(sb, r, "git get %s" % host)
+        out["git"] = self.token_of(r)
+        r = self.run_env(sb, [str(bindir / "docker-credential-clerk"), "get"],
+                         stdin=host + "\n")
+        self.assert_ok(sb, r, "docker get %s" % host)
+        out["docker"] = json.loads(r.stdout)["Secret"]
+        r = self.run_env(sb, [str(bindir / "terraform-credentials-clerk"), "get", host])
+        self.assert_ok(sb, r, "terraform get %s" % host)
+        out["terraform"] = json.loads(r.stdout).get("token")
+        r = self.run_env(sb, [sb.main, "bazel", "get"],
+                         stdin=json.dumps({"uri": "http://%s/blob" % host}))
+        self.assert_ok(sb, r, "bazel get %s" % host)
+        auth = json.loads(r.stdout).get("headers", {}).get("Authorization", [""])[0]
+        out["bazel"] = auth[len("Bearer "):] if auth.startswith("Bearer ") else None
+        r = self.run_env(sb, [sb.main, "kubectl"], KUBERNETES_EXEC_INFO=json.dumps({
+            "kind": "ExecCredential", "apiVersion": "client.authentication.k8s.io/v1",
+            "spec": {"interactive": False, "cluster": {"server": "http://%s" % host}}}))
+        self.assert_ok(sb, r, "kubectl for %s" % host)
+        out["kubectl"] = json.loads(r.stdout).get("status", {}).get("token")
+        r = self.run_env(sb, [sb.main, "--cargo-plugin"], stdin=json.dumps(
+            {"v": 1, "registry": {"index-url": "sparse+http://%s/index/" % host},
+             "kind": "get", "operation": "read"}) + "\n")
+        self.assert_ok(sb, r, "cargo get %s" % host)
+        answer = json.loads(r.stdout.splitlines()[-1])
+        token = answer.get("Ok", {}).get("token", "")
+        out["cargo"] = token[len("Bearer "):] if token.startswith("Bearer ") else None
+        return out
+
     def test_2_every_protocol_routes_by_host(self):
         sb = self.ensure_signed_in()
         fa, fb = self.fronts
         launches = len(sb.browser_launches())
         for front, p in ((fa, self.pa), (fb, self.pb)):
-            r = self.git_get(sb, front.host)
-            self.assert_ok(sb, r, "git get %s" % front.host)
-            c = claims(self.token_of(r))
-            self.assertEqual((c["client_id"], c["iss"]), (p.client_id, p.issuer))
-            r = self.run_env(sb, [str(Path(sb.main).parent / "docker-credential-clerk"),
-                                  "get"], stdin=front.host + "\n")
-            self.assert_ok(sb, r, "docker get %s" % front.host)
-            c = claims(json.loads(r.stdout)["Secret"])
-            self.assertEqual((c["client_id"], c["iss"]), (p.client_id, p.issuer))
+            for proto, token in self.protocol_tokens(sb, front.host).items():
+                c = claims(token)
+                self.assertEqual((c["client_id"], c["iss"]), (p.client_id, p.issuer),
+                                 "%s for %s" % (proto, front.host))
         self.assert_no_new_sign_in(sb, launches, "gets from the cache")
 
     def test_3_status_names_routes_and_accounts(self):
@@ -378,8 +416,10 @@ class TestRouting(AccountsCase):
         r = self.run_env(sb, [sb.main, "status", "--json"])
         self.assert_ok(sb, r, "status --json")
         st = json.loads(r.stdout)
-        self.assertEqual(json_route(st, fa.host), "a", r.stdout)
-        self.assertEqual(json_route(st, fb.host), "b", r.stdout)
+        for host, prof, other in ((fa.host, "a", "b"), (fb.host, "b", "a")):
+            routes = json_routes(st, host)
+            self.assertIn(prof, routes, "%s not tied to %s in %s" % (host, prof, r.stdout))
+            self.assertNotIn(other, routes, r.stdout)
         for prof, user in (("a", "alice"), ("b", "bob")):
             acct = json_account(st, prof)
             self.assertIsNotNone(acct, "no account for %s in %s" % (prof, r.stdout))
@@ -396,30 +436,46 @@ class TestRouting(AccountsCase):
 
     def test_4_whoami_per_profile(self):
         sb = self.ensure_signed_in()
-        r = self.run_env(sb, [sb.main, "whoami", "--profile", "b"])
-        self.assert_ok(sb, r, "whoami --profile b")
-        self.assertIn("bob@example.test", r.stdout)
-        r = self.run_env(sb, [sb.main, "whoami", "--profile", "a"])
-        self.assert_ok(sb, r, "whoami --profile a")
-        self.assertIn("alice@example.test", r.stdout)
-        # Without --profile: the default profile's (never signed in here).
-        r = self.run_env(sb, [sb.main, "whoami"], CLERK_CREDENTIAL_INTERACTIVE=0)
-        self.assertNotIn("bob@example.test", r.stdout)
-        self.assertNotIn("alice@example.test", r.stdout)
+        # The default profile (issuer a's provider, top level) as dora.
+        r = self.run_env(sb, [sb.main, "login"], HEADLESS_USER_LOGIN="dora")
+        self.assert_ok(sb, r, "login (default profile)")
+        sb.wait_browsers_done()
+        for options, user in (((), "dora"), (("--profile", "a"), "alice"),
+                              (("--profile", "b"), "bob")):
+            r = self.run_env(sb, [sb.main, "whoami", *options])
+            self.assert_ok(sb, r, "whoami %s" % " ".join(options))
+            self.assertIn("%s@example.test" % user, r.stdout, options)
+        # The default's sign-in took nothing from a and b.
+        fa, fb = self.fronts
+        for front, p in ((fa, self.pa), (fb, self.pb)):
+            r = self.git_get(sb, front.host, CLERK_CREDENTIAL_INTERACTIVE=0)
+            self.assert_ok(sb, r, "git get %s" % front.host)
+            self.assertEqual(claims(self.token_of(r))["sub"],
+                             "alice" if p is self.pa else "bob")
 
     def test_5_a_host_claimed_twice_is_a_configuration_error(self):
         fa, fb = self.fronts
-        sb = self.sandbox(self.config(extra_b_hosts=[fa.host]))
+        # Profile names that no English word of a message could stand for.
+        config = {
+            "issuer": self.pa.issuer, "client_id": CLIENT_A,
+            "hosts": ["git.example.test"],
+            "profiles": {
+                "team-red": self.profile(self.pa, [fa.host]),
+                "team-blue": self.profile(self.pb, [fb.host, fa.host]),
+            },
+        }
+        sb = self.sandbox(config)
         r = self.git_get(sb, fa.host)
         self.assertEqual(r.returncode, 2, h.describe(r))
         self.assertEqual(r.stdout, "")
-        self.assertTrue(names(r.stderr, "a") and names(r.stderr, "b"), r.stderr)
+        self.assertTrue(names(r.stderr, "team-red") and names(r.stderr, "team-blue"),
+                        r.stderr)
         docker = str(Path(sb.main).parent / "docker-credential-clerk")
         r = self.run_env(sb, [docker, "get"], stdin=fa.host + "\n")
         self.assertEqual(r.returncode, 1, h.describe(r))
         self.assertTrue(r.stdout.startswith("clerk-credential: "), h.describe(r))
-        self.assertTrue(names(r.stdout + r.stderr, "a") and names(r.stdout + r.stderr, "b"),
-                        h.describe(r))
+        both = r.stdout + r.stderr
+        self.assertTrue(names(both, "team-red") and names(both, "team-blue"), h.describe(r))
         self.assertNotIn("Secret", r.stdout)
         self.assertEqual(sb.browser_launches(), [])
 
@@ -458,13 +514,18 @@ class TestDiscovery(AccountsCase):
                                         list(cls.providers), **cls.providers)
         cls.pa, cls.pb = cls.started
         cls.root = cls.workdir / "repos"
-        h.make_bare_repo(cls.root)
+        cls.root.mkdir()
         pb = cls.pb
 
         def server(name, **kw):
             return cls._stack.enter_context(h.GitServer(
                 cls.workdir, cls.root, pb.issuer, scheme="bearer", name=name,
                 client_id=pb.client_id, introspect=True, **kw))
+        # Profile c's resource (RFC 8707), which only b's tokens may reach;
+        # started first, while its port is still free.
+        cls.resource = "http://127.0.0.1:%d/" % port
+        cls.gs_res = server("gs-res", resource_metadata=[pb.issuer],
+                            audience=cls.resource, port=port)
         # Names b's issuer.
         cls.gs_b = server("gs-b", resource_metadata=[pb.issuer])
         # Names an issuer nobody configured.
@@ -472,10 +533,7 @@ class TestDiscovery(AccountsCase):
         # Names b's issuer but describes another origin.
         cls.gs_other = server("gs-other", resource_metadata=[pb.issuer],
                               resource="http://127.0.0.1:9/")
-        # Profile c's resource (RFC 8707), which only b's tokens may reach.
-        cls.resource = "http://127.0.0.1:%d/" % port
-        cls.gs_res = server("gs-res", resource_metadata=[pb.issuer],
-                            audience=cls.resource, port=port)
+        h.make_bare_repo(cls.root)
 
     def config(self):
         """Default profile: issuer a, the discovery servers in its host list
@@ -525,29 +583,28 @@ class TestDiscovery(AccountsCase):
         self.assertTrue(ok, self.gs_b.entries(gmark))
         self.assertEqual({e["client_id"] for e in ok}, {CLIENT_B})
 
-    def test_metadata_naming_no_configured_issuer_gets_nothing(self):
+    def test_metadata_it_cannot_use(self):
         sb = self.sandbox(self.config())
-        # The default profile holds a token: without discovery it would go.
+        # The default profile holds a token: without discovery it would go
+        # to every host of the top-level list.
         h.seed_cache(sb.runtime, self.pa.issuer, CLIENT_A, "seeded-default-token",
                      int(time.time()) + 3600)
         marks = [p.mark() for p in self.started]
+        # Metadata naming no configured issuer: not ours, no token at all.
         r = self.git_get(sb, self.gs_c.host, self.unauthenticated_challenges(self.gs_c))
         self.assertEqual(r.returncode, 0, h.describe(r))
         self.assertEqual(r.stdout, "", h.describe(r))
+        self.assertTrue(any(e.get("metadata") for e in self.gs_c.entries()),
+                        "the metadata was not fetched")
+        # Metadata describing another origin is ignored: the default
+        # profile's host rule decides (its host list has the host).
+        r = self.git_get(sb, self.gs_other.host,
+                         self.unauthenticated_challenges(self.gs_other))
+        self.assert_ok(sb, r, "git get with metadata for another origin")
+        self.assertEqual(self.token_of(r), "seeded-default-token")
         self.assertEqual(sb.browser_launches(), [])
         for p, m in zip(self.started, marks):
             self.assertEqual(p.authorizations(m), [])
-
-    def test_metadata_for_another_origin_is_ignored(self):
-        sb = self.sandbox(self.config())
-        h.seed_cache(sb.runtime, self.pa.issuer, CLIENT_A, "seeded-default-token",
-                     int(time.time()) + 3600)
-        r = self.git_get(sb, self.gs_other.host,
-                         self.unauthenticated_challenges(self.gs_other))
-        self.assert_ok(sb, r, "git get with mismatched metadata")
-        # The default profile's host rule: its host list has the host.
-        self.assertEqual(self.token_of(r), "seeded-default-token")
-        self.assertEqual(sb.browser_launches(), [])
 
     def test_profile_resource_gets_a_token_for_that_audience(self):
         config = {
@@ -706,6 +763,11 @@ class TestSwitch(AccountsCase):
         self.assertTrue(done["login_form"], done)
         self.assertEqual(done["login"], "bob")
         self.assertIn("bob@example.test", who)
+        self.assertIn("login", (auth.get("prompt") or "").split())
+        # --prompt=login is the same request, spelled out.
+        done, auth, who = login("alice", "--prompt=login")
+        self.assertTrue(done["login_form"], done)
+        self.assertIn("alice@example.test", who)
         self.assertIn("login", (auth.get("prompt") or "").split())
 
 
