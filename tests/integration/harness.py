@@ -254,16 +254,28 @@ class Provider:
     screen; no iss in the callback (iss=True adds RFC 9207's); device=False
     has no device grant. Faults of a set-up: offline_access=False refuses
     that scope, redirect_uri registers another redirect URI, date_offset
-    (seconds) skews the Date header.
+    (seconds) skews the Date header. Several accounts: client_id names the
+    one client (default CLIENT_ID), resources registers further resource
+    servers (RFC 8707 resource= URLs), extra_scopes custom scopes
+    ("repo:write ..."); name tells the logs of several providers in one
+    workdir apart.
     """
 
     def __init__(self, workdir, access_ttl=None, device=True, iss=False,
                  access_format=None, consent=True, offline_access=True,
-                 redirect_uri=None, date_offset=None):
+                 redirect_uri=None, date_offset=None, client_id=None,
+                 resources=(), extra_scopes=None, name="provider"):
         self.workdir = Path(workdir)
-        self.log_path = self.workdir / "provider.log"
-        self.stderr_path = self.workdir / "provider.stderr"
+        self.log_path = self.workdir / ("%s.log" % name)
+        self.stderr_path = self.workdir / ("%s.stderr" % name)
+        self.client_id = client_id or CLIENT_ID
         self.argv = [node(), str(PROVIDER_JS), "--port", "0", "--log", str(self.log_path)]
+        if client_id is not None:
+            self.argv += ["--client-id", client_id]
+        for r in resources:
+            self.argv += ["--resource", r]
+        if extra_scopes:
+            self.argv += ["--extra-scopes", extra_scopes]
         if access_ttl is not None:
             self.argv += ["--access-ttl", str(int(access_ttl))]
         if not device:
@@ -324,6 +336,12 @@ class Provider:
     def events(self, name, since=0):
         return [e for e in self.entries(since) if e.get("event") == name]
 
+    def authorizations(self, since=0):
+        """The authorization requests since the mark, each with what it
+        asked for: client_id, scope, prompt, resource (None when absent)."""
+        return [e for e in self.requests(since, "/oauth/authorize")
+                if "scope" in e]
+
     def stderr_tail(self, n=3000):
         with contextlib.suppress(OSError):
             return self.stderr_path.read_text(errors="replace")[-n:]
@@ -343,7 +361,8 @@ class Provider:
 
     def introspect(self, token):
         """The provider's introspection answer for token (a dict)."""
-        return self._post_form("/oauth/token_info", {"token": token, "client_id": CLIENT_ID})
+        return self._post_form("/oauth/token_info",
+                               {"token": token, "client_id": self.client_id})
 
     def is_active(self, token):
         return self.introspect(token).get("active") is True
@@ -352,7 +371,20 @@ class Provider:
         """Revoke token at the provider (RFC 7009), as an admin would;
         a revoked access token leaves its refresh token alive."""
         return self._post_form("/oauth/token/revoke", {
-            "token": token, "token_type_hint": hint, "client_id": CLIENT_ID})
+            "token": token, "token_type_hint": hint, "client_id": self.client_id})
+
+
+def start_providers(stack, workdir, client_ids, **options):
+    """One Provider per client id, entered on stack (a contextlib.ExitStack),
+    logs named provider-CLIENT_ID; options go to each (per client id:
+    options[client_id] may be a dict of its own). Returns them in order."""
+    out = []
+    for cid in client_ids:
+        own = dict((k, v) for k, v in options.items() if k not in client_ids)
+        own.update(options.get(cid, {}))
+        out.append(stack.enter_context(
+            Provider(workdir, client_id=cid, name="provider-" + cid, **own)))
+    return out
 
 
 # --- the git server --------------------------------------------------------
@@ -399,19 +431,36 @@ class GitServer:
     authentication the server offers (and the WWW-Authenticate challenges it
     sends). The same server speaks the git-lfs batch API under
     REPO.git/info/lfs, objects kept in lfs_dir (default root/.lfs-objects).
-    name tells the logs of several servers in one workdir apart.
+    name tells the logs of several servers in one workdir apart. For
+    several accounts: client_id (default CLIENT_ID) is the client whose
+    tokens it takes, introspect asks the provider about every token,
+    resource_metadata (a list of issuers) publishes RFC 9728 metadata
+    naming them (resource overrides its "resource"), require_scope and
+    audience add the server's own rules (insufficient_scope, aud); port
+    (default 0: any) when its URL must be known before it starts.
     """
 
     def __init__(self, workdir, root, issuer, scheme=None, realm=None,
-                 lfs_dir=None, name="git-server"):
+                 lfs_dir=None, name="git-server", client_id=None,
+                 introspect=False, resource_metadata=None, resource=None,
+                 require_scope=None, audience=None, port=0):
         self.workdir = Path(workdir)
         self.root = Path(root)
         self.log_path = self.workdir / ("%s.log" % name)
         self.stderr_path = self.workdir / ("%s.stderr" % name)
         self.refuse_path = self.workdir / ("%s.refused" % name)
-        self.argv = [node(), str(GIT_SERVER_JS), "--port", "0", "--root", str(self.root),
-                     "--issuer", issuer, "--client-id", CLIENT_ID,
+        self.argv = [node(), str(GIT_SERVER_JS), "--port", str(int(port)),
+                     "--root", str(self.root),
+                     "--issuer", issuer, "--client-id", client_id or CLIENT_ID,
                      "--log", str(self.log_path), "--refuse-file", str(self.refuse_path)]
+        if introspect:
+            self.argv.append("--introspect")
+        if resource_metadata is not None:
+            self.argv += ["--resource-metadata", ",".join(resource_metadata)]
+        for opt, value in (("--resource", resource), ("--require-scope", require_scope),
+                           ("--audience", audience)):
+            if value is not None:
+                self.argv += [opt, value]
         if scheme is not None:
             self.argv += ["--scheme", scheme]
         if realm is not None:
@@ -465,6 +514,24 @@ class GitServer:
                 key = "lfs." + e["lfs"]
                 out[key] = out.get(key, 0) + 1
         return out
+
+    def accepted(self, since=0):
+        """The requests it let through since the mark, each naming whose
+        token it was (iss, client_id, sub, scope)."""
+        return [e for e in self.entries(since) if e.get("auth") == "ok"]
+
+    def challenge(self, path="/repo.git/info/refs?service=git-upload-pack",
+                  token=None):
+        """(status, [WWW-Authenticate values]) of a GET of path, with
+        token as Bearer when given (it goes in a header, not argv)."""
+        req = urllib.request.Request(self.url + path)
+        if token:
+            req.add_header("Authorization", "Bearer " + token)
+        try:
+            with urllib.request.urlopen(req, timeout=10) as resp:
+                return resp.status, resp.headers.get_all("WWW-Authenticate") or []
+        except urllib.error.HTTPError as err:
+            return err.code, err.headers.get_all("WWW-Authenticate") or []
 
     def refuse(self, token):
         """From now on the server refuses token (stored as its SHA-256): a

@@ -5,11 +5,13 @@
 //
 // Each server takes at least
 //   --port N --issuer URL --client-id ID [--log FILE] [--refuse-file FILE]
-//   [--tls-cert PEM --tls-key PEM]
+//   [--tls-cert PEM --tls-key PEM] [--introspect]
 // (--port 0 picks a free port), listens on 127.0.0.1 (https with the TLS
 // options), prints exactly one line "ready http[s]://127.0.0.1:PORT" on
 // stdout, logs one JSON line per request (method, path, status, auth, why
-// and what the server adds) and never logs a token.
+// and what the server adds) and never logs a token. For a token that
+// passed, or failed only a server's own rule, the line also says whose it
+// is: iss, client_id, sub, scope (and aud) as the check saw them.
 //
 // A token is accepted the way a resource server behind Clerk accepts it
 // (Clerk's SDKs verify JWT access tokens on their own, and ask Clerk about
@@ -24,6 +26,9 @@
 // - any other token is asked about at the provider's introspection endpoint
 //   ({issuer}/oauth/token_info, form token and client_id) and must be
 //   "active": true.
+// - --introspect: every token, JWTs too, is asked about there and must be
+//   "active": true with client_id equal to --client-id: the proof of whose
+//   token it is that a registry with several identity providers relies on.
 // - --refuse-file FILE: a token whose SHA-256 (lower-case hex) is a line of
 //   FILE is refused whatever it is: a provider-side revocation as this
 //   server sees it. FILE is read on every request; a missing FILE is empty.
@@ -40,7 +45,7 @@ export function parseCli(name, extra = {}) {
   const usage = (msg) => {
     process.stderr.write(`${name}: ${msg}\n`);
     process.stderr.write(`usage: ${name} --port N --issuer URL --client-id ID `
-      + `[--log FILE] [--refuse-file FILE]${Object.entries(extra)
+      + `[--log FILE] [--refuse-file FILE] [--introspect]${Object.entries(extra)
         .map(([k, req]) => (req ? ` --${k} X` : ` [--${k} X]`)).join('')}\n`);
     process.exit(2);
   };
@@ -55,6 +60,7 @@ export function parseCli(name, extra = {}) {
         'refuse-file': { type: 'string' },
         'tls-cert': { type: 'string' },
         'tls-key': { type: 'string' },
+        introspect: { type: 'boolean', default: false },
         ...Object.fromEntries(Object.keys(extra).map((k) => [k, { type: 'string' }])),
       },
       strict: true,
@@ -82,7 +88,37 @@ export function parseCli(name, extra = {}) {
 
 // 'ok' when the provider calls the token active, else 'inactive' or 'error'.
 export async function introspect(opts, token) {
-  if (!token) return 'none';
+  return (await introspection(opts, token)).auth;
+}
+
+// Whose token, from a JWT's claims or an introspection answer: what a
+// log line may say about it (never the token).
+function identity(c) {
+  const out = {};
+  for (const k of ['iss', 'client_id', 'sub', 'scope', 'aud']) {
+    if (c && c[k] !== undefined) out[k] = c[k];
+  }
+  return out;
+}
+
+// The audience of a JWT's payload (not verified: only for a token the
+// provider vouched for), or undefined.
+function jwtAudience(token) {
+  const parts = token.split('.');
+  if (parts.length !== 3) return undefined;
+  try {
+    return JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8')).aud;
+  } catch {
+    return undefined;
+  }
+}
+
+// { auth: 'ok' | 'inactive' | 'error', why, ...identity } from the
+// provider's introspection endpoint; with --introspect the token's
+// client_id must be --client-id.
+async function introspection(opts, token) {
+  if (!token) return { auth: 'none', why: 'no token' };
+  let body;
   try {
     const res = await fetch(opts.introspection, {
       method: 'POST',
@@ -90,12 +126,21 @@ export async function introspect(opts, token) {
       body: new URLSearchParams({ token, client_id: opts.clientId }).toString(),
       signal: AbortSignal.timeout(5000),
     });
-    if (res.status !== 200) return 'error';
-    const body = await res.json();
-    return body.active === true ? 'ok' : 'inactive';
+    if (res.status !== 200) return { auth: 'error', why: 'introspection' };
+    body = await res.json();
   } catch {
-    return 'error';
+    return { auth: 'error', why: 'introspection' };
   }
+  if (body.active !== true) return { auth: 'inactive', why: 'introspection' };
+  const who = identity(body);
+  if (who.aud === undefined) {
+    const aud = jwtAudience(token);
+    if (aud !== undefined) who.aud = aud;
+  }
+  if (opts.introspect && body.client_id !== opts.clientId) {
+    return { auth: 'inactive', why: 'client_id', ...who };
+  }
+  return { auth: 'ok', why: 'introspection', ...who };
 }
 
 const SKEW = 5;
@@ -175,7 +220,7 @@ async function verifyJwt(opts, token) {
     return { auth: 'inactive', why: 'not yet valid' };
   }
   if (typeof claims.sub !== 'string' || !claims.sub) return { auth: 'inactive', why: 'sub' };
-  return { auth: 'ok', why: 'jwt', sub: claims.sub };
+  return { auth: 'ok', why: 'jwt', ...identity(claims) };
 }
 
 function refused(opts, token) {
@@ -194,11 +239,10 @@ function refused(opts, token) {
 export async function checkToken(opts, token) {
   if (!token) return { auth: 'none', why: 'no token' };
   if (refused(opts, token)) return { auth: 'inactive', why: 'refused' };
-  if (/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(token)) {
+  if (!opts.introspect && /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(token)) {
     return verifyJwt(opts, token);
   }
-  const auth = await introspect(opts, token);
-  return { auth, why: 'introspection' };
+  return introspection(opts, token);
 }
 
 // The token of "Authorization: Bearer T", or null.
@@ -230,11 +274,12 @@ export function authScheme(header) {
   return m ? m[1].toLowerCase() : 'none';
 }
 
-// { scheme, user, auth, why, sub } for a request's Authorization header on
+// { scheme, user, auth, why, who } for a request's Authorization header on
 // a server that offers the schemes in offers ('basic', 'bearer'): with
 // Basic the token is the password and user the user name; with Bearer
 // user is the token's subject (a JWT's sub), else 'oauth2'. A scheme not
-// offered is refused like a bad token.
+// offered is refused like a bad token. who: identity of the token (iss,
+// client_id, sub, scope, aud) as far as the check got.
 export async function authenticate(opts, offers, header) {
   const scheme = authScheme(header);
   let token = null;
@@ -247,9 +292,9 @@ export async function authenticate(opts, offers, header) {
   } else if (scheme !== 'none') {
     return { scheme, user, auth: 'inactive', why: 'scheme not offered' };
   }
-  const verdict = await checkToken(opts, token);
+  const { auth, why, ...who } = await checkToken(opts, token);
   return {
-    scheme, user: user || verdict.sub || 'oauth2', auth: verdict.auth, why: verdict.why,
+    scheme, user: user || who.sub || 'oauth2', auth, why, who,
   };
 }
 

@@ -4,7 +4,9 @@
 //
 //   node tests/peers/git-server.js --port N --root DIR --issuer URL
 //       --client-id ID [--scheme basic|bearer|both] [--realm NAME]
-//       [--lfs-dir DIR] [--log FILE] [--refuse-file FILE]
+//       [--lfs-dir DIR] [--log FILE] [--refuse-file FILE] [--introspect]
+//       [--resource-metadata ISSUER[,ISSUER...]] [--resource URL]
+//       [--require-scope SCOPE] [--audience URL]
 //
 // --port 0 picks a free port. When listening it prints exactly one line,
 // "ready http://127.0.0.1:PORT", on stdout. Repositories are served from DIR
@@ -23,8 +25,28 @@
 // A scheme not offered is refused like a bad token. The token must pass
 // gate.js's check (a JWT access token of the provider verified against its
 // JWKS, or an opaque token its introspection calls active, and not listed in
-// --refuse-file); the git user (REMOTE_USER) is the Basic user name, or the
-// token's subject for Bearer.
+// --refuse-file; with --introspect every token is asked about at the
+// provider and must be of --client-id); the git user (REMOTE_USER) is the
+// Basic user name, or the token's subject for Bearer.
+//
+// A resource server's own rules on a valid token:
+//   --require-scope S  the token's scope (JWT claim, or introspection's)
+//                      must hold S, else 401 with
+//                      WWW-Authenticate: Bearer error="insufficient_scope",
+//                      scope="S" (a Bearer challenge even on a Basic-only
+//                      server: it is what tells a client to ask for more);
+//   --audience URL     a JWT's aud must be or contain URL, else 401
+//                      Bearer error="invalid_token".
+//
+// OAuth 2.0 Protected Resource Metadata (RFC 9728), with
+// --resource-metadata ISSUER[,ISSUER...]:
+//   GET /.well-known/oauth-protected-resource answers, without any token,
+//     {"resource":"http://127.0.0.1:PORT/","authorization_servers":[ISSUERS]}
+//   and GET /.well-known/oauth-protected-resource/PATH (§3.1) the same with
+//   "resource" http://127.0.0.1:PORT/PATH; --resource URL makes "resource"
+//   URL in both (a mismatch, for tests). Every Bearer challenge of a 401
+//   then carries
+//     resource_metadata="http://127.0.0.1:PORT/.well-known/oauth-protected-resource".
 //
 // The git-lfs batch API lives on the same server and behind the same check,
 // at the URL git-lfs derives from the remote (REPO.git/info/lfs):
@@ -39,8 +61,9 @@
 // Each request is logged to stderr and, with --log FILE, appended there as
 // a JSON line: method, path, service (git), lfs (batch, upload, download,
 // verify, locks), status, scheme (what the client sent: basic, bearer,
-// none, ...), auth (ok, inactive, error, none) and why. Tokens are never
-// logged.
+// none, ...), auth (ok, inactive, error, none) and why, and whose token
+// it was as far as the check got (iss, client_id, sub, scope, aud);
+// metadata requests have "metadata": true. Tokens are never logged.
 
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -57,12 +80,42 @@ const NAME = 'git-server.js';
 const LFS_TYPE = 'application/vnd.git-lfs+json';
 const LFS_JSON_LIMIT = 1024 * 1024;
 const LFS_OBJECT_LIMIT = 64 * 1024 * 1024;
+const METADATA_PATH = '/.well-known/oauth-protected-resource';
+// RFC 6749 scope-token characters, blank-separated.
+const SCOPE_RE = /^[\x21\x23-\x5b\x5d-\x7e]+( [\x21\x23-\x5b\x5d-\x7e]+)*$/;
 const LFS_PATH = /^\/(.+\.git)\/info\/lfs\/(objects\/batch|objects\/([0-9a-f]{64})|verify|locks\/verify)$/;
 
 function options() {
   const opts = parseCli(NAME, {
-    root: true, scheme: false, realm: false, 'lfs-dir': false,
+    root: true,
+    scheme: false,
+    realm: false,
+    'lfs-dir': false,
+    'resource-metadata': false,
+    resource: false,
+    'require-scope': false,
+    audience: false,
   });
+  const bad = (msg) => {
+    process.stderr.write(`${NAME}: ${msg}\n`);
+    process.exit(2);
+  };
+  const isUrl = (v) => {
+    try {
+      return Boolean(new URL(v));
+    } catch {
+      return false;
+    }
+  };
+  opts.metadataIssuers = opts['resource-metadata'] === undefined ? null
+    : opts['resource-metadata'].split(',').filter(Boolean);
+  if (opts.metadataIssuers && !opts.metadataIssuers.every(isUrl)) bad('bad --resource-metadata');
+  if (opts.resource !== undefined && !isUrl(opts.resource)) bad('bad --resource');
+  if (opts.audience !== undefined && !isUrl(opts.audience)) bad('bad --audience');
+  opts.requireScope = opts['require-scope'];
+  if (opts.requireScope !== undefined && !SCOPE_RE.test(opts.requireScope)) {
+    bad('bad --require-scope');
+  }
   opts.scheme = opts.scheme || 'basic';
   if (!['basic', 'bearer', 'both'].includes(opts.scheme)) {
     process.stderr.write(`${NAME}: bad --scheme: ${opts.scheme} (basic, bearer or both)\n`);
@@ -79,18 +132,61 @@ function options() {
   return opts;
 }
 
-function challenges(opts, who) {
-  return opts.offers.map((s) => {
-    if (s === 'basic') return `Basic realm="${opts.realm}"`;
-    const error = who.scheme === 'bearer' && who.auth === 'inactive' ? ', error="invalid_token"' : '';
-    return `Bearer realm="${opts.realm}"${error}`;
-  });
+function metadataUrl(port) {
+  return `http://127.0.0.1:${port}${METADATA_PATH}`;
 }
 
-function refuse(opts, res, who, lfs) {
+function challenges(opts, who, port) {
+  let error = who.error;
+  if (!error && who.scheme === 'bearer' && who.auth === 'inactive') error = 'invalid_token';
+  let bearer = `Bearer realm="${opts.realm}"`;
+  if (error) bearer += `, error="${error}"`;
+  if (error === 'insufficient_scope') bearer += `, scope="${opts.requireScope}"`;
+  if (opts.metadataIssuers) bearer += `, resource_metadata="${metadataUrl(port)}"`;
+  const out = opts.offers.map((s) => (s === 'basic' ? `Basic realm="${opts.realm}"` : bearer));
+  if (error === 'insufficient_scope' && !opts.offers.includes('bearer')) out.unshift(bearer);
+  return out;
+}
+
+// The server's own rules on a token the provider vouched for: sets
+// who.auth/why/error when one fails.
+function ownRules(opts, who) {
+  if (who.auth !== 'ok') return;
+  const id = who.who || {};
+  if (opts.audience !== undefined) {
+    const aud = Array.isArray(id.aud) ? id.aud : [id.aud];
+    if (!aud.includes(opts.audience)) {
+      Object.assign(who, { auth: 'inactive', why: 'aud', error: 'invalid_token' });
+      return;
+    }
+  }
+  if (opts.requireScope !== undefined) {
+    const have = String(id.scope || '').split(' ');
+    if (!opts.requireScope.split(' ').every((sc) => have.includes(sc))) {
+      Object.assign(who, { auth: 'inactive', why: 'insufficient_scope', error: 'insufficient_scope' });
+    }
+  }
+}
+
+// GET /.well-known/oauth-protected-resource[/PATH] (RFC 9728).
+function metadata(opts, req, res, url) {
+  const port = req.socket.localPort;
+  const rest = url.pathname.slice(METADATA_PATH.length);
+  const resource = opts.resource !== undefined ? opts.resource
+    : `http://127.0.0.1:${port}${rest || '/'}`;
+  res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'max-age=60' });
+  res.end(`${JSON.stringify({
+    resource,
+    authorization_servers: opts.metadataIssuers,
+    bearer_methods_supported: ['header'],
+  })}\n`);
+  return 200;
+}
+
+function refuse(opts, res, who, lfs, port) {
   const status = who.auth === 'error' ? 502 : 401;
   const headers = { 'Content-Type': lfs ? LFS_TYPE : 'text/plain' };
-  if (status === 401) headers['WWW-Authenticate'] = challenges(opts, who);
+  if (status === 401) headers['WWW-Authenticate'] = challenges(opts, who, port);
   res.writeHead(status, headers);
   const message = status === 401 ? 'authentication required'
     : 'cannot check the token with the identity provider';
@@ -345,18 +441,25 @@ function lfsKind(m, method) {
 async function main() {
   const opts = options();
   await serve(NAME, opts, async (req, res, url) => {
+    if (opts.metadataIssuers && req.method === 'GET'
+        && (url.pathname === METADATA_PATH || url.pathname.startsWith(`${METADATA_PATH}/`))) {
+      req.resume();
+      return { metadata: true, auth: 'none', status: metadata(opts, req, res, url) };
+    }
     const m = LFS_PATH.exec(url.pathname);
     const who = await authenticate(opts, opts.offers, req.headers.authorization);
+    ownRules(opts, who);
     const entry = {
       service: url.searchParams.get('service') || undefined,
       lfs: lfsKind(m, req.method),
       scheme: who.scheme,
       auth: who.auth,
       why: who.why,
+      ...who.who,
     };
     if (who.auth !== 'ok') {
       req.resume();
-      return { ...entry, status: refuse(opts, res, who, Boolean(m)) };
+      return { ...entry, status: refuse(opts, res, who, Boolean(m), req.socket.localPort) };
     }
     const status = m ? await lfs(opts, req, res, m) : await runBackend(opts, req, res, url, who);
     return { ...entry, status };

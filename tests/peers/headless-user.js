@@ -10,8 +10,11 @@
 //                           {"event":"done","result":"ok"|"denied"|"error"|"ignored",
 //                            "final_status":..,"final_path":..,"callback_params":[..],
 //                            "callback_error":..,"text":..,"prelude":{..},"error":..,
-//                            "consent":["allow"|"deny",..]}
-//                           (consent: what was clicked on each consent screen)
+//                            "consent":["allow"|"deny",..],"login_form":true|false,
+//                            "login":..}
+//                           (consent: what was clicked on each consent screen;
+//                           login_form: whether the provider showed its login
+//                           form, login: the name typed there, else null)
 //                           The full URL is never logged: it carries state,
 //                           code challenge and, at the end, the code.
 //   HEADLESS_USER_MODE      login (default) | deny | ignore | device: login signs
@@ -25,8 +28,15 @@
 //                           the end, always goes first; the others in order)
 //   HEADLESS_USER_DELAY_MS  sleep this long before starting
 //   HEADLESS_USER_CHROMIUM  browser binary (default /usr/bin/chromium)
+//   HEADLESS_USER_DATA_DIR  a persistent browser profile (created if missing,
+//                           kept): the provider's session cookie survives
+//                           from one sign-in to the next, as in a user's own
+//                           browser. Unset: a fresh profile, removed at the end.
+//                           Two sign-ins at once cannot share one.
 
-import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
+import {
+  appendFileSync, mkdirSync, mkdtempSync, rmSync,
+} from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -276,6 +286,7 @@ async function step(page, ctx) {
   const url = currentUrl(page, ctx);
   if (onCallback(page, ctx)) return true;
   if (await page.locator('input[name=login]').count()) {
+    ctx.loginForm = true;
     await page.fill('input[name=login]', login);
     await page.fill('input[name=password]', 'any-password');
     await act(page, () => page.click('button.login-submit'));
@@ -325,9 +336,19 @@ function describeEnd(page, ctx, text) {
   return out;
 }
 
-async function signIn(target) {
+// The browser profile: HEADLESS_USER_DATA_DIR, kept, or a fresh one.
+function profileDir() {
+  if (env.HEADLESS_USER_DATA_DIR) {
+    mkdirSync(env.HEADLESS_USER_DATA_DIR, { recursive: true, mode: 0o700 });
+    return env.HEADLESS_USER_DATA_DIR;
+  }
   const dataDir = mkdtempSync(join(tmpdir(), 'headless-user-'));
   cleanups.push(async () => rmSync(dataDir, { recursive: true, force: true }));
+  return dataDir;
+}
+
+async function signIn(target) {
+  const dataDir = profileDir();
   const context = await chromium.launchPersistentContext(dataDir, {
     executablePath: env.HEADLESS_USER_CHROMIUM || '/usr/bin/chromium',
     headless: true,
@@ -347,6 +368,7 @@ async function signIn(target) {
     wantDeny: mode === 'deny',
     device: mode === 'device',
     consent: [],
+    loginForm: false,
     lastDoc: { url: null, status: null },
   };
   const prelude = await runPrelude(context, target);
@@ -379,7 +401,11 @@ async function signIn(target) {
     };
   }
   return {
-    ...end, consent: ctx.consent, prelude, browser_up_ms: browserUpMs, signed_in_ms: Date.now() - t0,
+    ...end,
+    consent: ctx.consent,
+    login_form: ctx.loginForm,
+    login: ctx.loginForm ? login : null,
+    prelude, browser_up_ms: browserUpMs, signed_in_ms: Date.now() - t0,
   };
 }
 

@@ -5,7 +5,8 @@
 //   node tests/peers/provider.js --port N [--access-ttl SECONDS]
 //       [--access-format jwt|opaque] [--no-consent] [--log FILE]
 //       [--no-device] [--iss] [--no-offline-access] [--redirect-uri URI]
-//       [--date-offset SECONDS]
+//       [--date-offset SECONDS] [--client-id ID] [--resource URL]...
+//       [--extra-scopes "S1 S2"]
 //
 // --port 0 picks a free port. When listening it prints exactly one line,
 // "ready http://127.0.0.1:PORT", on stdout; that URL is the issuer, byte for
@@ -14,8 +15,13 @@
 // --log FILE appends one JSON line per HTTP request,
 //   {"t":ms,"method":..,"path":..,"status":..,"grant_type":..,"error":..}
 // (grant_type only for the token endpoint, error only for error answers; no
-// token, code or verifier is ever written), and one line per provider event,
+// token, code or verifier is ever written); the authorization endpoint's
+// lines add what was asked for: "client_id", "scope", "prompt" and
+// "resource" (null when absent). One line per provider event,
 //   {"t":ms,"event":"grant.revoked"|"server_error"|...,...}.
+//
+// The one client is "clerk-credential-test", or --client-id ID (two
+// providers, two clients: tests of several accounts).
 //
 // As Clerk does by default:
 // - every sign-in shows a consent screen (Allow / Deny) after the login
@@ -29,7 +35,11 @@
 //   (--access-ttl changes that); --access-format opaque issues opaque ones
 //   instead (Clerk's older applications). oidc-provider issues JWT access
 //   tokens only for a resource server, so every authorization gets the one
-//   resource RESOURCE by default. The introspection endpoint answers for
+//   resource RESOURCE by default. --resource URL (repeatable) registers
+//   further resource servers (RFC 8707): an authorization, code exchange or
+//   refresh with resource=URL for one of them gets a JWT whose aud is URL;
+//   an unregistered resource is invalid_target, as Clerk refuses it.
+//   The introspection endpoint answers for
 //   JWT access tokens as for opaque ones: active while unexpired and while
 //   their grant lives (oidc-provider does not store JWT access tokens, so
 //   this file remembers what it issued); revoking one makes it inactive.
@@ -37,6 +47,13 @@
 // - refresh tokens rotate, never expire in practice (a year), and replaying
 //   a used one revokes the grant (invalid_grant for every token of it);
 // - ID tokens are RS256 JWTs with a kid, signed with a key made at start.
+// - --extra-scopes "S1 S2": custom scopes the client may ask for (e.g.
+//   repo:write). Asked for, they are on the consent screen, granted, and in
+//   the access token's scope claim (and introspection's scope); not asked
+//   for, not granted.
+// - prompt=login shows the login form even with a live browser session
+//   (whose cookie lasts, so a persistent browser profile signs in again
+//   silently without it); a prompt=login request keeps offline_access.
 // As Clerk, discovery does not advertise
 // authorization_response_iss_parameter_supported and the authorization
 // response carries no iss. oidc-provider 8 has no switch for that (RFC 9207
@@ -66,7 +83,7 @@ import Provider, { errors, interactionPolicy } from 'oidc-provider';
 // carry nothing but the ready line.
 console.info = (...args) => console.error(...args);
 
-const CLIENT_ID = 'clerk-credential-test';
+const DEFAULT_CLIENT_ID = 'clerk-credential-test';
 const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 const GRANTED_SCOPE = 'openid profile email offline_access';
 // The resource server (audience) of the JWT access tokens.
@@ -78,7 +95,8 @@ function usage(msg) {
   process.stderr.write('usage: provider.js --port N [--access-ttl SECONDS] '
     + '[--access-format jwt|opaque] [--no-consent] [--log FILE] [--no-device] '
     + '[--iss] [--no-offline-access] [--redirect-uri URI] '
-    + '[--date-offset SECONDS]\n');
+    + '[--date-offset SECONDS] [--client-id ID] [--resource URL]... '
+    + '[--extra-scopes "S1 S2"]\n');
   process.exit(2);
 }
 
@@ -97,6 +115,9 @@ function parseCli() {
         'no-offline-access': { type: 'boolean', default: false },
         'redirect-uri': { type: 'string', default: 'http://127.0.0.1/callback' },
         'date-offset': { type: 'string', default: '0' },
+        'client-id': { type: 'string', default: DEFAULT_CLIENT_ID },
+        resource: { type: 'string', multiple: true, default: [] },
+        'extra-scopes': { type: 'string', default: '' },
         help: { type: 'boolean', default: false },
       },
       strict: true,
@@ -122,8 +143,29 @@ function parseCli() {
   if (!['jwt', 'opaque'].includes(values['access-format'])) {
     usage(`bad --access-format: ${values['access-format']}`);
   }
+  if (!/^[A-Za-z0-9._-]{1,64}$/.test(values['client-id'])) {
+    usage(`bad --client-id: ${values['client-id']}`);
+  }
+  for (const r of values.resource) {
+    let url;
+    try {
+      url = new URL(r);
+    } catch {
+      usage(`bad --resource: ${r}`);
+    }
+    if (url.hash || r.includes('#')) usage(`bad --resource (fragment): ${r}`);
+  }
+  const extraScopes = values['extra-scopes'].split(/\s+/).filter(Boolean);
+  for (const sc of extraScopes) {
+    if (!/^[\x21\x23-\x5b\x5d-\x7e]+$/.test(sc) || GRANTED_SCOPE.split(' ').includes(sc)) {
+      usage(`bad --extra-scopes: ${sc}`);
+    }
+  }
   return {
     port,
+    clientId: values['client-id'],
+    resources: [RESOURCE, ...values.resource],
+    extraScopes,
     accessTtl: ttl,
     accessFormat: values['access-format'],
     consent: !values['no-consent'],
@@ -180,22 +222,40 @@ async function findAccount(ctx, id) {
   };
 }
 
+// The scopes a resource server of this provider grants: the usual ones and
+// --extra-scopes.
+function resourceScope(opts) {
+  return [GRANTED_SCOPE, ...opts.extraScopes].join(' ');
+}
+
 // With --no-consent: the scopes are granted up front, so there is never a
-// consent page (a Clerk application with its consent screen turned off).
-async function firstPartyGrant(ctx) {
+// consent page (a Clerk application with its consent screen turned off):
+// the usual ones, the --extra-scopes asked for, for the resource asked for.
+async function firstPartyGrant(ctx, opts) {
   const { oidc } = ctx;
   const grantId = oidc.result?.consent?.grantId
     || oidc.session.grantIdFor(oidc.client.clientId);
+  let grant;
   if (grantId) {
-    const grant = await oidc.provider.Grant.find(grantId);
-    if (grant && grant.accountId === oidc.session.accountId) return grant;
+    grant = await oidc.provider.Grant.find(grantId);
+    if (grant && grant.accountId !== oidc.session.accountId) grant = undefined;
   }
-  const grant = new oidc.provider.Grant({
-    clientId: oidc.client.clientId,
-    accountId: oidc.session.accountId,
-  });
-  grant.addOIDCScope(GRANTED_SCOPE);
-  grant.addResourceScope(RESOURCE, GRANTED_SCOPE);
+  if (!grant) {
+    grant = new oidc.provider.Grant({
+      clientId: oidc.client.clientId,
+      accountId: oidc.session.accountId,
+    });
+    grant.addOIDCScope(GRANTED_SCOPE);
+    grant.addResourceScope(RESOURCE, GRANTED_SCOPE);
+  }
+  const asked = String(oidc.params?.scope || '').split(' ');
+  const extra = opts.extraScopes.filter((sc) => asked.includes(sc));
+  const wanted = [GRANTED_SCOPE, ...extra].join(' ');
+  let resources = oidc.params?.resource || [];
+  if (!Array.isArray(resources)) resources = [resources];
+  for (const r of resources.length ? resources : [RESOURCE]) {
+    if (opts.resources.includes(r)) grant.addResourceScope(r, wanted);
+  }
   await grant.save();
   return grant;
 }
@@ -213,7 +273,7 @@ function configuration(opts, keys) {
   if (opts.device) grantTypes.push(DEVICE_GRANT);
   return {
     clients: [{
-      client_id: CLIENT_ID,
+      client_id: opts.clientId,
       client_name: 'clerk-credential tests',
       token_endpoint_auth_method: 'none',
       application_type: 'native',
@@ -232,7 +292,7 @@ function configuration(opts, keys) {
     scopes: ['openid', 'offline_access', 'profile', 'email'],
     responseTypes: ['code'],
     findAccount,
-    ...(opts.consent ? {} : { loadExistingGrant: firstPartyGrant }),
+    ...(opts.consent ? {} : { loadExistingGrant: (ctx) => firstPartyGrant(ctx, opts) }),
     interactions: {
       policy: promptPolicy(opts),
       url: (ctx, interaction) => `/interaction/${interaction.uid}`,
@@ -260,9 +320,9 @@ function configuration(opts, keys) {
         defaultResource: async () => RESOURCE,
         useGrantedResource: async () => true,
         getResourceServerInfo: async (ctx, indicator) => {
-          if (indicator !== RESOURCE) throw new errors.InvalidTarget();
+          if (!opts.resources.includes(indicator)) throw new errors.InvalidTarget();
           return {
-            scope: GRANTED_SCOPE,
+            scope: resourceScope(opts),
             accessTokenTTL: opts.accessTtl,
             accessTokenFormat: opts.accessFormat,
             ...(opts.accessFormat === 'jwt'
@@ -542,12 +602,30 @@ function stripIss(provider) {
   });
 }
 
+// What an authorization request asked for, as the client sent it (before
+// any rewriting here): no state, challenge or redirect.
+function authorizationAsked(ctx) {
+  const q = ctx.method === 'GET' ? ctx.query : {};
+  const one = (v) => (Array.isArray(v) ? v.join(' ') : v);
+  let resource = q.resource ?? null;
+  if (typeof resource === 'string') resource = [resource];
+  return {
+    client_id: one(q.client_id) ?? null,
+    scope: one(q.scope) ?? null,
+    prompt: one(q.prompt) ?? null,
+    resource,
+  };
+}
+
 function logRequests(provider, log) {
   provider.use(async (ctx, next) => {
+    const asked = ctx.path === '/oauth/authorize' ? authorizationAsked(ctx) : {};
     try {
       await next();
     } finally {
-      const entry = { method: ctx.method, path: ctx.path, status: ctx.status };
+      const entry = {
+        method: ctx.method, path: ctx.path, status: ctx.status, ...asked,
+      };
       if (ctx.path === '/oauth/token') {
         const grantType = ctx.oidc?.body?.grant_type;
         entry.grant_type = typeof grantType === 'string' ? grantType : null;
@@ -607,6 +685,23 @@ function refuseOfflineAccess(provider) {
   });
 }
 
+// oidc-provider drops offline_access from a request whose prompt lacks
+// consent, so prompt=login would cost the refresh token; Clerk keeps it.
+// With the consent screen on (it shows on every sign-in anyway) ask for
+// it explicitly.
+function keepOfflineAccessOnLogin(provider) {
+  provider.use(async (ctx, next) => {
+    if (ctx.method === 'GET' && ctx.path === '/oauth/authorize'
+        && typeof ctx.query.prompt === 'string') {
+      const prompts = ctx.query.prompt.split(' ');
+      if (prompts.includes('login') && !prompts.includes('consent')) {
+        ctx.query = { ...ctx.query, prompt: [...prompts, 'consent'].join(' ') };
+      }
+    }
+    await next();
+  });
+}
+
 async function main() {
   const opts = parseCli();
   const log = makeLogger(opts.log);
@@ -621,6 +716,7 @@ async function main() {
   logRequests(provider, log);
   if (!opts.iss) stripIss(provider);
   if (!opts.offlineAccess) refuseOfflineAccess(provider);
+  if (opts.consent) keepOfflineAccessOnLogin(provider);
   lowerCaseTokenType(provider);
   trackJwtAccessTokens(provider, keys);
   logEvents(provider, log);
