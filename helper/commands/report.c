@@ -434,8 +434,7 @@ discovered_profile(const struct rsmeta *m,
 }
 
 static int
-routes_discovered_json(const struct config *cfg,
-                       const struct config_profile_info *infos, size_t n,
+routes_discovered_json(const struct config_profile_info *infos, size_t n,
                        struct json *routes)
 {
 	struct rsmeta *metas = NULL;
@@ -539,7 +538,7 @@ status_json_profiles(const struct config *cfg, struct json *obj)
 			    json_add_string(o, "by", "hosts"))
 				goto out;
 	}
-	if ((r = routes_discovered_json(cfg, infos, n, routes)))
+	if ((r = routes_discovered_json(infos, n, routes)))
 		goto out;
 	r = json_add_node(obj, "profiles", profiles);
 	profiles = NULL;

@@ -27,6 +27,18 @@
 #include "tokenset.h"
 #include "util.h"
 
+/*
+ * status --json's "profiles" and "routes" (contract §18) for the one
+ * profile of these tests: signed in or not, its user, no claim, no route.
+ */
+#define PROFILES_JSON(in, user)                                           \
+	",\"profiles\":[{\"profile\":\"default\",\"issuer\":"             \
+	"\"https://clerk.example.test\",\"client_id\":\"client_cmdrun\"," \
+	"\"signed_in\":" in user ",\"hosts\":[]}],\"routes\":[]"
+#define ALICE_JSON                                                  \
+	",\"user\":{\"sub\":\"user_1\",\"name\":\"Alice Example\"," \
+	"\"email\":\"alice@example.test\"}"
+
 #define HOSTS   "git.example.test,*.corp.example.test"
 #define ACCESS  "acc-SECRET-1"
 #define REFRESH "ref-SECRET-2"
@@ -221,7 +233,7 @@ static const char *const json_args[] = {"--json", NULL};
 static void
 test_status_signed_out(void **state)
 {
-	char want[2048];
+	char want[4096];
 	const char *out, *err;
 
 	(void)state;
@@ -237,8 +249,9 @@ test_status_signed_out(void **state)
 
 	assert_int_equal(run(status, json_args, &out, &err), 0);
 	snprintf(want, sizeof(want),
-	         JSON_HEAD "\"config_file\":\"%s\"," STORAGE_JSON
-	                   ",\"signed_in\":false}\n",
+	         JSON_HEAD
+	         "\"config_file\":\"%s\"," STORAGE_JSON
+	         ",\"signed_in\":false" PROFILES_JSON("false", "") "}\n",
 	         config_file);
 	assert_string_equal(out, want);
 	assert_string_equal(err, "");
@@ -247,7 +260,7 @@ test_status_signed_out(void **state)
 static void
 test_status_signed_in(void **state)
 {
-	char want[2048];
+	char want[4096];
 	const char *out, *err;
 	int64_t now;
 
@@ -280,7 +293,8 @@ test_status_signed_in(void **state)
 	         "\"expires\":\"" LATER_TEXT "\",\"valid\":true},"
 	         "\"refresh_token\":{\"stored\":true},"
 	         "\"runtime_cache\":{\"stored\":true,\"expires_at\":%lld,"
-	         "\"expires\":\"" LATER_TEXT "\",\"valid\":true}}\n",
+	         "\"expires\":\"" LATER_TEXT
+	         "\",\"valid\":true}" PROFILES_JSON("true", ALICE_JSON) "}\n",
 	         config_file, (long long)LATER, (long long)LATER);
 	assert_string_equal(out, want);
 	assert_string_equal(err, "");
@@ -290,7 +304,7 @@ test_status_signed_in(void **state)
 static void
 test_status_expired_no_userinfo(void **state)
 {
-	char want[2048];
+	char want[4096];
 	const char *out, *err;
 
 	(void)state;
@@ -313,7 +327,8 @@ test_status_expired_no_userinfo(void **state)
 	         "\"access_token\":{\"stored\":true,\"expires_at\":%lld,"
 	         "\"expires\":\"" PAST_TEXT "\",\"valid\":false},"
 	         "\"refresh_token\":{\"stored\":false},"
-	         "\"runtime_cache\":{\"stored\":false}}\n",
+	         "\"runtime_cache\":{\"stored\":false}" PROFILES_JSON("true",
+	                                                              "") "}\n",
 	         config_file, (long long)PAST);
 	assert_string_equal(out, want);
 	assert_string_equal(err, "");
@@ -323,7 +338,7 @@ test_status_expired_no_userinfo(void **state)
 static void
 test_status_unknown_expiry(void **state)
 {
-	char want[2048];
+	char want[4096];
 	const char *out, *err;
 
 	(void)state;
@@ -341,12 +356,13 @@ test_status_unknown_expiry(void **state)
 
 	assert_int_equal(run(status, json_args, &out, &err), 0);
 	snprintf(want, sizeof(want),
-	         JSON_HEAD "\"config_file\":\"%s\"," STORAGE_JSON
-	                   ",\"signed_in\":true,"
-	                   "\"user\":{\"sub\":\"user_1\"},"
-	                   "\"access_token\":{\"stored\":true},"
-	                   "\"refresh_token\":{\"stored\":true},"
-	                   "\"runtime_cache\":{\"stored\":false}}\n",
+	         JSON_HEAD
+	         "\"config_file\":\"%s\"," STORAGE_JSON ",\"signed_in\":true,"
+	         "\"user\":{\"sub\":\"user_1\"},"
+	         "\"access_token\":{\"stored\":true},"
+	         "\"refresh_token\":{\"stored\":true},"
+	         "\"runtime_cache\":{\"stored\":false}" PROFILES_JSON(
+	                 "true", ",\"user\":{\"sub\":\"user_1\"}") "}\n",
 	         config_file);
 	assert_string_equal(out, want);
 	assert_string_equal(err, "");
