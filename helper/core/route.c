@@ -140,12 +140,23 @@ metadata_url(const struct route_request *req)
 	return challenge_param(b, "resource_metadata");
 }
 
+/*
+ * The host rule of the chosen profile (route.h). After step 3, @m is the
+ * metadata and @named tells whether the default profile's host list
+ * (the hosts the user lets any account serve) allowed the host.
+ */
 static bool
 host_rule(const struct config *cfg, const struct route_request *req,
-          const struct rsmeta *m)
+          const struct rsmeta *m, bool named)
 {
 	if (config_host_allowed(cfg, req->protocol, req->host)) {
 		log_debug("host '%s' matches the host list of profile %s",
+		          req->host, cfg->profile);
+		return true;
+	}
+	if (m && named) {
+		log_debug("host '%s' is in the default host list; its resource "
+		          "metadata chose profile %s",
 		          req->host, cfg->profile);
 		return true;
 	}
@@ -174,7 +185,7 @@ int
 route_request(struct config *cfg, const struct route_request *req)
 {
 	struct rsmeta meta = {0};
-	bool have_meta = false;
+	bool have_meta = false, named = false;
 	char *claimant = NULL;
 	const char *url;
 	int r = 0;
@@ -205,6 +216,9 @@ route_request(struct config *cfg, const struct route_request *req)
 		               &meta);
 		if (r == 0) {
 			have_meta = true;
+			/* Before the switch: cfg is the default profile. */
+			named = config_host_allowed(cfg, req->protocol,
+			                            req->host);
 			if ((r = by_metadata(cfg, &meta)))
 				goto out;
 		} else if (r != CLERK_ENOTFOUND) {
@@ -214,7 +228,7 @@ route_request(struct config *cfg, const struct route_request *req)
 		r = 0;
 	}
 rule:
-	if (!host_rule(cfg, req, have_meta ? &meta : NULL))
+	if (!host_rule(cfg, req, have_meta ? &meta : NULL, named))
 		r = CLERK_ENOTFOUND;
 out:
 	rsmeta_release(&meta);

@@ -14,8 +14,9 @@
  *    means the request is not ours;
  * 4. the default profile.
  * Then the host rule of the chosen profile: its host list allows the
- * host, or (3. only) the metadata's resource is the profile's resource
- * setting.
+ * host, or (3. only) the default profile's list does (the user let that
+ * host have a token; the server chose whose), or the metadata's resource
+ * is the profile's resource setting.
  *
  * MUST: never hand a token of one profile to a host only another lists;
  * never sign in to an issuer no profile names. A cache hit through 1., 2.

@@ -527,11 +527,17 @@ class GitServer:
         req = urllib.request.Request(self.url + path)
         if token:
             req.add_header("Authorization", "Bearer " + token)
+        mark = self.mark()
         try:
             with urllib.request.urlopen(req, timeout=10) as resp:
-                return resp.status, resp.headers.get_all("WWW-Authenticate") or []
+                answer = resp.status, resp.headers.get_all("WWW-Authenticate") or []
         except urllib.error.HTTPError as err:
-            return err.code, err.headers.get_all("WWW-Authenticate") or []
+            answer = err.code, err.headers.get_all("WWW-Authenticate") or []
+        # The server logs a request once its answer is sent: wait for it.
+        deadline = time.monotonic() + 5
+        while self.mark() == mark and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return answer
 
     def refuse(self, token):
         """From now on the server refuses token (stored as its SHA-256): a
