@@ -453,6 +453,33 @@ class FastPath(h.OfflineCase):
         print("cache hit maps %d libraries: %s" %
               (len(loaded), ", ".join(os.path.basename(x) for x in loaded)))
 
+    def test_routed_cache_hit_maps_no_heavy_library(self):
+        """A request routed to the profile whose "hosts" claim its host
+        (contract §18) is still a cache hit: the index and the cache only."""
+        exp = int(time.time()) + 3600
+        cfg = Path(self.tmp.name) / "routed.json"
+        doc = {"hosts": ["h%04d.example.test" % i for i in range(200)],
+               "profiles": {"p%02d" % i: {"hosts": ["*.p%02d.example.test" % i]}
+                            for i in range(20)}}
+        cfg.write_text(json.dumps(doc))
+        old = time.time() - 10
+        os.utime(cfg, (old, old))
+        time.sleep(2.2)
+        self.seed("tok-p17", exp, "p17")
+        env = {"CLERK_CREDENTIAL_HOSTS": "", "LD_DEBUG": "libs"}
+        for _ in range(2):  # parses and indexes, then maps the index
+            r = self.helper("get", "protocol=https\nhost=git.p17.example.test\n\n",
+                            "--config", str(cfg), env=env)
+            self.assertIn("password=tok-p17\n", r.stdout, r.stderr[-2000:])
+        self.assertEqual(len(list((self.run_dir / "clerk-credential")
+                                  .glob("config-*.index"))), 1)
+        loaded = {os.path.basename(line.split("calling init:")[1].strip())
+                  for line in r.stderr.splitlines() if "calling init:" in line}
+        self.assertTrue(loaded, r.stderr[-2000:])
+        for name in loaded:
+            for heavy in ("curl", "gnutls", "secret", "glib", "clerk-credential-net"):
+                self.assertNotIn(heavy, name, loaded)
+
     def test_unknown_git_action_ignored(self):
         r = self.helper("capabilities", "")
         self.assertEqual((r.returncode, r.stdout), (0, ""))
