@@ -518,6 +518,20 @@ file_read_private(const char *path, size_t max, char **out, size_t *len)
 }
 
 int
+file_read_fresh(const char *path, int64_t max_age, size_t max, char **out,
+                size_t *len)
+{
+	int64_t now = time_now();
+	struct stat st;
+
+	if (lstat(path, &st) || !S_ISREG(st.st_mode) ||
+	    (max_age && ((int64_t)st.st_mtime > now ||
+	                 now - (int64_t)st.st_mtime >= max_age)))
+		return CLERK_ENOTFOUND;
+	return file_read_private(path, max, out, len);
+}
+
+int
 file_remove(const char *path)
 {
 	if (unlink(path) && errno != ENOENT) {

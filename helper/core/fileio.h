@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
@@ -77,6 +78,16 @@ int file_stat_trusted(const char *path, struct stat *st);
  * how to fix it.
  */
 int file_read_private(const char *path, size_t max, char **out, size_t *len);
+
+/*
+ * A cache file (discovery, keys, resource metadata): file_read_private()
+ * of @path when it is a regular file (a link is not followed) whose
+ * modification time lies within the last @max_age seconds, not ahead of
+ * the clock; @max_age 0 takes any age. CLERK_ENOTFOUND when it is
+ * missing, not a regular file or stale.
+ */
+int file_read_fresh(const char *path, int64_t max_age, size_t max, char **out,
+                    size_t *len);
 
 /* Remove @path; a missing file is fine. */
 int file_remove(const char *path);

@@ -305,18 +305,14 @@ static int
 load_cached(const char *file, const char *protocol, const char *host,
             const char *path, struct rsmeta *out)
 {
-	struct stat st;
-	int64_t now = time_now();
 	char *text = NULL;
 	size_t len = 0;
-	int r;
-
-	if (lstat(file, &st) || !S_ISREG(st.st_mode) ||
-	    (int64_t)st.st_mtime > now ||
-	    now - (int64_t)st.st_mtime >= RSMETA_MAX_AGE)
-		return CLERK_ENOTFOUND;
 	/* Ours and private: a forged list of servers would route tokens. */
-	r = file_read_private(file, RSMETA_MAX_DOC, &text, &len);
+	int r = file_read_fresh(file, RSMETA_MAX_AGE, RSMETA_MAX_DOC, &text,
+	                        &len);
+
+	if (r == CLERK_ENOTFOUND)
+		return r;
 	if (!r)
 		r = check_doc(text, len, protocol, host, path, out);
 	if (r && r != CLERK_ENOMEM) {
@@ -405,19 +401,14 @@ cache_name(const char *name)
 static int
 cached_doc(const char *dir, const char *name, struct rsmeta *out)
 {
-	struct stat st;
-	int64_t now = time_now();
 	char *file = NULL, *text = NULL;
 	size_t len = 0;
 	int r;
 
 	if ((r = paths_join(dir, name, &file)))
 		return r;
-	r = CLERK_ENOTFOUND;
-	if (lstat(file, &st) == 0 && S_ISREG(st.st_mode) &&
-	    (int64_t)st.st_mtime <= now &&
-	    now - (int64_t)st.st_mtime < RSMETA_MAX_AGE &&
-	    (r = file_read_private(file, RSMETA_MAX_DOC, &text, &len)) == 0)
+	r = file_read_fresh(file, RSMETA_MAX_AGE, RSMETA_MAX_DOC, &text, &len);
+	if (r == 0)
 		r = rsmeta_parse(text, len, out);
 	if (r && r != CLERK_ENOMEM && r != CLERK_ENOTFOUND)
 		log_debug("resource metadata: skipping the cache %s", file);

@@ -265,18 +265,14 @@ static int
 load_cached(const char *path, const char *issuer, bool any_age,
             struct oidc_provider *out)
 {
-	struct stat st;
 	char *text = NULL;
 	size_t len = 0;
-	int64_t now = time_now();
-	int r;
-
-	if (lstat(path, &st) || !S_ISREG(st.st_mode) ||
-	    (!any_age && ((int64_t)st.st_mtime > now ||
-	                  now - (int64_t)st.st_mtime >= DISCOVERY_MAX_AGE)))
-		return CLERK_ENOTFOUND;
 	/* Ours and private: a forged token endpoint would receive codes. */
-	r = file_read_private(path, JSON_MAX_INPUT, &text, &len);
+	int r = file_read_fresh(path, any_age ? 0 : DISCOVERY_MAX_AGE,
+	                        JSON_MAX_INPUT, &text, &len);
+
+	if (r == CLERK_ENOTFOUND)
+		return r;
 	if (!r)
 		r = parse_doc(issuer, text, len, false, out);
 	if (r && r != CLERK_ENOMEM) {

@@ -312,18 +312,14 @@ out:
 static int
 load_cached(const char *path, struct jwks *out)
 {
-	int64_t now = time_now();
 	const char *why = NULL;
 	char *text = NULL;
 	size_t len = 0;
-	struct stat st;
-	int r;
+	int r = file_read_fresh(path, JWKS_MAX_AGE, JWKS_MAX_INPUT, &text,
+	                        &len);
 
-	if (lstat(path, &st) || !S_ISREG(st.st_mode) ||
-	    (int64_t)st.st_mtime > now ||
-	    now - (int64_t)st.st_mtime >= JWKS_MAX_AGE)
-		return CLERK_ENOTFOUND;
-	r = file_read_private(path, JWKS_MAX_INPUT, &text, &len);
+	if (r == CLERK_ENOTFOUND)
+		return r;
 	if (!r)
 		r = jwks_parse(text, len, out, &why);
 	if (!r && out->nkeys == 0)
