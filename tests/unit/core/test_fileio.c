@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -101,6 +102,50 @@ test_write_read(void **state)
 	assert_string_equal(text, "{}");
 	secret_free(text);
 	assert_int_equal(file_read_private(path, 1, &text, &len), CLERK_EPROTO);
+}
+
+/* A cache file: fresh, stale, from the future, any age, not a file. */
+static void
+test_read_fresh(void **state)
+{
+	static const struct {
+		int64_t age;     /* seconds since its modification */
+		int64_t max_age; /* 0: any */
+		int want;
+	} cases[] = {
+	        {10, 100, 0},
+	        {99, 100, 0},
+	        {101, 100, CLERK_ENOTFOUND},
+	        {-60, 100, CLERK_ENOTFOUND}, /* the clock went back */
+	        {100000, 0, 0},
+	        {-60, 0, 0},
+	};
+	char path[512], link_path[512], *text = NULL;
+	struct timespec times[2];
+	size_t len = 0, i;
+
+	(void)state;
+	path_in(path, sizeof(path), "fresh.json");
+	assert_int_equal(file_write_atomic(path, "{}", 2, 0600), 0);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		times[0].tv_sec = times[1].tv_sec = time(NULL) - cases[i].age;
+		times[0].tv_nsec = times[1].tv_nsec = 0;
+		assert_int_equal(utimensat(AT_FDCWD, path, times, 0), 0);
+		assert_int_equal(file_read_fresh(path, cases[i].max_age, 100,
+		                                 &text, &len),
+		                 cases[i].want);
+		if (cases[i].want == 0)
+			assert_string_equal(text, "{}");
+		secret_free(text);
+		text = NULL;
+	}
+	path_in(link_path, sizeof(link_path), "fresh-link.json");
+	assert_int_equal(symlink(path, link_path), 0);
+	assert_int_equal(file_read_fresh(link_path, 0, 100, &text, &len),
+	                 CLERK_ENOTFOUND);
+	path_in(path, sizeof(path), "missing.json");
+	assert_int_equal(file_read_fresh(path, 0, 100, &text, &len),
+	                 CLERK_ENOTFOUND);
 }
 
 static void
@@ -490,6 +535,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_write_read),
+	        cmocka_unit_test(test_read_fresh),
 	        cmocka_unit_test(test_lax_file_refused),
 	        cmocka_unit_test(test_lax_dir_refused),
 	        cmocka_unit_test(test_symlink_refused),
