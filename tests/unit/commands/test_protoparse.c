@@ -381,6 +381,7 @@ struct cargo_case {
 	int64_t v;
 	const char *index_url, *name, *kind, *operation, *token;
 	size_t nargs;
+	size_t nheaders; /* registry.headers (the server's challenges) */
 };
 
 static const struct cargo_case cargo_cases[] = {
@@ -389,35 +390,45 @@ static const struct cargo_case cargo_cases[] = {
          "Cargo login_url=x\"]},\"kind\":\"get\",\"operation\":\"read\","
          "\"args\":[\"--profile=work\",\"cargo\"]}",
          0, 1, "sparse+https://c.example/index/", "corp", "get", "read", NULL,
-         2},
+         2, 1},
         {"{\"v\":1,\"registry\":{\"index-url\":\"https://c.example/\"},"
          "\"kind\":\"login\",\"token\":\"tok\",\"login-url\":\"x\"}",
-         0, 1, "https://c.example/", NULL, "login", NULL, "tok", 0},
+         0, 1, "https://c.example/", NULL, "login", NULL, "tok", 0, 0},
         {"{\"v\":2,\"registry\":{\"index-url\":\"u\"},\"kind\":\"x\"}", 0, 2,
-         "u", NULL, "x", NULL, NULL, 0},
+         "u", NULL, "x", NULL, NULL, 0, 0},
         {"{\"v\":1,\"registry\":{\"index-url\":\"u\"}}", CLERK_EPROTO, 0, NULL,
-         NULL, NULL, NULL, NULL, 0},
+         NULL, NULL, NULL, NULL, 0, 0},
         {"{\"v\":1,\"kind\":\"get\"}", CLERK_EPROTO, 0, NULL, NULL, NULL, NULL,
-         NULL, 0},
+         NULL, 0, 0},
         {"{\"registry\":{\"index-url\":\"u\"},\"kind\":\"get\"}", CLERK_EPROTO,
-         0, NULL, NULL, NULL, NULL, NULL, 0},
+         0, NULL, NULL, NULL, NULL, NULL, 0, 0},
         {"{\"v\":1.5,\"registry\":{\"index-url\":\"u\"},\"kind\":\"get\"}",
-         CLERK_EPROTO, 0, NULL, NULL, NULL, NULL, NULL, 0},
+         CLERK_EPROTO, 0, NULL, NULL, NULL, NULL, NULL, 0, 0},
         {"{\"v\":1,\"registry\":{\"index-url\":\"u\"},\"kind\":\"get\","
          "\"args\":[1]}",
-         CLERK_EPROTO, 0, NULL, NULL, NULL, NULL, NULL, 0},
+         CLERK_EPROTO, 0, NULL, NULL, NULL, NULL, NULL, 0, 0},
         {"{\"v\":1,\"registry\":{\"index-url\":\"u\"},\"kind\":\"get\","
          "\"args\":\"--x\"}",
-         CLERK_EPROTO, 0, NULL, NULL, NULL, NULL, NULL, 0},
+         CLERK_EPROTO, 0, NULL, NULL, NULL, NULL, NULL, 0, 0},
         {"{\"v\":1,\"registry\":\"u\",\"kind\":\"get\"}", CLERK_EPROTO, 0, NULL,
-         NULL, NULL, NULL, NULL, 0},
+         NULL, NULL, NULL, NULL, 0, 0},
+        /* registry.headers: strings, in an array. */
+        {"{\"v\":1,\"registry\":{\"index-url\":\"u\",\"headers\":\"x\"},"
+         "\"kind\":\"get\"}",
+         CLERK_EPROTO, 0, NULL, NULL, NULL, NULL, NULL, 0, 0},
+        {"{\"v\":1,\"registry\":{\"index-url\":\"u\",\"headers\":[7]},"
+         "\"kind\":\"get\"}",
+         CLERK_EPROTO, 0, NULL, NULL, NULL, NULL, NULL, 0, 0},
+        {"{\"v\":1,\"registry\":{\"index-url\":\"u\",\"headers\":[]},"
+         "\"kind\":\"get\"}",
+         0, 1, "u", NULL, "get", NULL, NULL, 0, 0},
         /* serde refuses a field given twice; so do we. */
         {"{\"v\":1,\"registry\":{\"index-url\":\"a\",\"index-url\":\"e\"},"
          "\"kind\":\"get\"}",
-         CLERK_EPROTO, 0, NULL, NULL, NULL, NULL, NULL, 0},
+         CLERK_EPROTO, 0, NULL, NULL, NULL, NULL, NULL, 0, 0},
         {"{\"v\":1,\"registry\":{\"index-url\":\"a\"},\"kind\":\"get\","
          "\"kind\":\"login\"}",
-         CLERK_EPROTO, 0, NULL, NULL, NULL, NULL, NULL, 0},
+         CLERK_EPROTO, 0, NULL, NULL, NULL, NULL, NULL, 0, 0},
 };
 
 static void
@@ -445,6 +456,10 @@ test_cargo_request(void **state)
 			assert_string_equal(q.args[0], "--profile=work");
 			assert_string_equal(q.args[1], "cargo");
 		}
+		assert_int_equal(q.nheaders, t->nheaders);
+		if (t->nheaders)
+			assert_string_equal(q.headers[0], "WWW-Authenticate: "
+			                                  "Cargo login_url=x");
 		cargo_request_release(&q);
 	}
 }
@@ -466,6 +481,18 @@ test_cargo_too_many_args(void **state)
 	assert_int_equal(strbuf_adds(&sb, "]}"), 0);
 	assert_int_equal(cargo_request_parse(sb.buf, sb.len, &q), CLERK_EPROTO);
 	assert_null(q.args);
+	strbuf_release(&sb);
+
+	/* Headers: at most CARGO_MAX_HEADERS. */
+	assert_int_equal(strbuf_adds(&sb,
+	                             "{\"v\":1,\"registry\":{\"index-url\":"
+	                             "\"u\",\"headers\":["),
+	                 0);
+	for (i = 0; i <= CARGO_MAX_HEADERS; i++)
+		assert_int_equal(strbuf_adds(&sb, i ? ",\"a\"" : "\"a\""), 0);
+	assert_int_equal(strbuf_adds(&sb, "]},\"kind\":\"get\"}"), 0);
+	assert_int_equal(cargo_request_parse(sb.buf, sb.len, &q), CLERK_EPROTO);
+	assert_null(q.headers);
 	strbuf_release(&sb);
 }
 
