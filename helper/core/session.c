@@ -261,11 +261,15 @@ check_hold(const struct config *cfg)
  * Under the lock: the step-up a server asked for (reject.h), when one
  * waits: one sign-in asking for the profile's scopes, the grant's and the
  * wanted ones, remembered before it starts so that it is tried once.
- * CLERK_ENOTFOUND when none waits; else the sign-in's result, @ts then
- * holding the new tokens.
+ * CLERK_ENOTFOUND when none waits, or none may start now (not
+ * interactive, or cooling down: said, and the token there is serves,
+ * under the rejection rules, until a login asks for the scopes too; for
+ * git's get (@git) during a hold, when no sign-in starts either);
+ * else the sign-in's result, @ts then holding the new tokens.
  */
 static int
-step_up(const struct config *cfg, struct store *st, struct tokenset *ts)
+step_up(const struct config *cfg, struct store *st, struct tokenset *ts,
+        bool git)
 {
 	struct config wide = *cfg;
 	struct reject_state rs;
@@ -273,23 +277,22 @@ step_up(const struct config *cfg, struct store *st, struct tokenset *ts)
 	int r;
 
 	if (store_process_only(cfg) || reject_load(cfg, &rs) ||
-	    !rs.stepup_wanted[0])
+	    !rs.stepup_wanted[0] || (git && reject_held(&rs, time_now())))
 		return CLERK_ENOTFOUND;
 	memcpy(wanted, rs.stepup_wanted, sizeof(wanted));
 	if ((r = scopes_union(cfg->scopes, ts->scope, &granted)) ||
 	    (r = scopes_union(granted, wanted, &ask)))
 		goto out;
-	if (!cfg->interactive) {
-		log_error(
+	if (!cfg->interactive ||
+	    reject_cooling(&rs, cfg->signin_cooldown, time_now())) {
+		log_warn(
 		        "the server wants scopes the token of profile %s "
-		        "lacks (%s), and sign-in is disabled here (run "
-		        "`clerk-credential login --profile=%s` in a terminal)",
+		        "lacks (%s), and no sign-in may start now (run "
+		        "`clerk-credential login --profile=%s` to ask for them)",
 		        cfg->profile, wanted, cfg->profile);
-		r = CLERK_ENOINTERACT;
+		r = CLERK_ENOTFOUND;
 		goto out;
 	}
-	if ((r = check_cooldown(cfg)))
-		goto out;
 	reject_stepup_done(&rs, ask, time_now());
 	if ((r = reject_save(cfg, &rs)))
 		goto out;
@@ -318,7 +321,7 @@ token_locked(const struct config *cfg, struct store *st, bool git, char **token,
 	if (r && r != CLERK_ENOTFOUND)
 		goto out;
 	/* A server asked for scopes the grant lacks: one sign-in for them. */
-	if ((held = step_up(cfg, st, &ts)) != CLERK_ENOTFOUND) {
+	if ((held = step_up(cfg, st, &ts, git)) != CLERK_ENOTFOUND) {
 		r = held ? held : hand_out(&ts, token, expires_at);
 		goto out;
 	}

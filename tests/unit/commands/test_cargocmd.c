@@ -174,6 +174,40 @@ test_not_signed_in(void **state)
 	cmdrun_seed(cmdrun_config(NULL), TOKEN, EXPIRES);
 }
 
+/*
+ * The registry's WWW-Authenticate among "headers" is read as git's
+ * wwwauth[] (contract §18): insufficient_scope drops the cached token and
+ * wants a sign-in for the scope, which may not start here: said, and the
+ * store (empty here) answers as ever.
+ */
+static void
+test_headers_step_up(void **state)
+{
+	(void)state;
+	cargo(REQ(INDEX, "get", ",\"operation\":\"read\"")
+	      /* Another scheme's header, and a malformed one, change nothing.
+	       */
+	      "{\"v\":1,\"registry\":{\"index-url\":\"" INDEX "\","
+	      "\"headers\":[\"Content-Type: text/plain\",\"WWW-Authenticate: "
+	      "Bearer ,,\\\"\",\"www-authenticate: Cargo login_url=x\"]},"
+	      "\"kind\":\"get\",\"operation\":\"read\"}\n",
+	      HELLO OK_GET OK_GET, "");
+	cargo("{\"v\":1,\"registry\":{\"index-url\":\"" INDEX "\","
+	      "\"headers\":[\"WWW-Authenticate: Bearer "
+	      "error=\\\"insufficient_scope\\\", scope=\\\"repo:write\\\"\"]},"
+	      "\"kind\":\"get\",\"operation\":\"publish\"}\n",
+	      HELLO "{\"Err\":{\"kind\":\"other\",\"message\":\"not signed "
+	            "in, and sign-in is disabled here (run `clerk-credential "
+	            "login` first)\"}}\n",
+	      "clerk-credential: warning: the server wants scopes the token of "
+	      "profile default lacks (repo:write), and no sign-in may start "
+	      "now (run `clerk-credential login --profile=default` to ask for "
+	      "them)\n"
+	      "clerk-credential: not signed in, and sign-in is disabled here "
+	      "(run `clerk-credential login` in a terminal first)\n");
+	cmdrun_seed(cmdrun_config(NULL), TOKEN, EXPIRES);
+}
+
 int
 main(void)
 {
@@ -184,6 +218,7 @@ main(void)
 	        cmocka_unit_test(test_duplicate_members_refused),
 	        cmocka_unit_test(test_args_are_options),
 	        cmocka_unit_test(test_not_signed_in),
+	        cmocka_unit_test(test_headers_step_up),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
