@@ -217,34 +217,92 @@ out:
 	return r;
 }
 
-/* {"host": "username"} for the exact hosts of the list, in byte order. */
+/* One row of list's answer: a host and its profile's user name. */
+struct listed {
+	const char *host;
+	const char *username;
+	size_t order; /* rows of the profile that answers the host first */
+};
+
+static int
+listed_cmp(const void *a, const void *b)
+{
+	const struct listed *x = a, *y = b;
+	int c = strcmp(x->host, y->host);
+
+	return c ? c : x->order < y->order ? -1 : x->order > y->order;
+}
+
+/* Add the exact hosts of @cfg's list, when @cfg's profile is signed in. */
+static int
+list_add(const struct config *cfg, struct listed **rows, size_t *n,
+         size_t *alloc)
+{
+	struct listed *grown;
+	size_t i;
+
+	if (!cfg->nhosts || !proto_signed_in(cfg))
+		return 0;
+	for (i = 0; i < cfg->nhosts; i++) {
+		if (strchr(config_host(cfg, i), '*'))
+			continue;
+		if (*n == *alloc) {
+			*alloc = *alloc ? *alloc * 2 : 16;
+			if (!(grown = realloc(*rows, *alloc * sizeof(**rows))))
+				return CLERK_ENOMEM;
+			*rows = grown;
+		}
+		(*rows)[*n] =
+		        (struct listed){config_host(cfg, i), cfg->username, *n};
+		(*n)++;
+	}
+	return 0;
+}
+
+/*
+ * {"host": "username"} for the exact hosts of the list, in byte order.
+ * Unless a profile was named, the hosts each signed-in profile's section
+ * claims come first, with that profile's user name, as routing answers
+ * them (contract §18); then the profile in use's.
+ */
 static int
 docker_list(struct config *cfg)
 {
-	const char **hosts = NULL;
+	struct config_profile_info *infos = NULL;
+	struct listed *rows = NULL;
 	struct json *doc = json_new_object();
-	size_t i, n = 0;
+	struct config *others = NULL;
+	size_t n = 0, alloc = 0, ninfos = 0, i;
 	int r = 0;
 
 	if (!doc)
 		return CLERK_ENOMEM;
-	if (cfg->nhosts && proto_signed_in(cfg)) {
-		if (!(hosts = calloc(cfg->nhosts, sizeof(*hosts)))) {
-			r = CLERK_ENOMEM;
-			goto out;
-		}
-		for (i = 0; i < cfg->nhosts; i++)
-			if (!strchr(config_host(cfg, i), '*'))
-				hosts[n++] = config_host(cfg, i);
-		qsort(hosts, n, sizeof(*hosts), str_ptr_cmp);
+	if (cfg->src_profile == SRC_DEFAULT &&
+	    (r = config_profiles(cfg, &infos, &ninfos)) == 0 && ninfos &&
+	    !(others = calloc(ninfos, sizeof(*others))))
+		r = CLERK_ENOMEM;
+	for (i = 0; !r && i < ninfos; i++) {
+		/* Each one loaded is released below, also on failure. */
+		if (infos[i].nclaims &&
+		    config_load_profile(cfg, infos[i].name, &others[i]) == 0)
+			r = list_add(&others[i], &rows, &n, &alloc);
 	}
+	if (!r)
+		r = list_add(cfg, &rows, &n, &alloc);
+	if (!r && n)
+		qsort(rows, n, sizeof(*rows), listed_cmp);
 	for (i = 0; !r && i < n; i++)
-		if (i == 0 || strcmp(hosts[i], hosts[i - 1]) != 0)
-			r = json_add_string(doc, hosts[i], cfg->username);
+		if (i == 0 || strcmp(rows[i].host, rows[i - 1].host) != 0)
+			r = json_add_string(doc, rows[i].host,
+			                    rows[i].username);
 	if (!r)
 		r = proto_print_json(doc);
-out:
-	free(hosts);
+	for (i = 0; others && i < ninfos; i++)
+		if (infos[i].nclaims)
+			config_release(&others[i]);
+	free(others);
+	config_profiles_free(infos, ninfos);
+	free(rows);
 	json_free(doc);
 	return r;
 }

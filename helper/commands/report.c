@@ -75,25 +75,6 @@ json_line(const struct json *doc)
 }
 
 /*
- * @cfg's options and environment, loaded for profile @name into @one
- * (config_release() it). The user's command line was parsed once
- * already, so it parses again without a word.
- */
-static int
-profile_config(const struct config *cfg, const char *name, struct config *one)
-{
-	bool help, version;
-	int r;
-
-	config_init(one);
-	if ((r = config_parse_args(one, cfg->argc, cfg->argv, &help,
-	                           &version)) ||
-	    (r = config_load(one)))
-		return r;
-	return strcmp(one->profile, name) ? config_use_profile(one, name) : 0;
-}
-
-/*
  * What is stored for @cfg's profile, without the network: *@in when a
  * token set is, and its userinfo (NULL when none) in *@userinfo.
  */
@@ -148,8 +129,8 @@ accounts_load(const struct config *cfg, struct config_profile_info **infos,
 		struct config one;
 
 		a[i].info = &(*infos)[i];
-		if ((a[i].error =
-		             profile_config(cfg, (*infos)[i].name, &one)) == 0)
+		if ((a[i].error = config_load_profile(cfg, (*infos)[i].name,
+		                                      &one)) == 0)
 			a[i].error = stored_user(&one, &a[i].signed_in,
 			                         &a[i].userinfo);
 		config_release(&one);

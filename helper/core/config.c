@@ -1706,6 +1706,24 @@ config_use_profile(struct config *cfg, const char *profile)
 	return 0;
 }
 
+int
+config_load_profile(const struct config *cfg, const char *name,
+                    struct config *out)
+{
+	bool help, version;
+	int r = 0;
+
+	config_init(out);
+	if (cfg->argv)
+		r = config_parse_args(out, cfg->argc, cfg->argv, &help,
+		                      &version);
+	if (!r)
+		r = config_load(out);
+	if (!r && strcmp(out->profile, name) != 0)
+		r = config_use_profile(out, name);
+	return r;
+}
+
 /* --- the profiles a config file names --------------------------------- */
 
 void

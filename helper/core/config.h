@@ -212,6 +212,15 @@ int config_claimant(const struct config *cfg, const char *host, char **profile);
  */
 int config_use_profile(struct config *cfg, const char *profile);
 
+/*
+ * A new configuration of profile @name: @cfg's command line and
+ * environment (cfg->argc/argv), the config file read for @name, as
+ * config_load() then config_use_profile() make it. config_release()
+ * @out, also on failure.
+ */
+int config_load_profile(const struct config *cfg, const char *name,
+                        struct config *out);
+
 /* One profile of the config file, as config_load() would load it. */
 struct config_profile_info {
 	char *name;

@@ -479,6 +479,20 @@ class TestRouting(AccountsCase):
         self.assertNotIn("Secret", r.stdout)
         self.assertEqual(sb.browser_launches(), [])
 
+    def test_5b_docker_list_names_each_profiles_registry(self):
+        sb = self.ensure_signed_in()
+        fa, fb = self.fronts
+        docker = str(Path(sb.main).parent / "docker-credential-clerk")
+        r = self.run_env(sb, [docker, "list"])
+        self.assert_ok(sb, r, "docker list")
+        listed = json.loads(r.stdout)
+        for host in (fa.host, fb.host, "git.example.test"):
+            self.assertEqual(listed.get(host), "oauth2", r.stdout)
+        # A named profile lists its own hosts only.
+        r = self.run_env(sb, [docker, "--profile=b", "list"])
+        self.assert_ok(sb, r, "docker list --profile=b")
+        self.assertEqual(set(json.loads(r.stdout)), {fb.host})
+
     def test_6_logout_of_b_leaves_a(self):
         sb = self.ensure_signed_in()
         fa, fb = self.fronts
