@@ -29,6 +29,7 @@
 #include "config.h"
 #include "error.h"
 #include "fileio.h"
+#include "hostrule.h"
 #include "json.h"
 #include "keyring.h"
 #include "log.h"
@@ -582,6 +583,27 @@ git_version(void)
 }
 
 /*
+ * Whether a request for @host gets an answer (contract §18): the host
+ * list of the profile in use allows it, or, with no profile named, a
+ * profile's section claims it.
+ */
+static bool
+host_served(const struct config *cfg, const char *scheme, const char *host)
+{
+	char *claimant = NULL;
+	bool served;
+
+	if (config_host_allowed(cfg, scheme, host))
+		return true;
+	if (cfg->src_profile != SRC_DEFAULT)
+		return false;
+	served = host_protocol_allowed(scheme, host) &&
+	         config_claimant(cfg, host, &claimant) == 0;
+	free(claimant);
+	return served;
+}
+
+/*
  * A git helper entry "credential.URL.helper VALUE" that runs this helper
  * for a host the host list does not allow (a --host in the helper
  * string adds hosts: such an entry is left alone): its host in @host.
@@ -607,7 +629,7 @@ git_entry_stray(const struct config *cfg, const char *line, struct strbuf *host)
 	    !strbuf_adds(host, *h == '*' ? "doctor" : "") &&
 	    !strbuf_add(host, *h == '*' ? h + 1 : h,
 	                (size_t)(end - h) - (*h == '*')))
-		stray = !config_host_allowed(cfg, scheme.buf, host->buf);
+		stray = !host_served(cfg, scheme.buf, host->buf);
 	strbuf_release(&scheme);
 	return stray;
 }
@@ -780,7 +802,7 @@ tool_path(const char *var, const char *rel, const char *home_rel, char **out)
 	return r;
 }
 
-/* A credHelpers entry of ours for a registry not in the host list. */
+/* A credHelpers entry of ours for a registry no profile answers. */
 static int
 docker_stray(const struct config *cfg, const struct json *helpers, char **stray)
 {
@@ -791,7 +813,7 @@ docker_stray(const struct config *cfg, const struct json *helpers, char **stray)
 	     m = json_next_member(m)) {
 		key = json_member_key(m);
 		if (!names_us(json_string_value(m)) || strchr(key, '/') ||
-		    config_host_allowed(cfg, "https", key))
+		    host_served(cfg, "https", key))
 			continue;
 		return str_set(stray, key);
 	}

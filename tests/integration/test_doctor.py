@@ -248,6 +248,26 @@ class TestUserSide(DoctorCase):
             % (REGISTRY, REGISTRY),
             *tools))
 
+    def test_tools_for_hosts_a_profile_claims(self):
+        """A host a profile's section claims is answered without
+        --profile (contract §18): a git or docker entry for it is fine."""
+        sb = self.user(hosts=None)
+        conf = sb.home / ".config" / "clerk-credential"
+        conf.mkdir(parents=True, exist_ok=True)
+        (conf / "config.json").write_text(json.dumps({
+            "hosts": [HOST],
+            "profiles": {"reg": {"hosts": [REGISTRY, "claimed.example.test"]}}}))
+        r = sb.run(["git", "config", "--global",
+                    "credential.https://claimed.example.test.helper", "clerk"])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        (sb.home / ".docker").mkdir()
+        (sb.home / ".docker" / "config.json").write_text(
+            '{"credHelpers": {"%s": "clerk"}}' % REGISTRY)
+        r, out = self.doctor(sb, "--json")
+        checks = {c["check"]: c for c in json.loads(out)}
+        for name in ("git", "docker"):
+            self.assertNotEqual(checks[name]["status"], "problem", out)
+
     def test_missing_keyring(self):
         sb = self.user(CLERK_CREDENTIAL_STORAGE="keyring")
         self.expect(sb, transcript(
