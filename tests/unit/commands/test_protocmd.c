@@ -1,7 +1,7 @@
 /*
  * Unit tests: protocmd.c (what the protocol commands share: routing and
- * the host rule, the token from the cache, whether a secret is ours, whether the
- * user is signed in, error texts, reading stdin and printing JSON).
+ * the host rule, the token from the cache, whether a secret is ours, whether
+ * the user is signed in, error texts, reading stdin and printing JSON).
  */
 #include <setjmp.h>
 #include <stdarg.h>
