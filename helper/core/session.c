@@ -138,9 +138,25 @@ note_signin_failed(const struct config *cfg, int r)
  * Under the lock, before a sign-in that login did not ask for:
  * CLERK_ECOOLDOWN while the cool-down after a failed one runs.
  */
+/*
+ * The command that signs @cfg's profile in, for messages: with
+ * --profile=NAME unless it is the default profile, since a request may
+ * have been routed to another one (contract §18).
+ */
+static const char *
+login_command(const struct config *cfg, char *buf, size_t size)
+{
+	if (!cfg->profile || strcmp(cfg->profile, CONFIG_DEFAULT_PROFILE) == 0)
+		return "clerk-credential login";
+	snprintf(buf, size, "clerk-credential login --profile=%s",
+	         cfg->profile);
+	return buf;
+}
+
 static int
 check_cooldown(const struct config *cfg)
 {
+	char login[128];
 	struct reject_state rs;
 	int64_t left;
 	int r;
@@ -152,9 +168,9 @@ check_cooldown(const struct config *cfg)
 	if (!(left = reject_cooling(&rs, cfg->signin_cooldown, time_now())))
 		return 0;
 	log_error("not signed in: the last sign-in %s, so no new one "
-	          "starts for %lld s (run `clerk-credential login` to sign in "
-	          "now)",
-	          reject_signin_name(rs.signin_why), (long long)left);
+	          "starts for %lld s (run `%s` to sign in now)",
+	          reject_signin_name(rs.signin_why), (long long)left,
+	          login_command(cfg, login, sizeof(login)));
 	return CLERK_ECOOLDOWN;
 }
 
@@ -216,10 +232,13 @@ refresh(const struct config *cfg, struct store *st, struct tokenset *ts)
 }
 
 static int
-not_interactive(void)
+not_interactive(const struct config *cfg)
 {
-	log_error("not signed in, and sign-in is disabled here (run "
-	          "`clerk-credential login` in a terminal first)");
+	char login[128];
+
+	log_error("not signed in, and sign-in is disabled here (run `%s` in "
+	          "a terminal first)",
+	          login_command(cfg, login, sizeof(login)));
 	return CLERK_ENOINTERACT;
 }
 
@@ -349,7 +368,7 @@ token_locked(const struct config *cfg, struct store *st, bool git, char **token,
 		log_debug("store: no usable tokens");
 	}
 	if (!cfg->interactive) {
-		r = not_interactive();
+		r = not_interactive(cfg);
 		goto out;
 	}
 	if ((r = check_cooldown(cfg)))
@@ -595,7 +614,7 @@ session_login(const struct config *cfg)
 	int fd = -1, r;
 
 	if (!cfg->interactive)
-		return not_interactive();
+		return not_interactive(cfg);
 	if (session_ci_origin(cfg)) {
 		char origin[512];
 

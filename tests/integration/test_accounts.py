@@ -506,6 +506,8 @@ class TestRouting(AccountsCase):
         # b has nothing left: no token without a sign-in.
         r = self.git_get(sb, fb.host, CLERK_CREDENTIAL_INTERACTIVE=0)
         self.assertIsNone(self.token_of(r) if r.stdout.strip() else None, h.describe(r))
+        # The way back names the profile the host is routed to.
+        self.assertIn("`clerk-credential login --profile=b`", r.stderr)
         self.assert_no_new_sign_in(sb, launches, "after logout")
         r = self.run_env(sb, [sb.main, "whoami", "--profile", "a"])
         self.assert_ok(sb, r, "whoami --profile a after logout of b")

@@ -546,7 +546,8 @@ class TestCargo(Transcript):
         # Another profile has no cached token.
         r = self.cargo([self.req(args=["--profile=work"])])
         self.check(r, self.HELLO + '{"Err":{"kind":"other","message":"%s"}}\n'
-                   % NOT_SIGNED_IN_SHORT, NOT_SIGNED_IN, 0)
+                   % NOT_SIGNED_IN_SHORT,
+                   NOT_SIGNED_IN.replace("login`", "login --profile=work`"), 0)
         r = self.cargo([self.req(args=["--host=crates.other.example"]),
                         self.req(index="sparse+https://crates.other.example/index/",
                                  args=["--host=crates.other.example"])])
