@@ -1304,12 +1304,12 @@ load_json(struct config *cfg, const char *profile, int fd,
 		goto out;
 	if (st->st_size >= CFGINDEX_MIN_FILE && (r = view_index(cfg, doc, st)))
 		goto out;
-	/* Hosts taken from the file point into it: keep it with cfg. */
-	if (v.has_hosts && cfg->src_hosts == SRC_DEFAULT) {
+	/* Hosts taken from the file point into it, and routing reads its
+	 * sections (config_claimant()): keep it with cfg. */
+	if (v.has_hosts && cfg->src_hosts == SRC_DEFAULT)
 		hosts_borrow(cfg, &v);
-		cfg->file_doc = doc;
-		doc = NULL;
-	}
+	cfg->file_doc = doc;
+	doc = NULL;
 out:
 	view_release(&v);
 	json_free_public(doc);
@@ -1586,6 +1586,22 @@ file_parse(const struct config *cfg, struct json **doc)
 	return 0;
 }
 
+/*
+ * The config file's document: the one config_load() kept with @cfg, else
+ * parsed anew into *@own (freed by the caller). CLERK_ENOTFOUND when
+ * there is no file.
+ */
+static int
+parsed_doc(const struct config *cfg, struct json **own, const struct json **doc)
+{
+	int r = 0;
+
+	*own = NULL;
+	if (!(*doc = cfg->file_doc) && (r = file_parse(cfg, own)) == 0)
+		*doc = *own;
+	return r;
+}
+
 /* Two sections claim @host: the one line that says so. */
 static int
 claim_conflict(const struct config *cfg, const char *host, const char *a,
@@ -1601,13 +1617,13 @@ claim_conflict(const struct config *cfg, const char *host, const char *a,
 static int
 claimant_json(const struct config *cfg, const char *host, char **profile)
 {
-	const struct json *profiles = NULL, *m;
+	const struct json *profiles = NULL, *doc, *m;
 	const char *first = NULL, **list = NULL;
-	struct json *doc = NULL;
+	struct json *own = NULL;
 	size_t n;
 	int r;
 
-	if ((r = file_parse(cfg, &doc)) ||
+	if ((r = parsed_doc(cfg, &own, &doc)) ||
 	    (r = file_profiles(doc, cfg->config_path, &profiles)))
 		goto out;
 	r = CLERK_ENOTFOUND;
@@ -1636,7 +1652,7 @@ claimant_json(const struct config *cfg, const char *host, char **profile)
 		r = str_set(profile, first);
 out:
 	free(list);
-	json_free_public(doc);
+	json_free_public(own);
 	return r;
 }
 
@@ -1839,13 +1855,13 @@ int
 config_profiles(const struct config *cfg, struct config_profile_info **out,
                 size_t *n)
 {
-	const struct json *profiles = NULL, *m;
+	const struct json *profiles = NULL, *doc = NULL, *m;
 	struct config_profile_info *p = NULL;
-	struct json *doc = NULL;
+	struct json *own = NULL;
 	size_t count = 1, i = 0;
 	int r;
 
-	r = file_parse(cfg, &doc);
+	r = parsed_doc(cfg, &own, &doc);
 	if (r == CLERK_ENOTFOUND)
 		r = 0; /* no file: "default", from options and environment */
 	else if (!r)
@@ -1864,7 +1880,7 @@ config_profiles(const struct config *cfg, struct config_profile_info **out,
 		if (strcmp(json_member_key(m), CONFIG_DEFAULT_PROFILE) != 0)
 			r = info_add(cfg, doc, m, json_member_key(m), &p[i++]);
 out:
-	json_free_public(doc);
+	json_free_public(own);
 	if (r) {
 		config_profiles_free(p, i);
 		return r;

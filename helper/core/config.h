@@ -68,7 +68,7 @@ struct config {
 	size_t nhosts;
 	size_t hosts_alloc;
 	bool hosts_borrowed;   /* hosts point into file_doc */
-	struct json *file_doc; /* the parsed config file, kept for hosts */
+	struct json *file_doc; /* the parsed config file: hosts, routing */
 	struct cfgindex
 	        *file_index; /* the compiled config file, when current */
 	size_t file_record;  /* the profile's record in file_index */
