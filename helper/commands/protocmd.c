@@ -64,9 +64,8 @@ proto_background(struct config *cfg)
 	cfg->interactive = false;
 }
 
-/* The stored token set of this profile; CLERK_ENOTFOUND when none. */
-static int
-stored_tokens(const struct config *cfg, struct tokenset *ts)
+int
+proto_stored_tokens(const struct config *cfg, struct tokenset *ts)
 {
 	struct store *st = NULL;
 	int r;
@@ -101,7 +100,7 @@ proto_is_ours(const struct config *cfg, const char *secret)
 		return false;
 	if (cache_read(cfg, &cached, &exp) == 0)
 		ours = str_ct_equal(cached, secret);
-	if (!ours && stored_tokens(cfg, &ts) == 0 && ts.access_token)
+	if (!ours && proto_stored_tokens(cfg, &ts) == 0 && ts.access_token)
 		ours = str_ct_equal(ts.access_token, secret);
 	secret_free(cached);
 	tokenset_release(&ts);
@@ -122,7 +121,7 @@ proto_signed_in(const struct config *cfg)
 		return false;
 	if (cache_read(cfg, &cached, &exp) == 0)
 		in = true;
-	else if (stored_tokens(cfg, &ts) == 0)
+	else if (proto_stored_tokens(cfg, &ts) == 0)
 		in = ts.access_token || ts.refresh_token;
 	secret_free(cached);
 	tokenset_release(&ts);

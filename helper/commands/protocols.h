@@ -74,6 +74,15 @@ void proto_background(struct config *cfg);
  */
 bool proto_is_ours(const struct config *cfg, const char *secret);
 
+struct tokenset;
+
+/*
+ * The stored token set of this profile, without the network; release it
+ * with tokenset_release(). CLERK_ENOTFOUND when none is stored (or the
+ * profile names no issuer or client id).
+ */
+int proto_stored_tokens(const struct config *cfg, struct tokenset *ts);
+
 /* True when this profile holds tokens (cached or stored) or a CI token. */
 bool proto_signed_in(const struct config *cfg);
 

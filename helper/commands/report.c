@@ -14,6 +14,7 @@
 #include "error.h"
 #include "json.h"
 #include "log.h"
+#include "protocols.h"
 #include "route.h"
 #include "rsmeta.h"
 #include "session.h"
@@ -82,22 +83,17 @@ static int
 stored_user(const struct config *cfg, bool *in, char **userinfo)
 {
 	struct tokenset ts = TOKENSET_INIT;
-	struct store *st = NULL;
 	int r;
 
 	*in = false;
 	*userinfo = NULL;
-	if (!cfg->issuer || !cfg->client_id || session_ci_origin(cfg))
+	if (session_ci_origin(cfg))
 		return 0;
-	if ((r = store_open(cfg, &st)))
-		return r;
-	r = store_load(st, &ts);
-	if (r == 0) {
+	if ((r = proto_stored_tokens(cfg, &ts)) == 0) {
 		*in = ts.access_token || ts.refresh_token;
 		*userinfo = ts.userinfo;
 		ts.userinfo = NULL;
 	}
-	store_close(st);
 	tokenset_release(&ts);
 	return r == CLERK_ENOTFOUND ? 0 : r;
 }
