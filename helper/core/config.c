@@ -1283,13 +1283,39 @@ view_index(const struct config *cfg, const struct json *doc,
 	return r;
 }
 
+/*
+ * Apply @profile's view of the parsed config file @doc, which cfg keeps
+ * when this succeeds (hosts taken from the file point into it, and
+ * routing reads its sections: config_claimant()). With @st, the file's
+ * fstat, a large file is compiled into an index too.
+ */
+static int
+load_doc(struct config *cfg, const char *profile, struct json *doc,
+         const struct stat *st)
+{
+	struct file_view v = {0};
+	int r;
+
+	if ((r = view_from_json(&v, doc, cfg->config_path, profile)) ||
+	    (r = view_apply(cfg, &v, cfg->config_path, false)))
+		goto out;
+	if (st && st->st_size >= CFGINDEX_MIN_FILE &&
+	    (r = view_index(cfg, doc, st)))
+		goto out;
+	if (v.has_hosts && cfg->src_hosts == SRC_DEFAULT)
+		hosts_borrow(cfg, &v);
+	cfg->file_doc = doc;
+out:
+	view_release(&v);
+	return r;
+}
+
 /* Parse the config file open as @fd (its fstat @st) and apply it. */
 static int
 load_json(struct config *cfg, const char *profile, int fd,
           const struct stat *st)
 {
-	struct file_view v = {0};
-	struct json *doc = NULL;
+	struct json *doc;
 	char *text = NULL;
 	size_t len = 0;
 	int r;
@@ -1299,20 +1325,8 @@ load_json(struct config *cfg, const char *profile, int fd,
 		return r;
 	log_debug("reading config file %s", cfg->config_path);
 	doc = json_parse(text, len);
-	if ((r = view_from_json(&v, doc, cfg->config_path, profile)) ||
-	    (r = view_apply(cfg, &v, cfg->config_path, false)))
-		goto out;
-	if (st->st_size >= CFGINDEX_MIN_FILE && (r = view_index(cfg, doc, st)))
-		goto out;
-	/* Hosts taken from the file point into it, and routing reads its
-	 * sections (config_claimant()): keep it with cfg. */
-	if (v.has_hosts && cfg->src_hosts == SRC_DEFAULT)
-		hosts_borrow(cfg, &v);
-	cfg->file_doc = doc;
-	doc = NULL;
-out:
-	view_release(&v);
-	json_free_public(doc);
+	if ((r = load_doc(cfg, profile, doc, st)))
+		json_free_public(doc);
 	secret_free(text);
 	return r;
 }
@@ -1366,7 +1380,7 @@ index_of(const char *path, const struct stat *st)
  */
 static int
 config_load_file(struct config *cfg, const char *profile,
-                 struct cfgindex *given)
+                 struct cfgindex *given, struct json *given_doc)
 {
 	struct cfgindex *idx = NULL;
 	bool explicit_path = cfg->config_path != NULL;
@@ -1377,6 +1391,9 @@ config_load_file(struct config *cfg, const char *profile,
 		return r;
 	if (given && (r = load_index(cfg, given, profile)) != CLERK_ENOTFOUND)
 		return r;
+	/* The file as this process read it already, trust check and all. */
+	if (given_doc)
+		return load_doc(cfg, profile, given_doc, NULL);
 	/*
 	 * An index is compiled only from a file that passed the full check
 	 * below, and answers only while the file keeps its inode and change
@@ -1445,8 +1462,14 @@ config_defaults(struct config *cfg)
 	return 0;
 }
 
+/*
+ * config_load(), with the index @given or the parsed file @given_doc that
+ * this process has already (either may be NULL): cfg takes over what it
+ * uses, on success only.
+ */
 static int
-config_load_with(struct config *cfg, struct cfgindex *given)
+config_load_with(struct config *cfg, struct cfgindex *given,
+                 struct json *given_doc)
 {
 	int r;
 
@@ -1461,7 +1484,7 @@ config_load_with(struct config *cfg, struct cfgindex *given)
 		          cfg->profile, config_source_name(cfg->src_profile));
 		return CLERK_ECONFIG;
 	}
-	if ((r = config_load_file(cfg, cfg->profile, given)))
+	if ((r = config_load_file(cfg, cfg->profile, given, given_doc)))
 		return r;
 	if ((r = config_defaults(cfg)))
 		return r;
@@ -1473,7 +1496,7 @@ config_load_with(struct config *cfg, struct cfgindex *given)
 int
 config_load(struct config *cfg)
 {
-	return config_load_with(cfg, NULL);
+	return config_load_with(cfg, NULL, NULL);
 }
 
 bool
@@ -1706,17 +1729,22 @@ config_use_profile(struct config *cfg, const char *profile)
 		                      &version);
 	if (!r && !(r = str_set(&n.profile, profile))) {
 		n.src_profile = SRC_ROUTE;
-		r = config_load_with(&n, cfg->file_index);
+		r = config_load_with(&n, cfg->file_index, cfg->file_doc);
 	}
-	/* The index, when n took it, is cfg's: one of the two keeps it. */
+	/* The index and the document, when n took them, are cfg's: one of
+	 * the two keeps each. */
 	if (r) {
 		if (n.file_index == cfg->file_index)
 			n.file_index = NULL;
+		if (n.file_doc == cfg->file_doc)
+			n.file_doc = NULL;
 		config_release(&n);
 		return r;
 	}
 	if (n.file_index == cfg->file_index)
 		cfg->file_index = NULL;
+	if (n.file_doc == cfg->file_doc)
+		cfg->file_doc = NULL;
 	config_release(cfg);
 	*cfg = n;
 	return 0;

@@ -208,7 +208,8 @@ int config_claimant(const struct config *cfg, const char *host, char **profile);
  * Reload @cfg for @profile: options and environment as first given
  * (cfg->argc/argv and the environment), the config file read for
  * @profile; src_profile becomes SRC_ROUTE. On error @cfg is unchanged.
- * Cheap when the compiled index is mapped already (no second parse).
+ * Cheap: the compiled index or the parsed file that @cfg holds is used
+ * again (no second read of the file).
  */
 int config_use_profile(struct config *cfg, const char *profile);
 
